@@ -1,0 +1,86 @@
+"""Point-in-time alignment of series with other bar sizes onto a bar index.
+
+Two kinds of timing exist in market data and liqbt keeps them apart:
+
+* **bar statistics** (OHLCV, taker volume, realised liquidations) describe the
+  interval ``[t, t + bar_size)`` and are known at its close;
+* **known values** (open interest, mark price at a bar's open, long/short
+  ratios) are stamped with the time they became known.
+
+A value known at time ``k`` is attached to the first bar whose *open* is at or
+after ``k``: on 5-minute candles, hourly open interest for the hour starting at
+``H`` (known at ``H + 1h``) appears from the 5-minute bar opening at ``H + 1h``
+on. It is never joined to the nearest bar, never to an earlier one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError
+from .nb import event_bar_index_nb, last_known_index_nb, take_nb
+
+__all__ = ["known_after_close", "align_known", "events_on_bars"]
+
+
+def known_after_close(index: pd.DatetimeIndex, bar_size: pd.Timedelta) -> pd.DatetimeIndex:
+    """The times at which bar statistics stamped at bar open become known."""
+    return index + bar_size
+
+
+def align_known(
+    values: pd.Series,
+    bar_index: pd.DatetimeIndex,
+    *,
+    max_age: pd.Timedelta | None = None,
+    source: str = "series",
+) -> np.ndarray:
+    """The last value known at each bar's open.
+
+    Parameters
+    ----------
+    values : Series
+        Indexed by the UTC time each value became known (sorted, unique).
+    bar_index : DatetimeIndex
+        Bar-open times of the target bars (UTC, sorted).
+    max_age : Timedelta, optional
+        Values older than this at a bar's open give NaN instead of being
+        carried forward. ``None`` carries the last value without limit.
+
+    Returns
+    -------
+    ndarray of float64
+        NaN before the first value is known.
+    """
+    if len(values) and not values.index.is_monotonic_increasing:
+        raise DataError(source, "known-at times must be sorted ascending")
+    known = np.ascontiguousarray(values.index.as_unit("ns").asi8)
+    target = np.ascontiguousarray(bar_index.as_unit("ns").asi8)
+    idx = last_known_index_nb(known, target)
+    limit = 0 if max_age is None else int(pd.Timedelta(max_age).value)
+    return take_nb(np.ascontiguousarray(values.to_numpy(dtype=np.float64)), idx, limit, known, target)
+
+
+def events_on_bars(
+    events: pd.Series, bar_index: pd.DatetimeIndex, bar_size: pd.Timedelta
+) -> np.ndarray:
+    """Place events (funding) in the bar ``[open, open + bar_size)`` holding them.
+
+    Returns a float64 array on ``bar_index``: NaN where no event falls in the
+    bar, the event's value otherwise, and the sum when several events fall in
+    one bar (bars coarser than the funding interval). Events outside the bars
+    (before, after or in a gap) are not placed; the caller keeps the full
+    event series.
+    """
+    times = np.ascontiguousarray(events.index.as_unit("ns").asi8)
+    opens = np.ascontiguousarray(bar_index.as_unit("ns").asi8)
+    where = event_bar_index_nb(times, opens, int(bar_size.value))
+    out = np.full(len(bar_index), np.nan)
+    vals = events.to_numpy(dtype=np.float64)
+    inside = where >= 0
+    if inside.any():
+        sums = np.bincount(where[inside], weights=vals[inside], minlength=len(bar_index))
+        counts = np.bincount(where[inside], minlength=len(bar_index))
+        out[counts > 0] = sums[counts > 0]
+    return out

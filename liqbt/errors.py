@@ -1,0 +1,70 @@
+"""One exception hierarchy for everything liqbt reports to a user.
+
+The CLI prints ``str(error)`` on one line and exits non-zero; ``--debug`` shows
+the traceback. Messages therefore carry all the context a user needs: the file,
+field or row, what was expected and what was found.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+__all__ = ["LiqbtError", "DataError", "ConfigError", "DownloadError", "GapWarning"]
+
+
+class LiqbtError(Exception):
+    """Base class of every error liqbt raises on purpose."""
+
+
+class ConfigError(LiqbtError):
+    """A configuration file or value is invalid."""
+
+
+class DownloadError(LiqbtError):
+    """Fetching archive files failed (offline, HTTP error, checksum mismatch)."""
+
+
+class DataError(LiqbtError):
+    """Market data is missing, malformed or inconsistent.
+
+    Parameters
+    ----------
+    source : str
+        File path or other description of where the data came from.
+    problem : str
+        What is wrong, including what was expected and what was found.
+    column : str, optional
+        The offending column or field.
+    rows : iterable of str, optional
+        Human-readable descriptions of the first offending rows; at most five
+        are shown, with the total count.
+    """
+
+    max_rows_shown = 5
+
+    def __init__(
+        self,
+        source: str,
+        problem: str,
+        *,
+        column: str | None = None,
+        rows: Iterable[str] | None = None,
+        n_rows: int | None = None,
+    ):
+        self.source = str(source)
+        self.problem = problem
+        self.column = column
+        self.rows = list(rows or [])
+        self.n_rows = n_rows if n_rows is not None else len(self.rows)
+        parts = [self.source]
+        if column is not None:
+            parts.append(f"column '{column}'")
+        message = ": ".join(parts) + f": {problem}"
+        if self.rows:
+            shown = self.rows[: self.max_rows_shown]
+            message += f" ({self.n_rows} rows; first: " + "; ".join(shown) + ")"
+        super().__init__(message)
+
+
+class GapWarning(UserWarning):
+    """Bars are missing from a series that should have a fixed bar size."""
