@@ -12,7 +12,8 @@ taker_buy_volume              taker-buy volume, base asset                 bar c
 taker_buy_quote_volume        taker-buy volume, USD                        bar close
 oi_usd                        open interest, USD notional                  bar **open** (last known)
 funding_rate                  funding event(s) in the bar, fraction        event time; NaN = no event
-mark_open                     mark price at the bar's open                 bar open
+mark_price                    last mark price known at the bar's open      bar open
+                              (the open of the mark bar holding it)
 mark_high, mark_low,          mark-price OHLC of the bar (only when the     bar close
 mark_close                    mark series has the bar size of the candles)
 realised_liq_long_usd,        realised liquidations in the bar, USD         bar close
@@ -21,7 +22,7 @@ is_filled                     True for bars inserted by ``gaps="fill"``      -
 ============================  ===========================================  ==========================
 
 Every value on the row of bar ``t`` is therefore usable by a decision taken at
-``t``'s close; ``oi_usd`` and ``mark_open`` are usable already at its open.
+``t``'s close; ``oi_usd`` and ``mark_price`` are usable already at its open.
 """
 
 from __future__ import annotations
@@ -223,7 +224,7 @@ class Market:
             mark_bar_size = (pd.Timedelta(mark_bar_size) if mark_bar_size is not None
                              else infer_bar_size(mark.index, msource))
             mark = mark[["open", "high", "low", "close"]].astype(np.float64)
-            bars["mark_open"] = align_known(mark["open"], bars.index, max_age=mark_bar_size, source=msource)
+            bars["mark_price"] = align_known(mark["open"], bars.index, max_age=mark_bar_size, source=msource)
             if mark_bar_size == bar_size:
                 same = mark.reindex(bars.index)
                 for col in ("high", "low", "close"):

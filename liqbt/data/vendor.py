@@ -1,0 +1,158 @@
+"""Vendor CSVs (Coinglass-style exports): price, open interest, funding, liquidations.
+
+Two layouts are supported:
+
+* **hourly, one file** (``btc_1h_price_oi_funding_liquidations.csv``):
+  ``timestamp`` (epoch ms, bar open), ``price_open/high/low/close``,
+  ``oi_open/high/low/close`` (USD notional), ``funding_*`` (percent),
+  ``liquidation_long_usd``, ``liquidation_short_usd`` (realised, USD).
+* **4-hourly, one file per series** in a folder: ``coinglass_oi_4h.csv``
+  (``open..close``, USD), ``coinglass_liquidation_4h.csv`` (``long_usd,
+  short_usd``), ``coinglass_funding_4h.csv`` (``open..close``, percent),
+  ``coinglass_taker_volume_4h.csv`` (``buy_usd, sell_usd``); ``timestamp`` an
+  ISO string of the bar open in UTC without zone suffix (declared UTC here).
+
+Timing: an interval's closing open interest becomes known at the interval's
+end; funding events (00/08/16 UTC) take the funding rate at the close of the
+interval ending at the event, converted from percent to a fraction.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError
+from .bundle import DataBundle
+from .market import GapPolicy, Market
+from .validate import check_funding_unit, check_index, require_columns, to_utc_index
+
+__all__ = ["read_vendor_hourly", "load_vendor_hourly", "read_vendor_4h", "funding_events_from_intervals"]
+
+_HOURLY_COLUMNS = (
+    "timestamp", "price_open", "price_high", "price_low", "price_close",
+    "oi_close", "funding_close", "liquidation_long_usd", "liquidation_short_usd",
+)
+_FUNDING_HOURS_UTC = (0, 8, 16)
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    if not path.exists():
+        raise DataError(str(path), "file not found")
+    try:
+        frame = pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise DataError(str(path), f"not a readable CSV file: {exc}") from None
+    if frame.empty:
+        raise DataError(str(path), "no rows; expected a header and data rows")
+    return frame
+
+
+def funding_events_from_intervals(
+    closing_rate_percent: pd.Series, interval: pd.Timedelta, source: str,
+    event_hours_utc=_FUNDING_HOURS_UTC,
+) -> pd.Series:
+    """Funding events from a per-interval series of the funding rate.
+
+    The rate settled at an event time ``τ`` is the one quoted at the close of
+    the interval that ends at ``τ``. Returns a fraction per funding interval,
+    indexed by event time.
+    """
+    check_funding_unit(closing_rate_percent, "percent", source, column="funding_close")
+    end = closing_rate_percent.index + interval
+    at_event = (end.minute == 0) & (end.second == 0) & np.isin(end.hour, event_hours_utc)
+    events = pd.Series(closing_rate_percent.to_numpy()[at_event] / 100.0, index=end[at_event], name="funding_rate")
+    events.index.name = "time"
+    return events
+
+
+def read_vendor_hourly(path: str | Path) -> DataBundle:
+    """Read a vendor hourly CSV (price + OI + funding + realised liquidations).
+
+    Price is the candle (``volume`` is absent in this layout); ``oi_close`` of
+    hour ``H`` becomes known at ``H + 1h``; realised liquidations stay at 1h.
+    """
+    path = Path(path)
+    source = str(path)
+    frame = _read_csv(path)
+    require_columns(frame, _HOURLY_COLUMNS, source)
+    index = to_utc_index(frame["timestamp"], source, "timestamp", unit="ms")
+    check_index(index, source, "timestamp")
+    hour = pd.Timedelta(hours=1)
+    candles = pd.DataFrame(
+        {c: frame[f"price_{c}"].to_numpy(dtype=np.float64) for c in ("open", "high", "low", "close")}, index=index
+    )
+    oi = pd.Series(frame["oi_close"].to_numpy(dtype=np.float64), index=index + hour, name="oi_usd")
+    liquidations = pd.DataFrame(
+        {
+            "realised_liq_long_usd": frame["liquidation_long_usd"].to_numpy(dtype=np.float64),
+            "realised_liq_short_usd": frame["liquidation_short_usd"].to_numpy(dtype=np.float64),
+        },
+        index=index,
+    )
+    funding = funding_events_from_intervals(
+        pd.Series(frame["funding_close"].to_numpy(dtype=np.float64), index=index), hour, source)
+    return DataBundle(
+        candles=candles, candles_bar_size=hour, open_interest=oi, funding=funding,
+        liquidations=liquidations, liquidations_bar_size=hour,
+        sources={p: source for p in ("candles", "open_interest", "funding", "liquidations")},
+        symbol="BTCUSDT" if "btc" in path.name.lower() else "", venue="binance",
+    )
+
+
+def load_vendor_hourly(path: str | Path, *, gaps: GapPolicy = "report") -> Market:
+    """:func:`read_vendor_hourly` aligned into a :class:`~liqbt.data.Market`."""
+    return read_vendor_hourly(path).to_market(gaps=gaps)
+
+
+def read_vendor_4h(folder: str | Path) -> DataBundle:
+    """Read the 4-hourly vendor folder: open interest, funding, liquidations, taker volume.
+
+    There are no candles in this layout: combine it with a candle source (for
+    example Binance 5m candles) in a ``data:`` section. Taker volume becomes
+    two known series, ``taker_buy_usd_4h`` and ``taker_sell_usd_4h``, each the
+    last completed 4h interval's total, known at its end.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DataError(str(folder), "folder not found; expected the 4-hourly vendor CSV folder")
+    four = pd.Timedelta(hours=4)
+
+    def read(name: str, columns: tuple[str, ...]) -> tuple[pd.DataFrame, str]:
+        path = folder / name
+        source = str(path)
+        frame = _read_csv(path)
+        require_columns(frame, ("timestamp",) + columns, source)
+        stamps = pd.to_datetime(frame["timestamp"], errors="coerce")
+        if stamps.isna().any():
+            bad = np.flatnonzero(stamps.isna().to_numpy())
+            raise DataError(source, "unparseable timestamps; expected ISO strings like 2025-10-06T12:00:00",
+                            column="timestamp", rows=[f"row {i} ({frame['timestamp'].iloc[i]!r})" for i in bad[:5]],
+                            n_rows=len(bad))
+        if stamps.dt.tz is not None:
+            index = to_utc_index(stamps, source, "timestamp")
+        else:  # the layout documents UTC bar opens without a suffix
+            index = to_utc_index(stamps.dt.tz_localize("UTC"), source, "timestamp")
+        check_index(index, source, "timestamp")
+        out = frame[list(columns)].astype(np.float64)
+        out.index = index
+        return out, source
+
+    oi, oi_src = read("coinglass_oi_4h.csv", ("close",))
+    liq, liq_src = read("coinglass_liquidation_4h.csv", ("long_usd", "short_usd"))
+    fund, fund_src = read("coinglass_funding_4h.csv", ("close",))
+    taker, taker_src = read("coinglass_taker_volume_4h.csv", ("buy_usd", "sell_usd"))
+    return DataBundle(
+        open_interest=pd.Series(oi["close"].to_numpy(), index=oi.index + four, name="oi_usd"),
+        funding=funding_events_from_intervals(fund["close"], four, fund_src),
+        liquidations=liq.rename(columns={"long_usd": "realised_liq_long_usd", "short_usd": "realised_liq_short_usd"}),
+        liquidations_bar_size=four,
+        known={
+            "taker_buy_usd_4h": pd.Series(taker["buy_usd"].to_numpy(), index=taker.index + four),
+            "taker_sell_usd_4h": pd.Series(taker["sell_usd"].to_numpy(), index=taker.index + four),
+        },
+        sources={"open_interest": oi_src, "funding": fund_src, "liquidations": liq_src,
+                 "known:taker_buy_usd_4h": taker_src, "known:taker_sell_usd_4h": taker_src},
+    )
