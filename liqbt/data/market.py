@@ -38,26 +38,45 @@ from ..errors import DataError, GapWarning
 from .align import align_known, events_on_bars
 from .validate import check_finite, check_index, check_non_negative, check_prices, find_gaps
 
-__all__ = ["Market", "MultiVenueMarket", "GapPolicy", "infer_bar_size"]
+__all__ = ["Market", "MultiVenueMarket", "GapPolicy", "infer_bar_size", "bar_size_label", "COLUMN_UNITS"]
 
 GapPolicy = Literal["report", "error", "fill"]
 
+COLUMN_UNITS = {
+    "open": "price (quote, USD)", "high": "price (quote, USD)", "low": "price (quote, USD)",
+    "close": "price (quote, USD)", "volume": "base asset", "quote_volume": "USD",
+    "taker_buy_volume": "base asset", "taker_buy_quote_volume": "USD", "trades": "count",
+    "oi_usd": "USD notional, known at bar open", "funding_rate": "fraction per funding interval, at events",
+    "mark_price": "price, known at bar open", "mark_high": "price", "mark_low": "price", "mark_close": "price",
+    "realised_liq_long_usd": "USD", "realised_liq_short_usd": "USD", "is_filled": "bool",
+}
+
 _VOLUME_COLUMNS = ("volume", "quote_volume", "taker_buy_volume", "taker_buy_quote_volume")
 LIQ_COLUMNS = ("realised_liq_long_usd", "realised_liq_short_usd")
+
+
+def bar_size_label(bar_size: pd.Timedelta) -> str:
+    """``Timedelta("5min")`` -> ``"5m"``; ``"1h"``, ``"8h"``, ``"1d"``."""
+    seconds = int(pd.Timedelta(bar_size).total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return str(bar_size)
 
 
 def infer_bar_size(index: pd.DatetimeIndex, source: str) -> pd.Timedelta:
     """The most common step of ``index``; every step must be a multiple of it."""
     if len(index) < 2:
         raise DataError(source, f"cannot infer the bar size from {len(index)} row(s); pass bar_size")
-    diffs = np.diff(index.asi8)
+    diffs = np.diff(index.as_unit("ns").asi8)
     values, counts = np.unique(diffs, return_counts=True)
     return pd.Timedelta(int(values[np.argmax(counts)]), unit="ns")
 
 
 def _check_bar_grid(index: pd.DatetimeIndex, bar_size: pd.Timedelta, source: str) -> None:
     step = bar_size.value
-    off = (index.asi8 - index.asi8[0]) % step != 0
+    stamps = index.as_unit("ns").asi8
+    off = (stamps - stamps[0]) % step != 0
     if off.any():
         pos = np.flatnonzero(off)
         raise DataError(
@@ -68,6 +87,14 @@ def _check_bar_grid(index: pd.DatetimeIndex, bar_size: pd.Timedelta, source: str
             rows=[f"row {p} ({index[p]})" for p in pos[:5]],
             n_rows=len(pos),
         )
+
+
+def _with_ns_index(frame):
+    """A copy indexed in nanoseconds: the kernels read ``asi8`` as ns (pandas may default to us)."""
+    frame = frame.copy()
+    if isinstance(frame.index, pd.DatetimeIndex):
+        frame.index = frame.index.as_unit("ns")
+    return frame
 
 
 def _fill_gaps(candles: pd.DataFrame, bar_size: pd.Timedelta) -> pd.DataFrame:
@@ -176,7 +203,7 @@ class Market:
         """
         if gaps not in ("report", "error", "fill"):
             raise DataError(source, f"gaps must be 'report', 'error' or 'fill', found {gaps!r}")
-        candles = candles.copy()
+        candles = _with_ns_index(candles)
         check_index(candles.index, source)
         bar_size = pd.Timedelta(bar_size) if bar_size is not None else infer_bar_size(candles.index, source)
         _check_bar_grid(candles.index, bar_size, source)
@@ -189,7 +216,7 @@ class Market:
         if len(gap_table):
             total = int(gap_table["missing_bars"].sum())
             first = gap_table.iloc[0]
-            text = (f"{len(gap_table)} gap(s), {total} missing {bar_size} bar(s); first after "
+            text = (f"{len(gap_table)} gap(s), {total} missing {bar_size_label(bar_size)} bar(s); first after "
                     f"{first['after']} until {first['before']}")
             if gaps == "error":
                 raise DataError(source, text + "; pass gaps='fill' or gaps='report' to accept them")
@@ -201,7 +228,7 @@ class Market:
         bars.index.name = "time"
 
         if open_interest is not None:
-            oi = open_interest.astype(np.float64)
+            oi = _with_ns_index(open_interest.astype(np.float64))
             check_index(oi.index, f"{source} (open interest)")
             check_non_negative(oi.to_frame("oi_usd"), ["oi_usd"], f"{source} (open interest)")
             max_age = pd.Timedelta(oi_max_age) if oi_max_age is not None else None
@@ -209,12 +236,12 @@ class Market:
 
         for name, series in (known or {}).items():
             check_index(series.index, f"{source} ({name})")
-            bars[name] = align_known(series.astype(np.float64), bars.index, source=source)
+            bars[name] = align_known(_with_ns_index(series.astype(np.float64)), bars.index, source=source)
 
         if funding is not None:
             check_index(funding.index, f"{source} (funding)")
             check_finite(funding.to_frame("funding_rate"), ["funding_rate"], f"{source} (funding)")
-            funding = funding.astype(np.float64).rename("funding_rate")
+            funding = _with_ns_index(funding.astype(np.float64).rename("funding_rate"))
             bars["funding_rate"] = events_on_bars(funding, bars.index, bar_size)
 
         if mark is not None:
@@ -223,7 +250,7 @@ class Market:
             check_prices(mark, msource)
             mark_bar_size = (pd.Timedelta(mark_bar_size) if mark_bar_size is not None
                              else infer_bar_size(mark.index, msource))
-            mark = mark[["open", "high", "low", "close"]].astype(np.float64)
+            mark = _with_ns_index(mark[["open", "high", "low", "close"]].astype(np.float64))
             bars["mark_price"] = align_known(mark["open"], bars.index, max_age=mark_bar_size, source=msource)
             if mark_bar_size == bar_size:
                 same = mark.reindex(bars.index)
@@ -236,7 +263,7 @@ class Market:
             check_non_negative(liquidations, list(LIQ_COLUMNS), lsource)
             liquidations_bar_size = (pd.Timedelta(liquidations_bar_size) if liquidations_bar_size is not None
                                      else infer_bar_size(liquidations.index, lsource))
-            liquidations = liquidations[list(LIQ_COLUMNS)].astype(np.float64)
+            liquidations = _with_ns_index(liquidations[list(LIQ_COLUMNS)].astype(np.float64))
             if liquidations_bar_size == bar_size:
                 same = liquidations.reindex(bars.index)
                 for col in LIQ_COLUMNS:
@@ -307,7 +334,8 @@ class Market:
 
     def __repr__(self) -> str:
         cols = ", ".join(self.bars.columns)
-        return (f"Market({self.symbol or '?'} on {self.venue or '?'}, {len(self.bars)} x {self.bar_size} bars "
+        return (f"Market({self.symbol or '?'} on {self.venue or '?'}, {len(self.bars)} x "
+                f"{bar_size_label(self.bar_size)} bars "
                 f"{self.start} -> {self.end}, gaps={len(self.gaps)}, columns=[{cols}])")
 
 

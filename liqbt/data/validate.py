@@ -29,6 +29,10 @@ PRICE_COLUMNS = ("open", "high", "low", "close")
 FundingUnit = Literal["fraction", "percent"]
 
 
+def _plain(value) -> str:
+    return repr(value.item()) if isinstance(value, np.generic) else repr(value)
+
+
 def _describe_rows(index: pd.Index, mask: np.ndarray, frame: pd.DataFrame | None = None,
                    columns: tuple[str, ...] = ()) -> tuple[list[str], int]:
     positions = np.flatnonzero(mask)
@@ -36,7 +40,7 @@ def _describe_rows(index: pd.Index, mask: np.ndarray, frame: pd.DataFrame | None
     for pos in positions[:5]:
         text = f"row {pos} ({index[pos]})"
         if frame is not None and columns:
-            values = ", ".join(f"{c}={frame[c].iloc[pos]!r}" for c in columns)
+            values = ", ".join(f"{c}={_plain(frame[c].iloc[pos])}" for c in columns)
             text += f" {values}"
         rows.append(text)
     return rows, len(positions)
@@ -92,7 +96,7 @@ def check_index(index: pd.DatetimeIndex, source: str, column: str = "time") -> N
         raise DataError(source, "timestamps are naive; expected UTC", column=column)
     if len(index) == 0:
         raise DataError(source, "no rows; expected at least one", column=column)
-    values = index.asi8
+    values = index.as_unit("ns").asi8
     diffs = np.diff(values)
     dup = np.concatenate([[False], diffs == 0])
     if dup.any():
@@ -203,7 +207,7 @@ def find_gaps(index: pd.DatetimeIndex, bar_size: pd.Timedelta) -> pd.DataFrame:
         after it) and ``missing_bars``. Empty when the index is complete.
     """
     step = int(bar_size.value)
-    values = index.asi8
+    values = index.as_unit("ns").asi8
     diffs = np.diff(values)
     where = np.flatnonzero(diffs != step)
     gaps = pd.DataFrame(

@@ -1,0 +1,53 @@
+"""The experiment config: one YAML file describes a whole run.
+
+Sections: ``data`` (required), ``output``; the heatmap, strategy, backtest,
+sweep and evaluation sections are added as those parts land. Everything is
+parsed once here into frozen objects; nothing downstream reads raw dicts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import Field
+
+from ..data.config import DataConfig
+from .base import FrozenModel, validate_section
+from .yaml_io import read_yaml
+
+__all__ = ["ExperimentConfig", "OutputConfig", "LoadedConfig", "load_config"]
+
+
+class OutputConfig(FrozenModel):
+    """Where results go (relative to the config file unless absolute)."""
+
+    dir: str = Field("out", description="output folder")
+
+
+class ExperimentConfig(FrozenModel):
+    """A whole experiment as declared in YAML."""
+
+    name: str | None = None
+    description: str | None = None
+    data: DataConfig
+    output: OutputConfig = OutputConfig()
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    """A parsed config with the file it came from (relative paths resolve against ``base_dir``)."""
+
+    config: ExperimentConfig
+    path: Path
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent
+
+
+def load_config(path: str | Path) -> LoadedConfig:
+    """Read, include, validate: a :class:`ConfigError` names the YAML path of any problem."""
+    path = Path(path).resolve()
+    data = read_yaml(path)
+    return LoadedConfig(config=validate_section(ExperimentConfig, data, str(path)), path=path)
