@@ -48,6 +48,10 @@ class LoadedConfig:
 
 def load_config(path: str | Path) -> LoadedConfig:
     """Read, include, validate: a :class:`ConfigError` names the YAML path of any problem."""
+    from ..data.config import check_data_config
+
     path = Path(path).resolve()
     data = read_yaml(path)
-    return LoadedConfig(config=validate_section(ExperimentConfig, data, str(path)), path=path)
+    config = validate_section(ExperimentConfig, data, str(path))
+    check_data_config(config.data, path.parent, str(path))
+    return LoadedConfig(config=config, path=path)

@@ -6,7 +6,9 @@
 * ``!include other.yaml`` inserts another file (relative to the including
   file), and a top-level ``base: other.yaml`` merges this file over a shared
   base file (mappings merge key by key, everything else replaces);
-* anchors and aliases work as in any YAML.
+* anchors and aliases work as in any YAML; top-level keys starting with
+  ``x-`` are dropped after reading (as in docker compose), so that shared
+  values can be defined once with an anchor and used with aliases.
 """
 
 from __future__ import annotations
@@ -104,4 +106,4 @@ def read_yaml(path: str | Path) -> dict:
             raise ConfigError(f"{path}: 'base' must be a file name, found {base!r}")
         parent = read_yaml(path.parent / base)
         data = deep_merge(parent, data)
-    return data
+    return {k: v for k, v in data.items() if not (isinstance(k, str) and k.startswith("x-"))}

@@ -35,7 +35,7 @@ from ..errors import ConfigError
 from .bundle import DataBundle
 from .market import Market, MultiVenueMarket
 
-__all__ = ["DataConfig", "load_data", "SourceConfig"]
+__all__ = ["DataConfig", "load_data", "check_data_config", "SourceConfig"]
 
 Part = Literal["candles", "open_interest", "funding", "mark", "liquidations", "known"]
 _TIMEFRAME = r"^\d+[mhdw]$"
@@ -49,6 +49,13 @@ class _Source(FrozenModel):
 
     def _path(self, base_dir: Path, path: str) -> Path:
         return (base_dir / path).resolve() if not Path(path).is_absolute() else Path(path)
+
+    def check_paths(self, base_dir: Path, where: str) -> None:
+        """Raise :class:`ConfigError` if the source's ``path`` does not exist."""
+        path = getattr(self, "path", None)
+        if path is not None and not self._path(base_dir, path).exists():
+            raise ConfigError(f"{where}.path: file or folder not found: {self._path(base_dir, path)} "
+                              f"(relative paths are relative to the config file's folder {base_dir})")
 
 
 class FreqtradeSource(_Source):
@@ -195,11 +202,19 @@ class DataConfig(FrozenModel):
         return value
 
 
+def check_data_config(config: DataConfig, base_dir: Path, source: str = "") -> None:
+    """Checks that need the file system or several fields: paths exist, start < end."""
+    prefix = f"{source}: " if source else ""
+    if config.start is not None and config.end is not None and config.start >= config.end:
+        raise ConfigError(f"{prefix}data.start ({config.start}) must be before data.end ({config.end})")
+    for i, src in enumerate(config.sources):
+        src.check_paths(Path(base_dir), f"{prefix}data.sources[{i}]")
+
+
 def load_data(config: DataConfig, base_dir: str | Path = ".") -> Market | MultiVenueMarket:
     """Read every source, merge the parts and align them into a :class:`Market`."""
     base_dir = Path(base_dir)
-    if config.start is not None and config.end is not None and config.start >= config.end:
-        raise ConfigError(f"data.start ({config.start}) must be before data.end ({config.end})")
+    check_data_config(config, base_dir)
     bundle = None
     for source in config.sources:
         part = source.read(base_dir)
