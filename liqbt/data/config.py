@@ -82,16 +82,17 @@ class BinanceArchiveSource(_Source):
     path: str
     symbol: str = "BTCUSDT"
     interval: str = Field("5m", pattern=_TIMEFRAME)
-    start: dt.date | None = None
-    end: dt.date | None = None
+    start: dt.date | None = Field(None, description="first day read (inclusive)")
+    end: dt.date | None = Field(None, description="last day read (inclusive), as in `liqbt data download`")
     kinds: tuple[Literal["klines", "markPriceKlines", "fundingRate", "metrics", "liquidationSnapshot"], ...] = (
         "klines", "markPriceKlines", "fundingRate", "metrics")
 
     def read(self, base_dir: Path) -> DataBundle:
         from .binance_archive import read_binance_archive
 
+        end = self.end + dt.timedelta(days=1) if self.end is not None else None  # reader's end is exclusive
         return read_binance_archive(self._path(base_dir, self.path), self.symbol, interval=self.interval,
-                                    start=self.start, end=self.end, kinds=self.kinds)
+                                    start=self.start, end=end, kinds=self.kinds)
 
 
 class VendorHourlySource(_Source):
