@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from .nb import event_bar_index_nb, last_known_index_nb, take_nb
+from .nb import last_known_index_nb, sum_events_on_bars_nb, take_nb
 
 __all__ = ["known_after_close", "align_known", "events_on_bars"]
 
@@ -75,12 +75,5 @@ def events_on_bars(
     """
     times = np.ascontiguousarray(events.index.as_unit("ns").asi8)
     opens = np.ascontiguousarray(bar_index.as_unit("ns").asi8)
-    where = event_bar_index_nb(times, opens, int(bar_size.value))
-    out = np.full(len(bar_index), np.nan)
-    vals = events.to_numpy(dtype=np.float64)
-    inside = where >= 0
-    if inside.any():
-        sums = np.bincount(where[inside], weights=vals[inside], minlength=len(bar_index))
-        counts = np.bincount(where[inside], minlength=len(bar_index))
-        out[counts > 0] = sums[counts > 0]
-    return out
+    values = np.ascontiguousarray(events.to_numpy(dtype=np.float64))
+    return sum_events_on_bars_nb(times, values, opens, int(bar_size.value))

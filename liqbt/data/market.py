@@ -36,7 +36,8 @@ import pandas as pd
 
 from ..errors import DataError, GapWarning
 from .align import align_known, events_on_bars
-from .validate import check_finite, check_index, check_non_negative, check_prices, find_gaps
+from .nb import bars_look_valid_nb
+from .validate import check_finite, check_index, check_non_negative, check_prices, find_gaps, require_columns
 
 __all__ = ["Market", "MultiVenueMarket", "GapPolicy", "infer_bar_size", "bar_size_label", "COLUMN_UNITS"]
 
@@ -91,8 +92,8 @@ def _check_bar_grid(index: pd.DatetimeIndex, bar_size: pd.Timedelta, source: str
 
 def _with_ns_index(frame):
     """A copy indexed in nanoseconds: the kernels read ``asi8`` as ns (pandas may default to us)."""
-    frame = frame.copy()
-    if isinstance(frame.index, pd.DatetimeIndex):
+    frame = frame.copy(deep=False)
+    if isinstance(frame.index, pd.DatetimeIndex) and frame.index.unit != "ns":
         frame.index = frame.index.as_unit("ns")
     return frame
 
@@ -204,13 +205,17 @@ class Market:
         if gaps not in ("report", "error", "fill"):
             raise DataError(source, f"gaps must be 'report', 'error' or 'fill', found {gaps!r}")
         candles = _with_ns_index(candles)
+        require_columns(candles, ("open", "high", "low", "close"), source)
         check_index(candles.index, source)
         bar_size = pd.Timedelta(bar_size) if bar_size is not None else infer_bar_size(candles.index, source)
         _check_bar_grid(candles.index, bar_size, source)
-        check_prices(candles, source)
-        check_non_negative(candles, [c for c in _VOLUME_COLUMNS if c in candles.columns], source)
-        for col in candles.columns:
-            candles[col] = candles[col].astype(np.float64)
+        volume_columns = [c for c in _VOLUME_COLUMNS if c in candles.columns]
+        candles = candles.astype(np.float64)
+        arrays = [np.ascontiguousarray(candles[c].to_numpy()) for c in ("open", "high", "low", "close")]
+        volumes = np.ascontiguousarray(candles[volume_columns].to_numpy()).reshape(len(candles), len(volume_columns))
+        if not bars_look_valid_nb(*arrays, volumes):  # the detailed checks say what is wrong
+            check_prices(candles, source)
+            check_non_negative(candles, volume_columns, source)
 
         gap_table = find_gaps(candles.index, bar_size)
         if len(gap_table):

@@ -66,3 +66,37 @@ def event_bar_index_nb(event_time, bar_open, bar_size):
         if m > 0 and bar_open[j] <= t < bar_open[j] + bar_size:
             out[i] = j
     return out
+
+
+@njit(cache=True)
+def sum_events_on_bars_nb(event_time, values, bar_open, bar_size):
+    """Sum of event values in each bar ``[open, open + bar_size)``; NaN where none fell."""
+    where = event_bar_index_nb(event_time, bar_open, bar_size)
+    out = np.full(bar_open.shape[0], np.nan)
+    for i in range(where.shape[0]):
+        j = where[i]
+        if j >= 0:
+            out[j] = values[i] if np.isnan(out[j]) else out[j] + values[i]
+    return out
+
+
+@njit(cache=True)
+def bars_look_valid_nb(open_, high, low, close, volumes):
+    """One pass over the candles: True when every price and volume check passes.
+
+    Finite positive prices, ``low <= open, close <= high``, finite non-negative
+    volumes (``volumes`` is (n, k), k >= 0). When it returns False the caller
+    runs the detailed checks to say what is wrong.
+    """
+    n = open_.shape[0]
+    for i in range(n):
+        o, h, l, c = open_[i], high[i], low[i], close[i]
+        if not (np.isfinite(o) and np.isfinite(h) and np.isfinite(l) and np.isfinite(c)):
+            return False
+        if l <= 0.0 or h < l or o < l or o > h or c < l or c > h:
+            return False
+        for k in range(volumes.shape[1]):
+            v = volumes[i, k]
+            if not np.isfinite(v) or v < 0.0:
+                return False
+    return True

@@ -1,0 +1,95 @@
+"""Scores of predicted against realised liquidations, per side.
+
+Predicted liquidations live on the engine's bars (e.g. 5m); realised ones on
+the vendor's bars (e.g. 1h). Predictions are summed into the realised bars
+first (bars with ``open`` in ``[T, T + size)``), then compared only where both
+are present.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["aggregate_to", "side_scores", "score", "reliability_table", "SIDES"]
+
+SIDES = ("long", "short")
+
+
+def aggregate_to(values: pd.DataFrame, index: pd.DatetimeIndex, bar_size: pd.Timedelta) -> pd.DataFrame:
+    """Sum rows of ``values`` into the bars ``[T, T + bar_size)`` of ``index``.
+
+    Bars of ``index`` with no row of ``values`` in them get NaN (not zero):
+    there was no prediction there, which is different from predicting none.
+    """
+    opens = values.index.floor(bar_size)
+    summed = values.groupby(opens).sum(min_count=1)
+    return summed.reindex(index)
+
+
+def _rank(values: np.ndarray) -> np.ndarray:
+    return pd.Series(values).rank(method="average").to_numpy()
+
+
+def _corr(a: np.ndarray, b: np.ndarray) -> float:
+    if len(a) < 3 or np.std(a) == 0 or np.std(b) == 0:
+        return float("nan")
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+def reliability_table(predicted: np.ndarray, realised: np.ndarray, n_bins: int = 10) -> list[dict]:
+    """Realised liquidations by decile of the prediction (ties share a decile)."""
+    ranks = _rank(predicted)
+    decile = np.minimum((ranks - 1) * n_bins // len(predicted), n_bins - 1).astype(int)
+    rows = []
+    for d in range(n_bins):
+        sel = decile == d
+        if not sel.any():
+            continue
+        rows.append({
+            "decile": d + 1,
+            "bars": int(sel.sum()),
+            "predicted_mean_usd": float(predicted[sel].mean()),
+            "realised_mean_usd": float(realised[sel].mean()),
+            "realised_median_usd": float(np.median(realised[sel])),
+        })
+    return rows
+
+
+def side_scores(predicted: np.ndarray, realised: np.ndarray) -> dict:
+    """Spearman and Pearson-on-log1p correlation and a reliability table for one side."""
+    return {
+        "bars": int(len(predicted)),
+        "spearman": _corr(_rank(predicted), _rank(realised)),
+        "pearson_log1p": _corr(np.log1p(predicted), np.log1p(realised)),
+        "reliability": reliability_table(predicted, realised),
+    }
+
+
+def score(predicted: pd.DataFrame, realised: pd.DataFrame) -> dict:
+    """Compare per-bar predictions with realised liquidations on the same index.
+
+    Parameters
+    ----------
+    predicted : DataFrame
+        Columns ``long`` and ``short`` (USD per bar).
+    realised : DataFrame
+        Columns ``long`` and ``short`` (USD per bar), same index.
+
+    Returns
+    -------
+    dict
+        Per side ``spearman``, ``pearson_log1p``, ``reliability``; and
+        ``dominant_side_match``: the share of bars with any realised
+        liquidation where the side with more predicted notional is the side
+        with more realised notional.
+    """
+    both = predicted[["long", "short"]].join(realised[["long", "short"]], lsuffix="_pred", rsuffix="_real").dropna()
+    out = {"bars": int(len(both))}
+    for side in SIDES:
+        out[side] = side_scores(both[f"{side}_pred"].to_numpy(float), both[f"{side}_real"].to_numpy(float))
+    active = both[(both["long_real"] + both["short_real"]) > 0]
+    real_long = active["long_real"] > active["short_real"]
+    pred_long = active["long_pred"] > active["short_pred"]
+    out["dominant_side_match"] = float((real_long == pred_long).mean()) if len(active) else float("nan")
+    return out
