@@ -1,0 +1,45 @@
+"""Heatmap pictures: the PNG is drawn, the HTML renders in real headless Chromium without errors."""
+
+import numpy as np
+import pandas as pd
+
+from browser import open_page
+from liqbt.plots import HeatmapView
+from liqbt.plots.heatmap_html import write_heatmap_html
+from liqbt.plots.heatmap_png import write_heatmap_png
+
+
+def _view(name="30d", seed=0, n_times=200, n_bins=400):
+    rng = np.random.default_rng(seed)
+    times = pd.date_range("2025-01-01 01:00", periods=n_times, freq="1h", tz="UTC")
+    edges = np.geomspace(80_000, 120_000, n_bins + 1)
+    price = 100_000 * np.exp(np.cumsum(rng.normal(0, 0.003, n_times)))
+    centres = np.sqrt(edges[1:] * edges[:-1])
+    below = centres[None, :] < price[:, None]
+    mass = rng.gamma(0.3, 1e6, size=(n_times, n_bins)).astype(np.float32)
+    return HeatmapView(name=name, times=times, bin_edges=edges, long=np.where(below, mass, 0),
+                       short=np.where(~below, mass, 0), price_times=times, price=price)
+
+
+def test_downsample_keeps_usd_and_the_latest_snapshot():
+    view = _view(n_times=1000, n_bins=1000)
+    small = view.downsample(max_times=100, max_bins=100)
+    assert small.long.shape == (100, 100) and small.times[-1] == view.times[-1]
+    last_full, last_small = view.long[-1].sum() + view.short[-1].sum(), small.long[-1].sum() + small.short[-1].sum()
+    assert np.isclose(last_full, last_small, rtol=1e-5)
+
+
+def test_png_is_written(tmp_path):
+    path = write_heatmap_png(_view(), tmp_path / "map.png")
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+
+
+def test_html_renders_in_chromium_without_errors_and_is_not_blank(tmp_path):
+    path = write_heatmap_html([_view("30d"), _view("24h", seed=1)], tmp_path / "map.html")
+    clicks = ("#sides button[data-side=long]", "#sides button[data-side=short]", "#scales button[data-scale=absolute]",
+              "#views button[data-view='1']", "#sides button[data-side=both]")
+    check = open_page(path, clicks=clicks, screenshot=tmp_path / "shot.png")
+    assert check.console_errors == [] and check.page_errors == []
+    assert check.lit_fraction > 0.05, "the heatmap canvas is (nearly) blank"
+    assert check.title == "liqbt liquidation heatmap"
