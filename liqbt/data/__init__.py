@@ -6,6 +6,7 @@ from .config import DataConfig, load_data
 from .freqtrade import load_freqtrade, read_freqtrade
 from .market import Market, MultiVenueMarket
 from .multivenue import load_multivenue, read_multivenue
+from .synthetic import SyntheticParams, generate_bundle, generate_market
 from .vendor import load_vendor_hourly, read_vendor_4h, read_vendor_hourly
 
 __all__ = [
@@ -23,4 +24,7 @@ __all__ = [
     "read_vendor_4h",
     "load_multivenue",
     "read_multivenue",
+    "generate_market",
+    "generate_bundle",
+    "SyntheticParams",
 ]

@@ -5,8 +5,6 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 
 from ..errors import DataError, GapWarning
 from .market import COLUMN_UNITS, Market, MultiVenueMarket, bar_size_label

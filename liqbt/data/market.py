@@ -312,23 +312,27 @@ class Market:
     def slice(self, start=None, end=None) -> "Market":
         """Bars with ``start <= open < end``; events and side series cut the same way.
 
-        Slicing keeps only what was known before ``end``: it is how the
+        Slicing keeps only what was known by ``end``: funding events before it,
+        and mark or liquidation intervals that closed by then. It is how the
         point-in-time tests truncate inputs.
         """
         start = pd.Timestamp(start) if start is not None else self.bars.index[0]
         end = pd.Timestamp(end) if end is not None else self.end
         bars = self.bars[(self.bars.index >= start) & (self.bars.index < end)]
 
-        def cut(frame):
+        def cut(frame, interval=None):
+            """Rows inside the span; interval rows only once their interval has closed by ``end``."""
             if frame is None:
                 return None
-            return frame[(frame.index >= start) & (frame.index < end)]
+            last_open = end if interval is None else end - interval + pd.Timedelta(1, "ns")
+            return frame[(frame.index >= start) & (frame.index < last_open)]
 
         gaps = self.gaps[(self.gaps["after"] >= start) & (self.gaps["before"] < end)]
         return Market(
             bars=bars, bar_size=self.bar_size, symbol=self.symbol, venue=self.venue,
-            funding=cut(self.funding), mark=cut(self.mark), mark_bar_size=self.mark_bar_size,
-            liquidations=cut(self.liquidations), liquidations_bar_size=self.liquidations_bar_size,
+            funding=cut(self.funding), mark=cut(self.mark, self.mark_bar_size), mark_bar_size=self.mark_bar_size,
+            liquidations=cut(self.liquidations, self.liquidations_bar_size),
+            liquidations_bar_size=self.liquidations_bar_size,
             gaps=gaps.reset_index(drop=True), source=self.source,
         )
 
