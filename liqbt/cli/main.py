@@ -13,7 +13,7 @@ __all__ = ["main", "build_parser"]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import data_cmd, run_cmd, validate_cmd
+    from . import data_cmd, heatmap_cmd, run_cmd, validate_cmd
 
     parser = argparse.ArgumentParser(
         prog="liqbt",
@@ -23,9 +23,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bars or summaries")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (run_cmd, validate_cmd, data_cmd):
+    for module in (run_cmd, heatmap_cmd, validate_cmd, data_cmd):
         module.register(sub)
     return parser
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    print(f"liqbt: warning: {message}", file=file or sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
             if args.quiet:
                 warnings.simplefilter("ignore")
             result = args.handler(args)

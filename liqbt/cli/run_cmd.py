@@ -15,8 +15,15 @@ def register(sub) -> None:
 
 def output_dir(args, loaded) -> Path:
     if args.out:
-        return Path(args.out)
-    return loaded.base_dir / loaded.config.output.dir
+        return Path(args.out).resolve()
+    return (loaded.base_dir / loaded.config.output.dir).resolve()
+
+
+def load_market(loaded):
+    """The config's market, with gap warnings shown once (not per use)."""
+    from ..data.config import load_data
+
+    return load_data(loaded.config.data, loaded.base_dir)
 
 
 def run(args) -> int:

@@ -1,7 +1,8 @@
 """The experiment config: one YAML file describes a whole run.
 
-Sections: ``data`` (required), ``output``; the heatmap, strategy, backtest,
-sweep and evaluation sections are added as those parts land. Everything is
+Sections: ``data`` (required), ``heatmaps`` (named heatmap models),
+``output``; the strategy, backtest, sweep and evaluation sections are added as
+those parts land. Everything is
 parsed once here into frozen objects; nothing downstream reads raw dicts.
 """
 
@@ -13,6 +14,7 @@ from pathlib import Path
 from pydantic import Field
 
 from ..data.config import DataConfig
+from ..heatmap.model import HeatmapModel
 from .base import FrozenModel, validate_section
 from .yaml_io import read_yaml
 
@@ -23,6 +25,7 @@ class OutputConfig(FrozenModel):
     """Where results go (relative to the config file unless absolute)."""
 
     dir: str = Field("out", description="output folder")
+    snapshot_every: str = Field("1h", description="heatmap profile snapshots for pictures, e.g. '1h', '4h'")
 
 
 class ExperimentConfig(FrozenModel):
@@ -31,6 +34,10 @@ class ExperimentConfig(FrozenModel):
     name: str | None = None
     description: str | None = None
     data: DataConfig
+    heatmaps: dict[str, HeatmapModel] = Field(
+        default_factory=dict,
+        description="named heatmap models, e.g. {context: {window: 30d}, execution: {window: 24h}}",
+    )
     output: OutputConfig = OutputConfig()
 
 

@@ -1,0 +1,186 @@
+"""Pandas-facing reconstruction: validate, run the kernel, wrap the result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from ..data import Market, MultiVenueMarket
+from ..errors import DataError
+from .enums import FEATURES, N_FEATURES, N_TOTALS, TOTALS, BarArrays, GridArrays, KernelResult, ModelArrays
+from .grid import make_grid
+from .inputs import bar_arrays, model_arrays
+from .model import HeatmapModel
+from .nb import run_nb
+
+__all__ = ["reconstruct", "run_kernel", "run_arrays", "HeatmapResult", "Snapshots", "Profile", "FEATURE_COLUMNS",
+           "TOTAL_COLUMNS"]
+
+#: Columns of :attr:`HeatmapResult.totals` (cumulative USD per side since the first bar).
+TOTAL_COLUMNS = TOTALS
+#: Columns of :attr:`HeatmapResult.features`.
+FEATURE_COLUMNS = FEATURES
+
+
+class Profile(NamedTuple):
+    """One snapshot: USD resting per bin of each side, known at ``time``."""
+    time: pd.Timestamp       # bar close at which the snapshot was taken
+    bin_edges: np.ndarray    # (n_bins + 1,) USD
+    long: np.ndarray         # (n_bins,) float32 USD of longs by liquidation price
+    short: np.ndarray        # (n_bins,) float32 USD of shorts
+
+
+@dataclass(frozen=True, eq=False)
+class Snapshots:
+    """Long and short profiles every few bars.
+
+    Attributes
+    ----------
+    times : DatetimeIndex
+        When each snapshot became known: the **close** of the bar it was taken at.
+    bar_times : DatetimeIndex
+        Open of that bar (the row of :attr:`HeatmapResult.features` it matches).
+    bin_edges : ndarray (n_bins + 1,)
+        USD.
+    bin_centres : ndarray (n_bins,)
+        USD (geometric means of the edges on log grids).
+    long, short : ndarray of float32 (n_snapshots, n_bins)
+        USD resting per bin (positions outside the grid are in the features'
+        ``overflow_*`` columns, not here).
+    """
+
+    times: pd.DatetimeIndex
+    bar_times: pd.DatetimeIndex
+    bin_edges: np.ndarray
+    bin_centres: np.ndarray
+    long: np.ndarray
+    short: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.times)
+
+    def profile_at(self, time) -> Profile:
+        """The latest snapshot known at ``time`` (taken at a bar close ``<= time``).
+
+        Raises
+        ------
+        DataError
+            If no snapshot was known by then.
+        """
+        when = pd.Timestamp(time)
+        if when.tz is None:
+            when = when.tz_localize("UTC")
+        i = int(np.searchsorted(self.times.asi8, when.as_unit("ns").value, side="right")) - 1
+        if i < 0:
+            first = self.times[0] if len(self.times) else "never"
+            raise DataError("heatmap snapshots", f"no snapshot known at {when}; the first is at {first}")
+        return Profile(self.times[i], self.bin_edges, self.long[i], self.short[i])
+
+
+@dataclass(frozen=True, eq=False)
+class HeatmapResult:
+    """What :func:`reconstruct` returns.
+
+    Attributes
+    ----------
+    features : DataFrame
+        On the bar index (bar open), values as of each bar's close; columns
+        :data:`FEATURE_COLUMNS` (USD at bin-centre prices; ``imbalance`` =
+        (long - short) / (long + short) resting; cluster distances in percent
+        of the close, positive; strength = cluster USD / mean USD of the bins
+        around it; NaN when there is no significant cluster).
+    snapshots : Snapshots
+    model : HeatmapModel
+    totals : DataFrame or None
+        Cumulative USD per side since the first bar (:data:`TOTAL_COLUMNS`):
+        ``opened = resting + liquidated + closed + expired`` every bar
+        (decay counts as expired). None when not recorded.
+    venues : tuple of str
+        Venues combined into this result.
+    """
+
+    features: pd.DataFrame
+    snapshots: Snapshots
+    model: HeatmapModel
+    totals: pd.DataFrame | None
+    venues: tuple[str, ...] = ()
+
+    def conservation_error(self) -> pd.DataFrame:
+        """``opened - resting - liquidated - closed - expired`` per side, USD (zero up to rounding)."""
+        if self.totals is None:
+            raise DataError("heatmap result", "totals were not recorded; reconstruct with totals=True")
+        out = {}
+        for side in ("long", "short"):
+            t = self.totals
+            out[side] = (t[f"cum_opened_{side}_usd"] - self.features[f"resting_{side}_usd"]
+                         - t[f"cum_liquidated_{side}_usd"] - t[f"cum_closed_{side}_usd"]
+                         - t[f"cum_expired_{side}_usd"])
+        return pd.DataFrame(out)
+
+
+def run_kernel(market: Market, model: HeatmapModel, snapshot_every=None, grid: GridArrays | None = None,
+               totals: bool = True) -> tuple[KernelResult, GridArrays]:
+    """Prepare arrays for one venue and run the numba kernel (no pandas wrapping)."""
+    bars = bar_arrays(market, model, snapshot_every)
+    if grid is None:
+        grid = make_grid(model, float(bars.open[0]))
+    arrays = model_arrays(model, grid, market.bar_size, venue=market.venue, at=market.index[0])
+    return run_arrays(bars, grid, arrays, totals), grid
+
+
+def run_arrays(bars: BarArrays, grid: GridArrays, arrays: ModelArrays, totals: bool = True) -> KernelResult:
+    """Allocate the outputs with NumPy (cheaper page faults than inside numba) and run the kernel."""
+    n_bars, n_bins = len(bars.close), len(grid.edges) - 1
+    n_snap = int(np.count_nonzero(bars.snapshot))
+    out = KernelResult(np.empty((n_bars, N_FEATURES)), np.empty((n_bars if totals else 0, N_TOTALS)),
+                       np.empty(n_snap, dtype=np.int64), np.empty((n_snap, n_bins), dtype=np.float32),
+                       np.empty((n_snap, n_bins), dtype=np.float32))
+    run_nb(*bars, grid.edges, grid.centres, *arrays, *out)
+    return out
+
+
+def reconstruct(market: Market | MultiVenueMarket, model: HeatmapModel | None = None, *,
+                snapshot_every=None, totals: bool = True) -> HeatmapResult:
+    """Reconstruct the liquidation heatmap bar by bar, point in time.
+
+    Parameters
+    ----------
+    market : Market or MultiVenueMarket
+        Bars with ``open, high, low, close, oi_usd`` (and what the model's
+        options need). Venues of a multi-venue market are reconstructed each
+        with its own OI, candles and brackets on one shared grid and combined
+        (see :func:`liqbt.heatmap.venues.reconstruct_venues`).
+    model : HeatmapModel, optional
+        Defaults to ``HeatmapModel()``.
+    snapshot_every : int or str, optional
+        Take full profiles every ``k`` bars or every duration (``"1h"``: at
+        each full hour); None takes none.
+    totals : bool, default True
+        Record the cumulative opened / liquidated / closed / expired USD of
+        every bar (:attr:`HeatmapResult.totals`).
+
+    Returns
+    -------
+    HeatmapResult
+    """
+    model = model if model is not None else HeatmapModel()
+    if isinstance(market, MultiVenueMarket):
+        from .venues import reconstruct_venues
+        return reconstruct_venues(market, model, snapshot_every=snapshot_every, totals=totals)
+    result, grid = run_kernel(market, model, snapshot_every, totals=totals)
+    return wrap(result, grid, market.index, market.bar_size, model, (market.venue,))
+
+
+def wrap(result: KernelResult, grid: GridArrays, index: pd.DatetimeIndex, bar_size: pd.Timedelta,
+         model: HeatmapModel, venues: tuple[str, ...]) -> HeatmapResult:
+    """Kernel output on ``index`` as a :class:`HeatmapResult`."""
+    features = pd.DataFrame(result.features, index=index, columns=list(FEATURES))
+    totals = (pd.DataFrame(result.totals, index=index, columns=list(TOTALS))
+              if len(result.totals) == len(index) else None)
+    bar_times = index[result.snap_rows]
+    snaps = Snapshots(times=bar_times + bar_size, bar_times=bar_times, bin_edges=grid.edges,
+                      bin_centres=grid.centres[1:-1], long=result.snap_long, short=result.snap_short)
+    return HeatmapResult(features=features, snapshots=snaps, model=model, totals=totals, venues=venues)

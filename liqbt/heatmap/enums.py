@@ -1,0 +1,138 @@
+"""Codes and column layouts shared by the heatmap kernels and their wrappers.
+
+The kernels take options as small integer/float parameter vectors (so a
+parameter sweep can stack them) and write features into one float64 matrix
+whose columns are named by :data:`FEATURES`.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import NamedTuple
+
+import numpy as np
+
+__all__ = ["EntryMode", "SplitMode", "CloseMode", "CloseSplit", "IP", "FP", "FEATURES", "F", "N_FEATURES", "TOTALS", "TT", "N_TOTALS",
+           "KernelResult", "GridArrays", "BarArrays", "ModelArrays"]
+
+
+class EntryMode(IntEnum):
+    """Entry price of new positions, from the bars of the OI interval."""
+    CLOSE = 0      # close of the bar before the OI snapshot
+    TYPICAL = 1    # (interval high + interval low + close) / 3
+    RANGE = 2      # equal parts at midpoints of ``range_points`` equal slices of [low, high]
+
+
+class SplitMode(IntEnum):
+    """Share of new positions that are longs."""
+    EQUAL = 0
+    CANDLE = 1
+    TAKER = 2
+    FUNDING = 3
+
+
+class CloseMode(IntEnum):
+    """How a negative net voluntary change removes mass from the book."""
+    AMOUNT = 0             # remove that many coins (capped at the book)
+    FRACTION_OF_OI = 1     # remove the same fraction of the book as of the open interest
+
+
+class CloseSplit(IntEnum):
+    """Which side the closed mass comes from."""
+    PROPORTIONAL = 0
+    TAKER = 1
+
+
+class IP(IntEnum):
+    """Index of each integer parameter in the kernels' ``iparams`` vector."""
+    ENTRY_MODE = 0
+    RANGE_POINTS = 1
+    SPLIT_MODE = 2
+    CLOSE_MODE = 3
+    CLOSE_SPLIT = 4
+    WINDOW_BARS = 5      # 0 = no window
+    NEIGHBOURHOOD = 6    # bins each side for a cluster's strength
+    BLOCK_SHIFT = 7      # log2 of the bins per block of upper bounds
+    IS_LOG = 8           # 1 = log grid
+    SIZE = 9
+
+
+class FP(IntEnum):
+    """Index of each float parameter in the kernels' ``fparams`` vector."""
+    CANDLE_SHARE = 0     # long share after an up interval
+    FUNDING_SKEW = 1     # long share = 0.5 + skew * funding rate (fraction)
+    DECAY = 2            # multiplier per bar (1 = no decay)
+    CLUSTER_SHARE = 3    # a bin is significant from this share of its side's resting USD
+    GRID_ORIGIN = 4      # log(first edge) or first edge
+    GRID_INV_STEP = 5    # 1/log step or 1/USD step
+    SIZE = 6
+
+
+#: Per-bar feature columns, in kernel order. USD at bin-centre prices.
+FEATURES = (
+    "pred_liq_long_usd", "pred_liq_short_usd",
+    "resting_long_usd", "resting_short_usd",
+    "overflow_long_usd", "overflow_short_usd",
+    "imbalance",
+    "cluster_above_price", "cluster_above_dist_pct", "cluster_above_usd", "cluster_above_strength",
+    "cluster_below_price", "cluster_below_dist_pct", "cluster_below_usd", "cluster_below_strength",
+)
+N_FEATURES = len(FEATURES)
+
+#: Cumulative USD per side since the first bar, recorded per bar on request:
+#: ``opened = resting + liquidated + closed + expired`` (decay counts as expired).
+TOTALS = (
+    "cum_opened_long_usd", "cum_opened_short_usd",
+    "cum_liquidated_long_usd", "cum_liquidated_short_usd",
+    "cum_closed_long_usd", "cum_closed_short_usd",
+    "cum_expired_long_usd", "cum_expired_short_usd",
+)
+N_TOTALS = len(TOTALS)
+
+
+#: Column index of each feature, e.g. ``F.RESTING_LONG_USD``.
+F = IntEnum("F", {name.upper(): i for i, name in enumerate(FEATURES)})
+#: Column index of each cumulative total, e.g. ``TT.CUM_OPENED_LONG_USD``.
+TT = IntEnum("TT", {name.upper(): i for i, name in enumerate(TOTALS)})
+
+
+class GridArrays(NamedTuple):
+    """A price grid. ``centres`` has two extra entries, the overflow bins below and above."""
+    edges: np.ndarray      # (n_bins + 1,) USD, ascending
+    centres: np.ndarray    # (n_bins + 2,) USD: [edges[0], centre_0 .. centre_{n-1}, edges[n]]
+    is_log: bool
+    origin: float          # log(edges[0]) for log grids, edges[0] for linear ones
+    inv_step: float        # 1 / log step, or 1 / USD step
+
+
+class BarArrays(NamedTuple):
+    """Per-bar inputs, contiguous float64 (NaN where missing), plus snapshot flags."""
+    open: np.ndarray
+    high: np.ndarray
+    low: np.ndarray
+    close: np.ndarray
+    liq_high: np.ndarray     # high used for short liquidations (mark or last)
+    liq_low: np.ndarray      # low used for long liquidations (mark or last)
+    oi_usd: np.ndarray
+    taker_buy: np.ndarray
+    volume: np.ndarray
+    funding: np.ndarray
+    snapshot: np.ndarray     # bool
+
+
+class ModelArrays(NamedTuple):
+    """A model reduced to the numbers the kernels need."""
+    ratio_long: np.ndarray   # (n_tiers,) LP / EP of longs
+    ratio_short: np.ndarray  # (n_tiers,) LP / EP of shorts
+    weight: np.ndarray       # (n_tiers,) sums to 1
+    iparams: np.ndarray      # int64 (IP.SIZE,)
+    fparams: np.ndarray      # float64 (FP.SIZE,)
+
+
+class KernelResult(NamedTuple):
+    """What the reconstruction kernel returns."""
+    features: np.ndarray       # (n_bars, N_FEATURES) float64
+    totals: np.ndarray         # (n_bars, N_TOTALS) float64, or (0, N_TOTALS) when not recorded
+    snap_rows: np.ndarray      # (n_snapshots,) int64 bar positions
+    snap_long: np.ndarray      # (n_snapshots, n_bins) float32 USD
+    snap_short: np.ndarray     # (n_snapshots, n_bins) float32 USD

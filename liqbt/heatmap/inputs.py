@@ -1,0 +1,148 @@
+"""Turn a :class:`~liqbt.data.Market` and a :class:`HeatmapModel` into kernel arrays.
+
+Validation happens here, once; the kernels trust their inputs.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from ..data import Market
+from ..errors import ConfigError, DataError
+from ..margin import bracket_table
+from ..margin.nb import liquidation_ratio_nb
+from .enums import FP, IP, BarArrays, CloseMode, CloseSplit, EntryMode, GridArrays, ModelArrays, SplitMode
+from .model import HeatmapModel
+
+__all__ = ["bar_arrays", "model_arrays", "snapshot_flags", "BLOCK_SHIFT"]
+
+#: log2 of the bins per block of upper bounds used by the cluster search.
+BLOCK_SHIFT = 4
+
+_ENTRY = {"close": EntryMode.CLOSE, "typical": EntryMode.TYPICAL, "range": EntryMode.RANGE}
+_SPLIT = {"equal": SplitMode.EQUAL, "candle": SplitMode.CANDLE, "taker": SplitMode.TAKER,
+          "funding": SplitMode.FUNDING}
+_CLOSE = {"amount": CloseMode.AMOUNT, "fraction_of_oi": CloseMode.FRACTION_OF_OI}
+_CSPLIT = {"proportional": CloseSplit.PROPORTIONAL, "taker": CloseSplit.TAKER}
+
+
+def _column(bars: pd.DataFrame, name: str) -> np.ndarray:
+    if name in bars.columns:
+        return np.ascontiguousarray(bars[name].to_numpy(dtype=np.float64))
+    return np.full(len(bars), np.nan)
+
+
+def snapshot_flags(index: pd.DatetimeIndex, bar_size: pd.Timedelta, every) -> np.ndarray:
+    """Bars at whose close a profile snapshot is taken.
+
+    ``every`` is None (no snapshots), an int ``k`` (every ``k``-th bar counted
+    from the first: bars ``k-1, 2k-1, ...``) or a duration such as ``"1h"``
+    (bars whose close time is a multiple of it since the epoch, e.g. each full
+    hour). Both rules depend only on the bar itself, so truncating the input
+    keeps the earlier snapshots.
+    """
+    n = len(index)
+    if every is None:
+        return np.zeros(n, dtype=np.bool_)
+    if isinstance(every, (int, np.integer)) and not isinstance(every, bool):
+        if every < 1:
+            raise ConfigError(f"snapshot_every must be >= 1 bar, found {every}")
+        return (np.arange(n) + 1) % int(every) == 0
+    try:
+        period = pd.Timedelta(every)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"snapshot_every: expected a bar count or a duration such as '1h', found {every!r}") from exc
+    if period <= pd.Timedelta(0) or period.value % bar_size.value != 0:
+        raise ConfigError(f"snapshot_every={every!r} must be a positive multiple of the bar size {bar_size}")
+    close_ns = index.as_unit("ns").asi8 + bar_size.value
+    return close_ns % period.value == 0
+
+
+def bar_arrays(market: Market, model: HeatmapModel, snapshot_every=None) -> BarArrays:
+    """Contiguous float64 bar arrays, checked against what the model needs."""
+    bars = market.bars
+    src = market.source or market.venue or "market"
+    if len(bars) == 0:
+        raise DataError(src, "no bars; expected at least one")
+    if "oi_usd" not in bars.columns:
+        raise DataError(src, "no open interest (column oi_usd); the heatmap opens positions from OI changes")
+    high, low = _column(bars, "high"), _column(bars, "low")
+    if model.liquidation_price_source == "mark":
+        if not (market.has("mark_high") and market.has("mark_low")):
+            raise DataError(src, "liquidation_price_source='mark' needs mark_high/mark_low at the bar size "
+                                 "of the candles; pass mark prices or use 'last'", column="mark_high")
+        # bars without a mark price fall back to last-trade prices
+        liq_high = np.where(np.isnan(_column(bars, "mark_high")), high, _column(bars, "mark_high"))
+        liq_low = np.where(np.isnan(_column(bars, "mark_low")), low, _column(bars, "mark_low"))
+    else:
+        liq_high, liq_low = high, low
+    needs_taker = model.long_share == "taker" or model.close_split == "taker"
+    if needs_taker and not (market.has("taker_buy_volume") and market.has("volume")):
+        raise DataError(src, "long_share or close_split 'taker' needs taker_buy_volume and volume",
+                        column="taker_buy_volume")
+    if model.long_share == "funding" and not market.has("funding_rate"):
+        raise DataError(src, "long_share='funding' needs funding rates", column="funding_rate")
+    return BarArrays(
+        open=_column(bars, "open"), high=high, low=low, close=_column(bars, "close"),
+        liq_high=np.ascontiguousarray(liq_high), liq_low=np.ascontiguousarray(liq_low),
+        oi_usd=_column(bars, "oi_usd"), taker_buy=_column(bars, "taker_buy_volume"),
+        volume=_column(bars, "volume"), funding=_column(bars, "funding_rate"),
+        snapshot=snapshot_flags(bars.index, market.bar_size, snapshot_every),
+    )
+
+
+def _bracket_arrays(model: HeatmapModel, venue: str, at) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    if model.maintenance == "constant":
+        return np.array([1e300]), np.array([model.constant_mmr]), np.array([0.0])
+    symbol = model.venue_brackets.get(venue, model.bracket_symbol)
+    return bracket_table(symbol, at=at, version=model.bracket_version).arrays()
+
+
+def model_arrays(model: HeatmapModel, grid: GridArrays, bar_size: pd.Timedelta, *, venue: str = "",
+                 at=None) -> ModelArrays:
+    """Liquidation ratios per tier and the option vectors of the kernels.
+
+    Parameters
+    ----------
+    grid : GridArrays
+        The grid the kernel will use.
+    bar_size : Timedelta
+        Converts the window and decay half-life to bars.
+    venue : str
+        Picks ``model.venue_brackets[venue]`` when present.
+    at : timestamp, optional
+        The bracket version in force at this time (the first bar) is used.
+    """
+    lev, weight = model.tier_arrays()
+    caps, mmr, cum = _bracket_arrays(model, venue, at)
+    rl = np.array([liquidation_ratio_nb(model.position_notional_usd, x, 1, caps, mmr, cum) for x in lev])
+    rs = np.array([liquidation_ratio_nb(model.position_notional_usd, x, -1, caps, mmr, cum) for x in lev])
+    for i, x in enumerate(lev):
+        if not (0.0 < rl[i] < 1.0) or not (rs[i] > 1.0):
+            raise ConfigError(f"heatmap.leverage_tiers[{i}].leverage: {x}x is liquidated at entry or never "
+                              f"(LP/EP long {rl[i]:.6f}, short {rs[i]:.6f}); expected 1/leverage > MMR")
+    ip = np.zeros(IP.SIZE, dtype=np.int64)
+    ip[IP.ENTRY_MODE] = _ENTRY[model.entry_price]
+    ip[IP.RANGE_POINTS] = model.range_points
+    ip[IP.SPLIT_MODE] = _SPLIT[model.long_share]
+    ip[IP.CLOSE_MODE] = _CLOSE[model.close_mode]
+    ip[IP.CLOSE_SPLIT] = _CSPLIT[model.close_split]
+    window = model.window_delta()
+    ip[IP.WINDOW_BARS] = 0 if window is None else max(1, int(window // bar_size))
+    ip[IP.NEIGHBOURHOOD] = model.cluster_neighbourhood_bins
+    ip[IP.BLOCK_SHIFT] = BLOCK_SHIFT
+    ip[IP.IS_LOG] = 1 if grid.is_log else 0
+    fp = np.zeros(FP.SIZE, dtype=np.float64)
+    fp[FP.CANDLE_SHARE] = model.candle_long_share
+    fp[FP.FUNDING_SKEW] = model.funding_skew
+    half = model.half_life_delta()
+    fp[FP.DECAY] = 1.0 if half is None else 0.5 ** (bar_size / half)
+    fp[FP.CLUSTER_SHARE] = model.cluster_min_share
+    fp[FP.GRID_ORIGIN] = grid.origin
+    fp[FP.GRID_INV_STEP] = grid.inv_step
+    if not math.isfinite(fp[FP.DECAY]) or not 0 < fp[FP.DECAY] <= 1:
+        raise ConfigError(f"heatmap.decay_half_life: {model.decay_half_life!r} gives a decay factor {fp[FP.DECAY]}")
+    return ModelArrays(np.ascontiguousarray(rl), np.ascontiguousarray(rs), np.ascontiguousarray(weight), ip, fp)

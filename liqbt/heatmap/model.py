@@ -1,0 +1,286 @@
+"""The liquidation-heatmap model: every assumption of the reconstruction, frozen and validated."""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from typing import Literal, Optional
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+__all__ = ["HeatmapModel", "LeverageTier", "LeverageDistribution", "WINDOW_PRESETS", "parse_duration"]
+
+#: Windows the issue names; any other positive duration ("36h", "2d") is accepted too.
+WINDOW_PRESETS = ("12h", "24h", "3d", "7d", "14d", "30d", "90d", "180d", "1y")
+
+
+_UNITS = {"s": "s", "sec": "s", "min": "min", "m": "min", "h": "h", "d": "D", "w": "W", "y": "Y"}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]+)\s*$")
+
+
+def parse_duration(value: str) -> pd.Timedelta:
+    """``"30min"``, ``"12h"``, ``"3d"``, ``"2w"``, ``"1y"`` (= 365 days) as a Timedelta; raises ValueError."""
+    match = _DURATION.match(str(value).lower())
+    if not match or match.group(2) not in _UNITS:
+        raise ValueError(f"expected a duration such as '12h', '3d' or '1y' (units {sorted(_UNITS)}), "
+                         f"found {value!r}")
+    number, unit = float(match.group(1)), _UNITS[match.group(2)]
+    delta = pd.Timedelta(days=365 * number) if unit == "Y" else pd.Timedelta(number, unit=unit)
+    if delta <= pd.Timedelta(0):
+        raise ValueError(f"expected a positive duration, found {value!r}")
+    return delta
+
+
+def _reject_unknown(cls, data):
+    if isinstance(data, dict):
+        known = set(cls.model_fields)
+        for key in data:
+            if key not in known:
+                close = difflib.get_close_matches(str(key), sorted(known), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else f"; valid keys: {sorted(known)}"
+                raise ValueError(f"unknown key {key!r}{hint}")
+    return data
+
+
+class LeverageTier(BaseModel):
+    """One leverage tier.
+
+    Parameters
+    ----------
+    leverage : float
+        Initial leverage (> 1).
+    weight : float
+        Share of new notional opened at this leverage (>= 0; tiers are
+        normalised to sum to 1).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    leverage: float = Field(gt=1.0, le=1000.0)
+    weight: float = Field(ge=0.0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _reject_unknown_keys(cls, data):
+        return _reject_unknown(cls, data)
+
+
+class LeverageDistribution(BaseModel):
+    """A continuous leverage distribution, discretised into geometric tiers.
+
+    Parameters
+    ----------
+    kind : {"lognormal", "loguniform"}, default "lognormal"
+        Lognormal with ``median`` and ``sigma`` (of log leverage), truncated to
+        ``[min_leverage, max_leverage]``; or uniform in log leverage.
+    min_leverage, max_leverage : float, default 2, 125
+        Range of leverage (> 1).
+    median : float, default 20
+    sigma : float, default 0.8
+        Standard deviation of the natural log of leverage.
+    n_points : int, default 16
+        Tiers used: geometrically spaced from min to max, each weighted by the
+        density of log leverage at it.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["lognormal", "loguniform"] = "lognormal"
+    min_leverage: float = Field(default=2.0, gt=1.0)
+    max_leverage: float = Field(default=125.0, gt=1.0, le=1000.0)
+    median: float = Field(default=20.0, gt=1.0)
+    sigma: float = Field(default=0.8, gt=0.0)
+    n_points: int = Field(default=16, ge=1, le=256)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _reject_unknown_keys(cls, data):
+        return _reject_unknown(cls, data)
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.max_leverage < self.min_leverage:
+            raise ValueError(f"max_leverage ({self.max_leverage}) must be >= min_leverage ({self.min_leverage})")
+        return self
+
+    def tiers(self) -> tuple[np.ndarray, np.ndarray]:
+        """Leverages and normalised weights of the discretised distribution."""
+        lev = np.geomspace(self.min_leverage, self.max_leverage, self.n_points)
+        if self.kind == "loguniform":
+            w = np.ones_like(lev)
+        else:
+            z = (np.log(lev) - math.log(self.median)) / self.sigma
+            w = np.exp(-0.5 * z * z)
+        return lev, w / w.sum()
+
+
+_DEFAULT_TIERS = tuple(LeverageTier(leverage=x, weight=0.2) for x in (5.0, 10.0, 25.0, 50.0, 100.0))
+
+
+class HeatmapModel(BaseModel):
+    """How open positions are reconstructed from open interest and prices.
+
+    Every field has a default; the model is frozen. Embedded in YAML configs
+    under ``heatmap:``.
+
+    **Timing.** At bar ``t`` the engine uses ``oi_usd[t]`` (known at ``t``'s open)
+    and prices of bars ``<= t``. Open interest is converted to coins with the
+    close of bar ``t - 1`` (the price at the snapshot). The first known value is
+    a baseline and opens nothing; every later *change* of ``oi_usd`` is an OI
+    event. The change happened during the bars since the previous event (the
+    *OI interval*, bars ``[previous event, t - 1]``), so new positions get entry
+    prices from those bars and are first exposed to bar ``t``'s high/low.
+    Features of bar ``t`` are as of its close.
+
+    **Opening and closing.** At an event the net voluntary change is
+    ``dQ + L`` coins: the change of open interest plus the liquidations the
+    model predicted since the previous event (a liquidation removes open
+    interest that nobody chose to close). A positive change opens that many
+    coins, split between longs and shorts by ``long_share`` and across leverage
+    tiers by weight. A negative change closes positions proportionally in
+    price: ``close_mode="amount"`` removes that many coins from the book
+    (capped at the book), ``"fraction_of_oi"`` removes the same *fraction* of
+    the book as of the open interest (the book holds only positions opened
+    since the start or window, so equal amounts would drain it). Subtracting
+    the predicted liquidations is what keeps them from being counted twice.
+
+    **Liquidation.** A long bin is liquidated when the bar's low reaches its
+    centre (``low <= centre``), a short bin when ``high >= centre``; with
+    ``liquidation_price_source="mark"`` the mark-price low/high are used.
+
+    Parameters
+    ----------
+    entry_price : {"close", "typical", "range"}, default "typical"
+        Entry price of new positions: close of the bar before the OI snapshot;
+        ``(interval high + interval low + that close) / 3``; or ``range_points``
+        equal parts at the midpoints of equal slices of the interval's
+        [low, high].
+    range_points : int, default 5
+        Number of entry prices with ``entry_price="range"``.
+    long_share : {"equal", "candle", "taker", "funding"}, default "equal"
+        Share of new positions that are longs: 1/2; ``candle_long_share`` after
+        an interval that closed above its open (its complement below, 1/2 if
+        flat); taker-buy volume / volume over the interval (needs
+        ``taker_buy_volume``); or ``0.5 + funding_skew * rate`` with the last
+        funding rate known (clipped to [0, 1]).
+    candle_long_share : float, default 0.6
+        Fraction in [0, 1].
+    funding_skew : float, default 1000
+        Long share per unit of funding rate (fraction per interval): 0.0001
+        (0.01 %) adds 0.1.
+    leverage_tiers : tuple of LeverageTier, default 5/10/25/50/100x, equal weights
+    leverage_distribution : LeverageDistribution, optional
+        A continuous distribution that replaces ``leverage_tiers``.
+    position_notional_usd : float, default 10,000
+        Entry notional (USD) of a representative position; picks the
+        maintenance bracket (at the liquidation price).
+    maintenance : {"brackets", "constant"}, default "brackets"
+        Bracket table of ``bracket_symbol`` (the version in force at the first
+        bar, or ``bracket_version``), or a constant ``constant_mmr`` with cum 0.
+    bracket_symbol : str, default "BTCUSDT"
+    bracket_version : str, optional
+    constant_mmr : float, default 0.004
+        Fraction.
+    venue_brackets : dict of str to str, default {}
+        Bracket symbol per venue of a multi-venue market (default: ``bracket_symbol``).
+    close_mode : {"amount", "fraction_of_oi"}, default "amount"
+    close_split : {"proportional", "taker"}, default "proportional"
+        Closed mass comes from both sides in proportion to their books, or by
+        taker flow (the taker-sell share of the interval from longs).
+    window : str, default "30d"
+        Positions opened longer ago than this no longer count (presets
+        :data:`WINDOW_PRESETS`, any positive duration, or ``"all"``).
+    decay_half_life : str, optional
+        Exponential decay of resting positions (a duration); None = no decay.
+    grid : {"log", "linear"}, default "log"
+    bin_size_bps : float, default 10
+        Bin width of a log grid, basis points (edges grow by ``1 + bps/1e4``).
+    bin_size_usd : float, default 50
+        Bin width of a linear grid, USD.
+    n_bins : int, default 1000
+        The grid is fixed at the first bar, centred on its open.
+    liquidation_price_source : {"last", "mark"}, default "last"
+    cluster_min_share : float, default 0.02
+        A bin is a significant cluster when it holds at least this fraction of
+        its side's resting USD.
+    cluster_neighbourhood_bins : int, default 10
+        A cluster's strength is its USD over the mean of the bins within this
+        many bins of it.
+    venues : tuple of str, optional
+        Venues of a multi-venue market to include (default all).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    entry_price: Literal["close", "typical", "range"] = "typical"
+    range_points: int = Field(default=5, ge=1, le=64)
+    long_share: Literal["equal", "candle", "taker", "funding"] = "equal"
+    candle_long_share: float = Field(default=0.6, ge=0.0, le=1.0)
+    funding_skew: float = 1000.0
+    leverage_tiers: tuple[LeverageTier, ...] = _DEFAULT_TIERS
+    leverage_distribution: Optional[LeverageDistribution] = None
+    position_notional_usd: float = Field(default=10_000.0, gt=0.0)
+    maintenance: Literal["brackets", "constant"] = "brackets"
+    bracket_symbol: str = "BTCUSDT"
+    bracket_version: Optional[str] = None
+    constant_mmr: float = Field(default=0.004, ge=0.0, lt=1.0)
+    venue_brackets: dict[str, str] = Field(default_factory=dict)
+    close_mode: Literal["amount", "fraction_of_oi"] = "amount"
+    close_split: Literal["proportional", "taker"] = "proportional"
+    window: str = "30d"
+    decay_half_life: Optional[str] = None
+    grid: Literal["log", "linear"] = "log"
+    bin_size_bps: float = Field(default=10.0, gt=0.0)
+    bin_size_usd: float = Field(default=50.0, gt=0.0)
+    n_bins: int = Field(default=1000, ge=2, le=1_000_000)
+    liquidation_price_source: Literal["last", "mark"] = "last"
+    cluster_min_share: float = Field(default=0.02, gt=0.0, le=1.0)
+    cluster_neighbourhood_bins: int = Field(default=10, ge=0)
+    venues: Optional[tuple[str, ...]] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _reject_unknown_keys(cls, data):
+        return _reject_unknown(cls, data)
+
+    @field_validator("window")
+    @classmethod
+    def _check_window(cls, value: str) -> str:
+        if str(value).lower() != "all":
+            parse_duration(value)
+        return value
+
+    @field_validator("decay_half_life")
+    @classmethod
+    def _check_half_life(cls, value):
+        if value is not None:
+            parse_duration(value)
+        return value
+
+    @field_validator("leverage_tiers")
+    @classmethod
+    def _check_tiers(cls, value):
+        if len(value) == 0:
+            raise ValueError("expected at least one leverage tier")
+        if sum(t.weight for t in value) <= 0:
+            raise ValueError("leverage tier weights sum to 0; expected a positive total")
+        return value
+
+    # ------------------------------------------------------------- derived
+    def tier_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """Leverages and weights (normalised to sum 1) actually used."""
+        if self.leverage_distribution is not None:
+            return self.leverage_distribution.tiers()
+        lev = np.array([t.leverage for t in self.leverage_tiers], dtype=np.float64)
+        w = np.array([t.weight for t in self.leverage_tiers], dtype=np.float64)
+        return lev, w / w.sum()
+
+    def window_delta(self) -> pd.Timedelta | None:
+        """The window as a Timedelta, None for ``"all"``."""
+        return None if str(self.window).lower() == "all" else parse_duration(self.window)
+
+    def half_life_delta(self) -> pd.Timedelta | None:
+        return None if self.decay_half_life is None else parse_duration(self.decay_half_life)

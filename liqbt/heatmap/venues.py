@@ -1,0 +1,125 @@
+"""Several venues of one symbol combined into one heatmap.
+
+Each venue is reconstructed with its own open interest, candles and brackets
+(``model.venue_brackets``) on one grid fixed at the first venue's first open.
+Additive features (liquidations, resting, overflow, totals, snapshots) are
+summed on the union of the venues' bar times (a venue without a bar adds
+nothing there, its book carries on unchanged). Clusters and the imbalance are
+recomputed from the combined per-bar profile, which needs
+``n_bars * n_bins * n_venues * 16`` bytes (:data:`MAX_PROFILE_BYTES` at most).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from numba import njit
+
+from ..data import MultiVenueMarket
+from ..errors import ConfigError
+from .enums import N_FEATURES, N_TOTALS, F, KernelResult
+from .grid import make_grid
+from .inputs import BLOCK_SHIFT, bar_arrays, model_arrays
+from .model import HeatmapModel
+from .nb import _find_down_nb, _find_up_nb, _strength_nb, run_nb
+
+__all__ = ["reconstruct_venues", "MAX_PROFILE_BYTES"]
+
+MAX_PROFILE_BYTES = 2 * 1024 ** 3
+
+
+@njit(cache=True)
+def combined_clusters_nb(profile_long, profile_short, rest_long, rest_short, close, centres, share, half, shift,
+                         features):
+    """Cluster and imbalance columns of ``features`` from combined per-bar USD profiles (n_bars, n_bins)."""
+    n_bars, n = profile_long.shape
+    n_blocks = ((n + 1) >> shift) + 1
+    m = np.zeros((2, n + 2))
+    bmax = np.full((2, n_blocks), np.inf)   # no bounds: every block is scanned
+    one = np.ones(n + 2)
+    for t in range(n_bars):
+        for b in range(n):
+            m[0, b + 1] = profile_long[t, b]
+            m[1, b + 1] = profile_short[t, b]
+        tot = rest_long[t] + rest_short[t]
+        features[t, F.IMBALANCE] = (rest_long[t] - rest_short[t]) / tot if tot > 0.0 else np.nan
+        for j in range(F.CLUSTER_ABOVE_PRICE, F.CLUSTER_BELOW_STRENGTH + 1):
+            features[t, j] = np.nan
+        price = close[t]
+        if rest_short[t] > 0.0:
+            bb = _find_up_nb(m, one, bmax, 1, 1, n, share * rest_short[t], shift)
+            bmax[1, :] = np.inf
+            if bb >= 0:
+                features[t, F.CLUSTER_ABOVE_PRICE] = centres[bb]
+                features[t, F.CLUSTER_ABOVE_DIST_PCT] = (centres[bb] / price - 1.0) * 100.0
+                features[t, F.CLUSTER_ABOVE_USD] = m[1, bb]
+                features[t, F.CLUSTER_ABOVE_STRENGTH] = _strength_nb(m, one, 1, bb, half, n)
+        if rest_long[t] > 0.0:
+            bb = _find_down_nb(m, one, bmax, 0, n, 1, share * rest_long[t], shift)
+            bmax[0, :] = np.inf
+            if bb >= 0:
+                features[t, F.CLUSTER_BELOW_PRICE] = centres[bb]
+                features[t, F.CLUSTER_BELOW_DIST_PCT] = (1.0 - centres[bb] / price) * 100.0
+                features[t, F.CLUSTER_BELOW_USD] = m[0, bb]
+                features[t, F.CLUSTER_BELOW_STRENGTH] = _strength_nb(m, one, 0, bb, half, n)
+
+
+def reconstruct_venues(market: MultiVenueMarket, model: HeatmapModel, *, snapshot_every=None, totals: bool = True):
+    """Reconstruct each venue and combine them (see the module docstring)."""
+    from .base import wrap
+    from .inputs import snapshot_flags
+
+    venues = list(model.venues) if model.venues is not None else market.venues
+    missing = [v for v in venues if v not in market.markets]
+    if missing:
+        raise ConfigError(f"heatmap.venues: {missing} not in the market; venues are {market.venues}")
+    if not venues:
+        raise ConfigError("heatmap.venues: expected at least one venue")
+    index = market[venues[0]].index
+    for v in venues[1:]:
+        index = index.union(market[v].index)
+    first = market[venues[0]]
+    grid = make_grid(model, float(first.bars["open"].iloc[0]))
+    n, n_bars = model.n_bins, len(index)
+    need = n_bars * n * 2 * 8 * 2
+    if need > MAX_PROFILE_BYTES:
+        raise ConfigError(f"multi-venue heatmap of {n_bars} bars x {n} bins needs {need / 1e9:.1f} GB of per-bar "
+                          f"profiles (limit {MAX_PROFILE_BYTES / 1e9:.1f} GB); use fewer bins or a shorter span")
+    combined = np.zeros((n_bars, N_FEATURES))
+    tot = np.zeros((n_bars, N_TOTALS)) if totals else np.zeros((0, N_TOTALS))
+    prof_l = np.zeros((n_bars, n))
+    prof_s = np.zeros((n_bars, n))
+    close = np.full(n_bars, np.nan)
+    for v in venues:
+        mk = market[v]
+        bars = bar_arrays(mk, model, None)._replace(snapshot=np.ones(len(mk), dtype=np.bool_))
+        arrays = model_arrays(model, grid, mk.bar_size, venue=v, at=mk.index[0])
+        feats = np.empty((len(mk), N_FEATURES))
+        vt = np.empty((len(mk) if totals else 0, N_TOTALS))
+        rows = np.empty(len(mk), dtype=np.int64)
+        pl = np.empty((len(mk), n))
+        ps = np.empty((len(mk), n))
+        run_nb(*bars, grid.edges, grid.centres, *arrays, feats, vt, rows, pl, ps)
+        # carry each venue's state forward onto the union index (a missing bar changes nothing)
+        pos = index.get_indexer(mk.index)
+        carry = np.searchsorted(pos, np.arange(n_bars), side="right") - 1
+        have = carry >= 0
+        src = carry[have]
+        for j in (F.RESTING_LONG_USD, F.RESTING_SHORT_USD, F.OVERFLOW_LONG_USD, F.OVERFLOW_SHORT_USD):
+            combined[have, j] += feats[src, j]
+        for j in (F.PRED_LIQ_LONG_USD, F.PRED_LIQ_SHORT_USD):
+            combined[pos, j] += feats[:, j]
+        if totals:
+            tot[have] += vt[src]
+        prof_l[have] += pl[src]
+        prof_s[have] += ps[src]
+        close[pos] = np.where(np.isnan(close[pos]), mk.bars["close"].to_numpy(), close[pos])
+    close = pd.Series(close).ffill().to_numpy()
+    shift = BLOCK_SHIFT
+    combined_clusters_nb(prof_l, prof_s, combined[:, F.RESTING_LONG_USD], combined[:, F.RESTING_SHORT_USD],
+                         close, np.concatenate(([0.0], grid.centres[1:-1])),
+                         model.cluster_min_share, model.cluster_neighbourhood_bins, shift, combined)
+    flags = snapshot_flags(index, first.bar_size, snapshot_every)
+    rows = np.flatnonzero(flags).astype(np.int64)
+    result = KernelResult(combined, tot, rows, prof_l[rows].astype(np.float32), prof_s[rows].astype(np.float32))
+    return wrap(result, grid, index, first.bar_size, model, tuple(venues))
