@@ -84,7 +84,8 @@ def score(predicted: pd.DataFrame, realised: pd.DataFrame) -> dict:
         liquidation where the side with more predicted notional is the side
         with more realised notional.
     """
-    both = predicted[["long", "short"]].join(realised[["long", "short"]], lsuffix="_pred", rsuffix="_real").dropna()
+    both = pd.concat([predicted[["long", "short"]].add_suffix("_pred"),
+                      realised[["long", "short"]].add_suffix("_real")], axis=1, join="inner").dropna()
     out = {"bars": int(len(both))}
     for side in SIDES:
         out[side] = side_scores(both[f"{side}_pred"].to_numpy(float), both[f"{side}_real"].to_numpy(float))

@@ -14,6 +14,7 @@ from pathlib import Path
 from pydantic import Field
 
 from ..data.config import DataConfig
+from ..calibration.config import CalibrationConfig
 from ..heatmap.model import HeatmapModel
 from .base import FrozenModel, validate_section
 from .yaml_io import read_yaml
@@ -38,6 +39,7 @@ class ExperimentConfig(FrozenModel):
         default_factory=dict,
         description="named heatmap models, e.g. {context: {window: 30d}, execution: {window: 24h}}",
     )
+    calibration: CalibrationConfig = CalibrationConfig()
     output: OutputConfig = OutputConfig()
 
 

@@ -1,0 +1,150 @@
+"""Fit a liquidation predictor on an earlier period and score it on a later one.
+
+The fit is a small grid (:class:`~liqbt.calibration.config.SearchSpace`): the
+heatmap variants run together through the engine's parameter-set runner,
+each combined with every background density, and the variant with the best
+mean Spearman correlation (long, short) on the *training* bars wins. Per-side
+scales then match the training period's realised totals. The held-out period
+is scored once, after the choice, next to the naive baseline and the shipped
+default predictor.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..data.market import Market, bar_size_label
+from ..errors import ConfigError
+from ..heatmap import reconstruct_many
+from .baseline import naive_baseline
+from .config import CalibrationConfig
+from .metrics import score
+from .predictor import LiquidationPredictor, combine, engine_predictions
+
+__all__ = ["calibrate", "realised_liquidations", "split_time"]
+
+_PRED_COLUMNS = ("pred_liq_long_usd", "pred_liq_short_usd")
+
+
+def realised_liquidations(market: Market) -> tuple[pd.DataFrame, pd.Timedelta]:
+    """Realised long/short USD per realised bar, and that bar size."""
+    if market.liquidations is None or market.liquidations_bar_size is None:
+        raise ConfigError(f"{market.source}: no realised liquidations in the data; calibration needs a source "
+                          "with them (e.g. format: vendor_hourly, or parts: [liquidations] of one)")
+    if market.liquidations_bar_size < market.bar_size:
+        raise ConfigError(f"realised liquidations are at {bar_size_label(market.liquidations_bar_size)}, finer than "
+                          f"the {bar_size_label(market.bar_size)} candles; use candles at least as fine")
+    real = market.liquidations.set_axis(["long", "short"], axis=1)
+    # only realised bars fully covered by candles count
+    real = real[(real.index >= market.start) & (real.index + market.liquidations_bar_size <= market.end)]
+    return real, market.liquidations_bar_size
+
+
+def split_time(index: pd.DatetimeIndex, config: CalibrationConfig) -> pd.Timestamp:
+    """First bar of the held-out period."""
+    if config.train_end is not None:
+        split = pd.Timestamp(config.train_end)
+        if not (index[0] < split <= index[-1]):
+            raise ConfigError(f"calibration.train_end {split} must fall inside the realised data "
+                              f"{index[0]} .. {index[-1]}")
+        return split
+    return index[int(len(index) * config.train_fraction)]
+
+
+def _spearman(pred: np.ndarray, real: np.ndarray) -> float:
+    ok = ~np.isnan(pred)
+    a = pd.Series(pred[ok]).rank().to_numpy()
+    b = pd.Series(real[ok]).rank().to_numpy()
+    if len(a) < 3 or a.std() == 0 or b.std() == 0:
+        return float("nan")
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+def _objective(pred: pd.DataFrame, real: pd.DataFrame) -> float:
+    return 0.5 * (_spearman(pred["long"].to_numpy(), real["long"].to_numpy())
+                  + _spearman(pred["short"].to_numpy(), real["short"].to_numpy()))
+
+
+def _fit_scales(pred: pd.DataFrame, real: pd.DataFrame) -> tuple[float, float]:
+    both = pd.concat([pred, real.add_suffix("_real")], axis=1, join="inner").dropna()
+    scales = []
+    for side in ("long", "short"):
+        total = both[side].sum()
+        scales.append(float(both[f"{side}_real"].sum() / total) if total > 0 else 1.0)
+    return scales[0], scales[1]
+
+
+def _periods(frame: pd.DataFrame, split: pd.Timestamp) -> dict[str, pd.DataFrame]:
+    return {"train": frame[frame.index < split], "test": frame[frame.index >= split]}
+
+
+def calibrate(market: Market, config: CalibrationConfig | None = None) -> dict:
+    """Fit on the training period, score on the held-out one.
+
+    Returns
+    -------
+    dict
+        JSON-ready: the data span, the split, the chosen predictor's
+        parameters, and for ``train`` and ``test`` the scores
+        (:func:`~liqbt.calibration.metrics.score`) of the fitted predictor,
+        the naive baseline, the shipped default predictor and the engine alone;
+        plus a leaderboard of the best candidates.
+    """
+    config = config or CalibrationConfig()
+    real, rbar = realised_liquidations(market)
+    split = split_time(real.index, config)
+    train_real = real[real.index < split]
+    excursion = naive_baseline(market, rbar)
+
+    models = config.search.heatmap_models(config.base)
+    sweep = reconstruct_many(market, models, columns=_PRED_COLUMNS)
+    candidates = []
+    for i, model in enumerate(models):
+        engine = engine_predictions(sweep.frame(i), rbar).reindex(real.index)
+        for density in config.search.background_density:
+            pred = combine(engine, excursion, density)
+            candidates.append((_objective(pred[pred.index < split], train_real), i, density))
+    candidates.sort(key=lambda c: -np.nan_to_num(c[0], nan=-2.0))
+    _, best, density = candidates[0]
+
+    engine = engine_predictions(sweep.frame(best), rbar).reindex(real.index)
+    scale_long, scale_short = _fit_scales(combine(engine, excursion, density)[lambda f: f.index < split], train_real)
+    fitted = LiquidationPredictor(heatmap=models[best], background_density=density, scale_long=scale_long,
+                                  scale_short=scale_short)
+    contenders = {
+        "fitted": fitted.predict(market, rbar).reindex(real.index),
+        "baseline": excursion.reindex(real.index),
+        "shipped_default": LiquidationPredictor().predict(market, rbar).reindex(real.index),
+        "engine_only": engine,
+    }
+    scores = {period: {} for period in ("train", "test")}
+    for name, pred in contenders.items():
+        for period, part in _periods(pred, split).items():
+            scores[period][name] = score(part, _periods(real, split)[period])
+
+    leaderboard = []
+    for objective, i, dens in candidates[:10]:
+        pred = combine(engine_predictions(sweep.frame(i), rbar).reindex(real.index), excursion, dens)
+        test = pred[pred.index >= split]
+        leaderboard.append({"train_objective": objective, "test_objective": _objective(test, real[real.index >= split]),
+                            "background_density": dens, "heatmap": _short_model(models[i])})
+    return {
+        "data": {"symbol": market.symbol, "venue": market.venue, "source": market.source,
+                 "candles": bar_size_label(market.bar_size), "realised_bar_size": bar_size_label(rbar),
+                 "start": str(real.index[0]), "end": str(real.index[-1] + rbar), "realised_bars": len(real)},
+        "split": {"train": [str(real.index[0]), str(split)], "test": [str(split), str(real.index[-1] + rbar)],
+                  "train_bars": int((real.index < split).sum()), "test_bars": int((real.index >= split).sum())},
+        "objective": "mean of long and short Spearman correlation on the training bars",
+        "candidates": len(candidates),
+        "fitted": fitted.model_dump(mode="json"),
+        "scores": scores,
+        "leaderboard": leaderboard,
+    }
+
+
+def _short_model(model) -> dict:
+    dist = model.leverage_distribution
+    return {"leverage_median": dist.median if dist else None, "leverage_sigma": dist.sigma if dist else None,
+            "entry_price": model.entry_price, "long_share": model.long_share, "window": model.window,
+            "close_mode": model.close_mode}

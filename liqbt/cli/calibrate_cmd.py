@@ -1,0 +1,48 @@
+"""``liqbt calibrate CONFIG --out DIR``: fit predicted to realised liquidations, report out of sample."""
+
+from __future__ import annotations
+
+import json
+
+
+def register(sub) -> None:
+    parser = sub.add_parser("calibrate", help="fit the heatmap to realised liquidations; score it out of sample")
+    parser.add_argument("config", help="YAML config whose data has realised liquidations")
+    parser.add_argument("--out", help="output folder (default: the config's output.dir)")
+    parser.set_defaults(handler=run)
+
+
+def format_scores(report: dict) -> str:
+    lines = [f"{'period':<6} {'predictor':<16} {'spearman L':>10} {'spearman S':>10} {'log-pearson L':>13} "
+             f"{'log-pearson S':>13} {'dominant side':>13}"]
+    for period in ("train", "test"):
+        for name, s in report["scores"][period].items():
+            lines.append(f"{period:<6} {name:<16} {s['long']['spearman']:>10.3f} {s['short']['spearman']:>10.3f} "
+                         f"{s['long']['pearson_log1p']:>13.3f} {s['short']['pearson_log1p']:>13.3f} "
+                         f"{s['dominant_side_match']:>13.3f}")
+    return "\n".join(lines)
+
+
+def run(args) -> int:
+    from ..calibration import calibrate
+    from ..config import load_config
+    from .run_cmd import load_market, output_dir
+
+    loaded = load_config(args.config)
+    market = load_market(loaded)
+    if hasattr(market, "markets"):
+        from ..errors import ConfigError
+
+        raise ConfigError(f"{loaded.path}: calibrate works on one venue's market; pick one venue in data")
+    report = calibrate(market, loaded.config.calibration)
+    out = output_dir(args, loaded)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "calibration.json"
+    path.write_text(json.dumps(report, indent=2, default=str))
+    if not args.quiet:
+        split = report["split"]
+        print(f"train {split['train'][0]} .. {split['train'][1]} ({split['train_bars']} bars), "
+              f"test .. {split['test'][1]} ({split['test_bars']} bars); {report['candidates']} candidates")
+        print(format_scores(report))
+        print(f"wrote {path}")
+    return 0
