@@ -1,0 +1,422 @@
+"""Numba kernels of the perpetual-futures backtest. Arrays in, arrays out.
+
+Prices in USD, sizes in coins (signed: + long, - short), cash in USD, rates
+and fees as fractions. Cash follows vectorbt's convention (a buy of ``q`` at
+``p`` with fee ``f`` changes cash by ``-q*p - f``), so a leveraged long runs
+negative cash and ``cash + position * close`` is the equity.
+
+Per-element inputs use "flexible" 2-D arrays: shape ``(n, m)``, ``(n, 1)``,
+``(1, m)`` or ``(1, 1)``, read with :func:`flex_nb`.
+
+Order of events inside bar ``i`` (the kernel's timing contract):
+
+1. funding events stamped exactly at the bar's open, on the position held
+   before the open (a fill at the open happens just after the event);
+2. exits at the open of a position held from before: liquidation when the bar
+   triggers it and the open is already beyond the liquidation price, else a
+   stop-loss, take-profit or target the open gapped through;
+3. with ``exec_at_close`` false: the signal on row ``i - 1`` fills at the open;
+4. funding events strictly inside the bar, on the position after step 3;
+5. intrabar exits: the adverse level reached first (the nearer of the
+   liquidation price and the stop-loss) beats any favourable one; among
+   take-profit and target the nearer fills;
+6. with ``exec_at_close`` true: the signal on row ``i`` fills at the close.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from ..margin.nb import liquidation_price_nb
+
+__all__ = ["flex_nb", "liq_price_wb_nb", "simulate_nb", "funding_from_positions_nb", "positions_at_funding_nb"]
+
+REASON_SIGNAL = 0
+REASON_SL = 1
+REASON_TP = 2
+REASON_TARGET = 3
+REASON_LIQ = 4
+
+
+@njit(cache=True)
+def flex_nb(a, i, c):
+    """``a[i, c]`` with broadcasting of length-1 axes."""
+    return a[i if a.shape[0] > 1 else 0, c if a.shape[1] > 1 else 0]
+
+
+@njit(cache=True)
+def liq_price_wb_nb(entry, qty, wallet, side, caps, mmr, cum):
+    """Liquidation price (USD) of a position whose isolated wallet balance is ``wallet`` USD.
+
+    Binance's ``LP = (WB + cum - s*q*EP) / (q*(MMR - s))`` through
+    :func:`liqbt.margin.nb.liquidation_price_nb` with the effective leverage
+    ``q*EP/WB``. A wallet at or below zero liquidates at once (``+inf`` for a
+    long, ``0`` for a short).
+    """
+    if wallet <= 0.0:
+        return np.inf if side > 0 else 0.0
+    return liquidation_price_nb(entry, qty, qty * entry / wallet, side, caps, mmr, cum)
+
+
+@njit(cache=True)
+def _record_order_nb(records, reasons, oidx, col, i, qty, price, fee, side, reason):
+    rec = records[oidx]
+    rec["id"] = oidx
+    rec["col"] = col
+    rec["idx"] = i
+    rec["size"] = qty
+    rec["price"] = price
+    rec["fees"] = fee
+    rec["side"] = side
+    reasons[oidx] = reason
+    return oidx + 1
+
+
+@njit(cache=True)
+def _open_exit_nb(s, o, tl, th, lp, slp, tpp, tgt, liq_enabled):
+    """Exit at the open of a position held from before: (reason, price) or (-1, NaN)."""
+    if liq_enabled and ((s > 0 and tl <= lp and o <= lp) or (s < 0 and th >= lp and o >= lp)):
+        return REASON_LIQ, o
+    if not np.isnan(slp) and ((s > 0 and o <= slp) or (s < 0 and o >= slp)):
+        return REASON_SL, o
+    if not np.isnan(tpp) and ((s > 0 and o >= tpp) or (s < 0 and o <= tpp)):
+        return REASON_TP, o
+    if not np.isnan(tgt) and ((s > 0 and o >= tgt) or (s < 0 and o <= tgt)):
+        return REASON_TARGET, o
+    return -1, np.nan
+
+
+@njit(cache=True)
+def _intrabar_exit_nb(s, o, h, l, tl, th, lp, slp, tpp, tgt, liq_enabled):
+    """Exit inside the bar: (reason, level) or (-1, NaN). Adverse levels first, the nearer wins."""
+    liq_hit = liq_enabled and ((s > 0 and tl <= lp) or (s < 0 and th >= lp))
+    sl_hit = not np.isnan(slp) and ((s > 0 and l <= slp) or (s < 0 and h >= slp))
+    if liq_hit and sl_hit:
+        if s * (slp - lp) >= 0.0:
+            liq_hit = False
+        else:
+            sl_hit = False
+    if liq_hit:
+        return REASON_LIQ, (min(lp, o) if s > 0 else max(lp, o))
+    if sl_hit:
+        return REASON_SL, (min(slp, o) if s > 0 else max(slp, o))
+    tp_hit = not np.isnan(tpp) and ((s > 0 and h >= tpp) or (s < 0 and l <= tpp))
+    tg_hit = not np.isnan(tgt) and ((s > 0 and h >= tgt) or (s < 0 and l <= tgt))
+    if tp_hit and tg_hit:
+        if s * (tgt - tpp) >= 0.0:
+            tg_hit = False
+        else:
+            tp_hit = False
+    if tp_hit:
+        return REASON_TP, (max(tpp, o) if s > 0 else min(tpp, o))
+    if tg_hit:
+        return REASON_TARGET, (max(tgt, o) if s > 0 else min(tgt, o))
+    return -1, np.nan
+
+
+@njit(cache=True)
+def _exit_nb(kind, px, o, pos, ep, wb, lp, cash, c, i, oidx, lidx, max_liqs, order_records, reasons,
+             liq_records, taker_fee, maker_fee, slippage, liq_fee_rate):
+    """Close the whole position at ``px`` for reason ``kind``; returns (cash, oidx, lidx)."""
+    s = 1.0 if pos > 0 else -1.0
+    q = abs(pos)
+    if kind == REASON_LIQ:
+        fill = px
+        fee = q * fill * (taker_fee + liq_fee_rate)
+        left = wb + s * q * (fill - ep)  # margin left after the price loss, USD
+        fee = min(fee, max(left, 0.0))
+        if lidx < max_liqs:
+            lr = liq_records[lidx]
+            lr["id"] = lidx
+            lr["col"] = c
+            lr["idx"] = i
+            lr["side"] = 1 if s > 0 else -1
+            lr["size"] = q
+            lr["entry_price"] = ep
+            lr["liq_price"] = lp
+            lr["fill_price"] = fill
+            lr["fee"] = fee
+            lr["margin"] = wb
+            lr["loss"] = -s * q * (fill - ep) + fee
+            lidx += 1
+    elif kind == REASON_TARGET:
+        fill = px
+        fee = q * fill * (maker_fee if px != o else taker_fee)
+    else:
+        fill = px * (1.0 - s * slippage)
+        fee = q * fill * taker_fee
+    cash += s * q * fill - fee
+    oidx = _record_order_nb(order_records, reasons, oidx, c, i, q, fill, fee, 1 if s > 0 else 0, kind)
+    return cash, oidx, lidx
+
+
+@njit(cache=True)
+def _funding_nb(rate, price, pos, ep, wb, lp, cash, funding, fr, c, liq_enabled, caps, mmr, cum):
+    """Pay or receive one bar's funding ``-pos * price * rate``; returns (cash, wb, lp)."""
+    if pos != 0.0 and not np.isnan(rate) and rate != 0.0:
+        f = -pos * price * rate
+        cash += f
+        funding[fr, c] += f
+        if liq_enabled:
+            wb += f
+            lp = liq_price_wb_nb(ep, abs(pos), wb, 1 if pos > 0 else -1, caps, mmr, cum)
+    return cash, wb, lp
+
+
+@njit(cache=True)
+def simulate_nb(
+    open_, high, low, close, trig_low, trig_high,
+    rate_open, rate_inside, fund_price, fund_row, n_fund_rows,
+    long_entries, long_exits, short_entries, short_exits,
+    size, size_is_notional, sl_stop, tp_stop, target_price,
+    init_cash, leverage, taker_fee, maker_fee, slippage,
+    liq_enabled, liq_fee_rate, caps, mmr, cum,
+    exec_at_close, max_orders, max_liqs, order_records, liq_records,
+):
+    """Simulate every column; see the module docstring for the timing contract.
+
+    Parameters
+    ----------
+    open_, high, low, close : ndarray (n,)
+        Trade-price OHLC, USD.
+    trig_low, trig_high : ndarray (n,)
+        Range that triggers liquidation (mark or trade low/high), USD.
+    rate_open, rate_inside : ndarray (n,)
+        Funding rate (fraction) of the events at the bar's open / strictly
+        inside the bar; NaN where none.
+    fund_price : ndarray (n,)
+        Price of funding payments in the bar, USD.
+    fund_row : ndarray (n,) of int64
+        Row of the bar in the compact funding output, -1 for bars without events.
+    n_fund_rows : int
+        Number of bars with funding events.
+    long_entries, long_exits, short_entries, short_exits : ndarray (n, m) of bool
+        Signals on the row of the bar whose close they are known at.
+    size : flexible 2-D float
+        Equity fraction or USD notional (``size_is_notional``).
+    sl_stop, tp_stop : flexible 2-D float
+        Stop distances as fractions of the entry fill price; NaN = none. Read
+        on the signal's row.
+    target_price : flexible 2-D float
+        Limit exit price, USD, known at the row's close: row ``t`` applies to
+        bar ``t+1`` only; NaN = none.
+    init_cash, leverage, taker_fee, maker_fee, slippage : float
+        USD, x, fractions.
+    liq_enabled : bool
+    liq_fee_rate : float
+        Clearance fee, fraction of the notional at the fill.
+    caps, mmr, cum : ndarray
+        Maintenance brackets (see :mod:`liqbt.margin.nb`).
+    exec_at_close : bool
+        Fill signals at their own bar's close instead of the next open.
+    max_orders, max_liqs : int
+        Capacity of the output record arrays.
+    order_records : structured ndarray (vectorbt ``order_dt``), length >= max_orders
+    liq_records : structured ndarray (``liquidation_dt``), length >= max_liqs
+
+    Returns
+    -------
+    n_orders : int
+    reasons : ndarray of int64 (max_orders,)
+        Fill reason per order (see ``enums.FillReason``).
+    n_liqs : int
+    funding : ndarray (n_fund_rows, m)
+        Funding cash flow per funding bar and column, USD (+ received, - paid).
+    """
+    n, m = long_entries.shape
+    reasons = np.zeros(max_orders, dtype=np.int64)
+    funding = np.zeros((n_fund_rows, m), dtype=np.float64)
+    oidx = 0
+    lidx = 0
+    inv_lev = 1.0 / leverage
+    for c in range(m):
+        cash = init_cash
+        pos = 0.0
+        ep = np.nan
+        wb = 0.0
+        lp = np.nan
+        slp = np.nan
+        tpp = np.nan
+        for i in range(n):
+            o = open_[i]
+            fr = fund_row[i]
+            # 1. funding at the open, on the position held before it
+            if fr >= 0:
+                cash, wb, lp = _funding_nb(rate_open[i], fund_price[i], pos, ep, wb, lp, cash, funding, fr, c,
+                                           liq_enabled, caps, mmr, cum)
+            # 2. exits at the open (the open gapped through a level)
+            if pos != 0.0:
+                tgt = flex_nb(target_price, i - 1, c) if i > 0 else np.nan
+                kind, px = _open_exit_nb(1.0 if pos > 0 else -1.0, o, trig_low[i], trig_high[i], lp, slp, tpp,
+                                         tgt, liq_enabled)
+                if kind >= 0:
+                    cash, oidx, lidx = _exit_nb(kind, px, o, pos, ep, wb, lp, cash, c, i, oidx, lidx, max_liqs,
+                                                order_records, reasons, liq_records, taker_fee, maker_fee,
+                                                slippage, liq_fee_rate)
+                    pos, ep, wb, lp, slp, tpp = 0.0, np.nan, 0.0, np.nan, np.nan, np.nan
+            # 3. the previous row's signal at the open
+            if not exec_at_close and i > 0 and (long_entries[i - 1, c] or long_exits[i - 1, c]
+                                                or short_entries[i - 1, c] or short_exits[i - 1, c]):
+                r_ = i - 1
+                cash, pos, ep, wb, lp, slp, tpp, oidx = _signal_nb(
+                    long_entries[r_, c], long_exits[r_, c], short_entries[r_, c], short_exits[r_, c],
+                    flex_nb(size, r_, c), size_is_notional, flex_nb(sl_stop, r_, c), flex_nb(tp_stop, r_, c),
+                    o, cash, pos, ep, wb, lp, slp, tpp, oidx, order_records, reasons, c, i,
+                    inv_lev, taker_fee, slippage, liq_enabled, caps, mmr, cum)
+            # 4. funding strictly inside the bar, on the position after the open
+            if fr >= 0:
+                cash, wb, lp = _funding_nb(rate_inside[i], fund_price[i], pos, ep, wb, lp, cash, funding, fr, c,
+                                           liq_enabled, caps, mmr, cum)
+            # 5. intrabar exits
+            if pos != 0.0:
+                tgt = flex_nb(target_price, i - 1, c) if i > 0 else np.nan
+                kind, px = _intrabar_exit_nb(1.0 if pos > 0 else -1.0, o, high[i], low[i], trig_low[i],
+                                             trig_high[i], lp, slp, tpp, tgt, liq_enabled)
+                if kind >= 0:
+                    cash, oidx, lidx = _exit_nb(kind, px, o, pos, ep, wb, lp, cash, c, i, oidx, lidx, max_liqs,
+                                                order_records, reasons, liq_records, taker_fee, maker_fee,
+                                                slippage, liq_fee_rate)
+                    pos, ep, wb, lp, slp, tpp = 0.0, np.nan, 0.0, np.nan, np.nan, np.nan
+            # 6. this row's signal at the close
+            if exec_at_close and (long_entries[i, c] or long_exits[i, c] or short_entries[i, c]
+                                  or short_exits[i, c]):
+                cash, pos, ep, wb, lp, slp, tpp, oidx = _signal_nb(
+                    long_entries[i, c], long_exits[i, c], short_entries[i, c], short_exits[i, c],
+                    flex_nb(size, i, c), size_is_notional, flex_nb(sl_stop, i, c), flex_nb(tp_stop, i, c),
+                    close[i], cash, pos, ep, wb, lp, slp, tpp, oidx, order_records, reasons, c, i,
+                    inv_lev, taker_fee, slippage, liq_enabled, caps, mmr, cum)
+    return oidx, reasons, lidx, funding
+
+
+@njit(cache=True)
+def _signal_nb(le, lx, se, sx, size, size_is_notional, sl, tp, ref,
+               cash, pos, ep, wb, lp, slp, tpp, oidx, records, reasons, c, i,
+               inv_lev, taker_fee, slippage, liq_enabled, caps, mmr, cum):
+    """Apply one row of signals at reference price ``ref`` (vectorbt's conflict rules: "ignore")."""
+    if le or se:
+        if le and lx:
+            le = False
+            lx = False
+        if se and sx:
+            se = False
+            sx = False
+        if le and se:
+            le = False
+            se = False
+    close_it = False
+    open_side = 0.0
+    if pos > 0:
+        if se:
+            close_it = True
+            open_side = -1.0
+        elif lx:
+            close_it = True
+    elif pos < 0:
+        if le:
+            close_it = True
+            open_side = 1.0
+        elif sx:
+            close_it = True
+    else:
+        if le:
+            open_side = 1.0
+        elif se:
+            open_side = -1.0
+    if close_it:
+        s = 1.0 if pos > 0 else -1.0
+        q = abs(pos)
+        fill = ref * (1.0 - s * slippage)
+        fee = q * fill * taker_fee
+        cash += s * q * fill - fee
+        oidx = _record_order_nb(records, reasons, oidx, c, i, q, fill, fee, 1 if s > 0 else 0, REASON_SIGNAL)
+        pos = 0.0
+        ep = np.nan
+        wb = 0.0
+        lp = np.nan
+        slp = np.nan
+        tpp = np.nan
+    if open_side != 0.0 and cash > 0.0 and size > 0.0:
+        s = open_side
+        fill = ref * (1.0 + s * slippage)
+        per_coin = fill * (inv_lev + taker_fee)  # margin + fee per coin, USD
+        if size_is_notional:
+            q = size / ref
+            if q * per_coin > cash:
+                q = cash / per_coin
+        else:
+            q = size * cash / per_coin
+        if q > 0.0:
+            fee = q * fill * taker_fee
+            cash -= s * q * fill + fee
+            oidx = _record_order_nb(records, reasons, oidx, c, i, q, fill, fee, 0 if s > 0 else 1, REASON_SIGNAL)
+            pos = s * q
+            ep = fill
+            wb = q * fill * inv_lev
+            lp = liq_price_wb_nb(ep, q, wb, 1 if s > 0 else -1, caps, mmr, cum) if liq_enabled else np.nan
+            slp = fill * (1.0 - s * sl) if not np.isnan(sl) else np.nan
+            tpp = fill * (1.0 + s * tp) if not np.isnan(tp) else np.nan
+    return cash, pos, ep, wb, lp, slp, tpp, oidx
+
+
+@njit(cache=True)
+def positions_at_funding_nb(order_col, order_idx, order_signed_size, order_price, open_, fund_bars, m):
+    """Positions (coins, signed) before and after the open fill of each funding bar.
+
+    Orders are sorted by column, then bar (vectorbt's layout). An order at
+    the funding bar counts as an open fill when its price equals the bar's
+    open (a signal at the open, or a stop the open gapped through); other
+    orders of that bar fill after the events inside the bar.
+
+    Returns
+    -------
+    before, after : ndarray (len(fund_bars), m)
+    """
+    k_n = fund_bars.shape[0]
+    before = np.zeros((k_n, m), dtype=np.float64)
+    after = np.zeros((k_n, m), dtype=np.float64)
+    n_o = order_col.shape[0]
+    j = 0
+    for c in range(m):
+        pos = 0.0
+        while j < n_o and order_col[j] < c:
+            j += 1
+        for k in range(k_n):
+            i = fund_bars[k]
+            while j < n_o and order_col[j] == c and order_idx[j] < i:
+                pos += order_signed_size[j]
+                j += 1
+            before[k, c] = pos
+            a = pos
+            jj = j
+            while jj < n_o and order_col[jj] == c and order_idx[jj] == i:
+                if order_price[jj] == open_[i]:
+                    a += order_signed_size[jj]
+                jj += 1
+            after[k, c] = a
+    return before, after
+
+
+@njit(cache=True)
+def funding_from_positions_nb(before_open, after_open, rate_open, rate_inside, fund_price, fund_bars):
+    """Funding cash flow (USD) at the bars ``fund_bars`` from positions held at the events.
+
+    ``before_open[k, c]`` / ``after_open[k, c]`` are the positions (coins,
+    signed) before and after the open fill of bar ``fund_bars[k]``. Longs pay
+    when the rate is positive: flow ``= -position * price * rate``.
+    """
+    k_n, m = before_open.shape
+    out = np.zeros((k_n, m), dtype=np.float64)
+    for k in range(k_n):
+        i = fund_bars[k]
+        ro = rate_open[i]
+        ri = rate_inside[i]
+        p = fund_price[i]
+        for c in range(m):
+            f = 0.0
+            if not np.isnan(ro):
+                f -= before_open[k, c] * p * ro
+            if not np.isnan(ri):
+                f -= after_open[k, c] * p * ri
+            out[k, c] = f
+    return out

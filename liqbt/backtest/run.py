@@ -1,0 +1,247 @@
+"""``run_backtest``: signals + market -> :class:`BacktestResult` with a vectorbt Portfolio."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from vectorbt.base.array_wrapper import ArrayWrapper
+from vectorbt.portfolio.enums import log_dt
+
+from ..data.market import Market
+from ..errors import ConfigError
+from .config import BacktestConfig
+from .enums import FILL_REASON_NAMES, liquidation_dt, order_dt
+from .nb import funding_from_positions_nb, positions_at_funding_nb, simulate_nb
+from .portfolio import PerpPortfolio
+from .prepare import MarketArrays, market_arrays
+from .signals import SignalArrays, Signals
+
+__all__ = ["run_backtest", "BacktestResult"]
+
+
+@dataclass(frozen=True, eq=False)
+class BacktestResult:
+    """What a backtest produced.
+
+    Attributes
+    ----------
+    portfolio : PerpPortfolio
+        A :class:`vectorbt.Portfolio` whose cash, value, returns, total return
+        and ``stats()`` include funding; keep analysing it with vectorbt. Its
+        index is the bar opens in UTC without a time zone (see
+        :func:`portfolio_index`); ``funding`` and ``liquidations`` keep the
+        market's tz-aware times.
+    funding : DataFrame
+        Funding cash flow, USD (+ received, - paid), on the bars that hold
+        funding events (rows) per column; every other bar is zero
+        (``portfolio.funding_flow()`` gives the dense frame).
+    liquidations : DataFrame
+        One row per liquidation: ``time``, ``column``, ``side`` (+1 long,
+        -1 short), ``size`` (coins), ``entry_price``, ``liq_price``,
+        ``fill_price`` (the liquidation price, or the open on a gap),
+        ``fee`` (USD), ``margin`` (isolated wallet balance before, USD),
+        ``loss`` (USD).
+    fill_reasons : ndarray of int64
+        Why each order of ``portfolio.order_records`` filled (index into
+        :data:`~liqbt.backtest.enums.FILL_REASON_NAMES`).
+    config : BacktestConfig
+    liquidation_trigger : str
+        ``"mark"`` when liquidations were triggered by the mark high/low,
+        ``"last"`` when by the trade high/low.
+    """
+
+    portfolio: PerpPortfolio
+    funding: pd.DataFrame
+    liquidations: pd.DataFrame
+    fill_reasons: np.ndarray
+    config: BacktestConfig
+    liquidation_trigger: str
+
+    def fills(self) -> pd.DataFrame:
+        """Every order with its time, column label and reason (signal, stop_loss, ..., liquidation)."""
+        rec = self.portfolio.order_records
+        wrapper = self.portfolio.wrapper
+        return pd.DataFrame({
+            "time": wrapper.index[rec["idx"]].tz_localize("UTC"),
+            "column": wrapper.columns[rec["col"]],
+            "side": np.where(rec["side"] == 0, "buy", "sell"),
+            "size": rec["size"],
+            "price": rec["price"],
+            "fees": rec["fees"],
+            "reason": np.asarray(FILL_REASON_NAMES, dtype=object)[self.fill_reasons],
+        })
+
+    def stats(self) -> pd.DataFrame:
+        """One row per column: returns, risk, trades, funding, fees, PnL split, liquidations, exposure.
+
+        See :func:`liqbt.backtest.stats.backtest_stats`.
+        """
+        from .stats import backtest_stats
+
+        return backtest_stats(self)
+
+
+def _bounds(sig: SignalArrays) -> tuple[int, int]:
+    """Capacity of the order and liquidation records (a bound, not an estimate)."""
+    entries = int(sig.long_entries.sum() + sig.short_entries.sum())
+    exits = int(sig.long_exits.sum() + sig.short_exits.sum())
+    return 3 * entries + exits + 1, entries + 1
+
+
+def portfolio_index(index: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """The portfolio's index: the bar opens in UTC, **tz-naive**.
+
+    vectorbt converts the index to a NumPy array on every wrap; a tz-aware
+    index becomes an object array of Timestamps (about 0.5 s per call for a
+    year of 5-minute bars), a naive one stays ``datetime64``.
+    """
+    return index.tz_convert("UTC").tz_localize(None) if index.tz is not None else index
+
+
+def _wrapper(index, columns, ndim, freq) -> ArrayWrapper:
+    return ArrayWrapper(index=portfolio_index(index), columns=columns, ndim=ndim, freq=freq)
+
+
+def _ndim(signals: Signals) -> int:
+    frames = [getattr(signals, n) for n in ("long_entries", "long_exits", "short_entries", "short_exits")]
+    return 2 if any(isinstance(f, pd.DataFrame) for f in frames) else 1
+
+
+def _filled_size(sig: SignalArrays, config: BacktestConfig) -> np.ndarray:
+    return np.ascontiguousarray(np.where(np.isnan(sig.size), config.size, sig.size))
+
+
+def _run_liqbt(market: Market, sig: SignalArrays, config: BacktestConfig, mk: MarketArrays):
+    max_orders, max_liqs = _bounds(sig)
+    orders = np.empty(max_orders, dtype=order_dt)
+    liqs = np.empty(max_liqs, dtype=liquidation_dt)
+    table = config.liquidation.table()
+    caps, mmr, cum = table.arrays()
+    n_orders, reasons, n_liqs, funding = simulate_nb(
+        mk.open, mk.high, mk.low, mk.close, mk.trig_low, mk.trig_high,
+        mk.rate_open, mk.rate_inside, mk.fund_price, mk.fund_row, len(mk.fund_bars),
+        sig.long_entries, sig.long_exits, sig.short_entries, sig.short_exits,
+        _filled_size(sig, config), config.size_type == "notional_usd", sig.sl_stop, sig.tp_stop, sig.target_price,
+        float(config.init_cash_usd), float(config.leverage), config.taker_fee, config.maker_fee, config.slippage,
+        bool(config.liquidation.enabled), float(config.liquidation.liquidation_fee_rate), caps, mmr, cum,
+        config.execution == "close", max_orders, max_liqs, orders, liqs,
+    )
+    return orders[:n_orders].copy(), reasons[:n_orders].copy(), liqs[:n_liqs].copy(), funding
+
+
+def _shift(a: np.ndarray, fill) -> np.ndarray:
+    """Move rows one bar later (row ``t`` to ``t + 1``); flexible arrays with one row are unchanged."""
+    if a.shape[0] == 1:
+        return a
+    out = np.empty_like(a)
+    out[0] = fill
+    out[1:] = a[:-1]
+    return out
+
+
+def _run_vectorbt(market: Market, sig: SignalArrays, config: BacktestConfig, mk: MarketArrays, wrapper):
+    if not np.isnan(sig.target_price).all():
+        raise ConfigError("engine 'vectorbt' has no target-price exits; use engine 'liqbt'")
+    next_open = config.execution == "next_open"
+    move = _shift if next_open else (lambda a, fill: a)
+    price = mk.open if next_open else mk.close
+    close = pd.Series(mk.close, index=wrapper.index)
+    n, m = sig.long_entries.shape
+    size = move(_filled_size(sig, config), np.nan)
+    sl, tp = move(sig.sl_stop, np.nan), move(sig.tp_stop, np.nan)
+    use_stops = not (np.isnan(sl).all() and np.isnan(tp).all())
+    if wrapper.ndim == 1:  # one column: 1-D inputs keep vectorbt's outputs 1-D
+        def one(a):
+            return a[:, 0] if a.shape[0] > 1 else a[0, 0]
+    else:
+        def one(a):
+            return a
+    sl, tp, size = one(sl), one(tp), one(size)
+    kw = {}
+    if use_stops:
+        kw = dict(sl_stop=sl, tp_stop=tp, stop_entry_price="fillprice", stop_exit_price="stopmarket",
+                  open=one(mk.open[:, None]), high=one(mk.high[:, None]), low=one(mk.low[:, None]))
+    try:
+        pf = PerpPortfolio.from_signals(
+            close=close.to_frame() if wrapper.ndim == 2 else close,
+            entries=one(move(sig.long_entries, False)), exits=one(move(sig.long_exits, False)),
+            short_entries=one(move(sig.short_entries, False)), short_exits=one(move(sig.short_exits, False)),
+            price=one(price[:, None]), size=size,
+            size_type="percent" if config.size_type == "equity_fraction" else "value",
+            fees=config.taker_fee, slippage=config.slippage, init_cash=float(config.init_cash_usd),
+            upon_long_conflict="ignore", upon_short_conflict="ignore", upon_dir_conflict="ignore",
+            upon_opposite_entry="reverse", accumulate=False, use_stops=use_stops,
+            broadcast_kwargs=dict(columns_from=wrapper.columns if wrapper.ndim == 2 else "keep"),
+            wrapper_kwargs=dict(columns=wrapper.columns, ndim=wrapper.ndim), freq=market.bar_size, **kw,
+        )
+    except ValueError as exc:
+        if "Percent does not support position reversal" in str(exc):
+            raise ConfigError("engine 'vectorbt' cannot reverse a position sized as an equity fraction; use "
+                              "size_type 'notional_usd' or engine 'liqbt'") from None
+        raise
+    rec = pf.order_records
+    signed = np.where(rec["side"] == 0, rec["size"], -rec["size"])
+    if next_open:
+        slip = config.slippage
+        opens = mk.open[rec["idx"]]
+        at_open = np.isclose(rec["price"], opens, rtol=1e-13, atol=0) | np.isclose(
+            rec["price"], opens * (1 + slip), rtol=1e-13, atol=0) | np.isclose(
+            rec["price"], opens * (1 - slip), rtol=1e-13, atol=0)
+        price_key = np.where(at_open, mk.open[rec["idx"]], np.nan)
+    else:
+        price_key = np.full(len(rec), np.nan)
+    before, after = positions_at_funding_nb(rec["col"], rec["idx"], signed, price_key, mk.open, mk.fund_bars, m)
+    funding = funding_from_positions_nb(before, after, mk.rate_open, mk.rate_inside, mk.fund_price, mk.fund_bars)
+    pf._attach_funding(mk.fund_bars, funding)  # the portfolio is ours alone until returned
+    return pf, np.zeros(len(rec), dtype=np.int64), np.empty(0, dtype=liquidation_dt), funding
+
+
+def run_backtest(market: Market, signals: Signals, config: BacktestConfig | None = None) -> BacktestResult:
+    """Simulate ``signals`` on ``market`` with costs, funding, leverage and liquidation.
+
+    Parameters
+    ----------
+    market : Market
+        Bars with ``open, high, low, close``; funding from ``market.funding``
+        (exact event times) or the ``funding_rate`` column; ``mark_price`` for
+        funding payments and ``mark_high/mark_low`` for liquidation triggers
+        when present.
+    signals : Signals
+        One or many parameter columns on the market's index.
+    config : BacktestConfig, optional
+        Defaults: 10,000 USD, 1x, taker 5 bps, maker 2 bps, slippage 1 bp,
+        funding on, fills at the next open.
+
+    Returns
+    -------
+    BacktestResult
+    """
+    config = config if config is not None else BacktestConfig()
+    if not isinstance(signals, Signals):
+        raise ConfigError(f"run_backtest: expected a liqbt.backtest.Signals, found {type(signals).__name__}")
+    if len(market) < 2:
+        raise ConfigError(f"run_backtest: need at least 2 bars, found {len(market)}")
+    sig = signals.to_arrays(market.index, source="signals")
+    mk = market_arrays(market, config)
+    wrapper = _wrapper(market.index, sig.columns, _ndim(signals), market.bar_size)
+    if config.engine == "liqbt":
+        orders, reasons, liqs, funding = _run_liqbt(market, sig, config, mk)
+        close = pd.Series(mk.close, index=wrapper.index)
+        pf = PerpPortfolio(
+            wrapper, close.to_frame() if wrapper.ndim == 2 else close, orders, np.empty(0, dtype=log_dt),
+            np.full(len(sig.columns), float(config.init_cash_usd)), False,
+            funding_bars=mk.fund_bars, funding_flow=funding,
+        )
+    else:
+        pf, reasons, liqs, funding = _run_vectorbt(market, sig, config, mk, wrapper)
+    funding_frame = pd.DataFrame(funding, index=market.index[mk.fund_bars], columns=sig.columns)
+    liq_frame = pd.DataFrame({
+        "time": market.index[liqs["idx"]],
+        "column": sig.columns[liqs["col"]],
+        **{name: liqs[name] for name in ("side", "size", "entry_price", "liq_price", "fill_price", "fee", "margin",
+                                         "loss")},
+    })
+    return BacktestResult(portfolio=pf, funding=funding_frame, liquidations=liq_frame, fill_reasons=reasons,
+                          config=config, liquidation_trigger=mk.liquidation_trigger)

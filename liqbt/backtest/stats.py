@@ -1,0 +1,86 @@
+"""Per-column statistics beyond vectorbt's: funding, fees, PnL split, liquidations, exposure."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .enums import FillReason
+
+__all__ = ["backtest_stats", "STAT_UNITS"]
+
+#: Unit of every column of :func:`backtest_stats`.
+STAT_UNITS = {
+    "start_value_usd": "USD",
+    "end_value_usd": "USD",
+    "total_return": "fraction (0.1 = +10 %), includes funding and fees",
+    "pnl_usd": "USD, = pnl_price_usd + pnl_funding_usd + pnl_fees_usd",
+    "pnl_price_usd": "USD, from price moves of the positions",
+    "pnl_funding_usd": "USD, net funding (+ received)",
+    "pnl_fees_usd": "USD, minus all fees (trading and liquidation)",
+    "funding_paid_usd": "USD, sum of payments (>= 0)",
+    "funding_received_usd": "USD, sum of receipts (>= 0)",
+    "fees_paid_usd": "USD, trading + liquidation fees (>= 0)",
+    "liquidation_fees_usd": "USD, fees of liquidation fills (>= 0)",
+    "liquidations": "count",
+    "exposure": "fraction of bars ending with an open position",
+    "sharpe_ratio": "annualised over 365 days, from bar returns",
+    "sortino_ratio": "annualised over 365 days",
+    "calmar_ratio": "annualised return / max drawdown",
+    "max_drawdown": "fraction of the peak value (>= 0)",
+    "trades": "closed and open trades (vectorbt exit trades)",
+    "win_rate": "fraction of closed trades with positive PnL (excl. funding); NaN without trades",
+}
+
+
+def backtest_stats(result) -> pd.DataFrame:
+    """One row per column of ``result.portfolio``; units in :data:`STAT_UNITS`.
+
+    PnL is split exactly: ``pnl_usd = pnl_price_usd + pnl_funding_usd +
+    pnl_fees_usd = end_value_usd - start_value_usd``.
+    """
+    pf = result.portfolio
+    wrapper = pf.wrapper
+    m = wrapper.shape_2d[1]
+    columns = wrapper.columns
+    rec = pf.order_records
+    fees = np.bincount(rec["col"], weights=rec["fees"], minlength=m)
+    liq_mask = result.fill_reasons == FillReason.Liquidation
+    liq_fees = np.bincount(rec["col"][liq_mask], weights=rec["fees"][liq_mask], minlength=m)
+    flow = pf.funding_flow_compact
+    paid = -np.where(flow < 0, flow, 0.0).sum(axis=0)
+    received = np.where(flow > 0, flow, 0.0).sum(axis=0)
+    net_funding = flow.sum(axis=0)
+    init = np.asarray(pf.get_init_cash(), dtype=np.float64).reshape(-1)
+    init = np.broadcast_to(init, (m,))
+    profit = np.asarray(pf.total_profit(), dtype=np.float64).reshape(-1)
+    liq_cols = pf.wrapper.columns.get_indexer(result.liquidations["column"]) if len(result.liquidations) else []
+    n_liq = np.bincount(np.asarray(liq_cols, dtype=np.int64), minlength=m)
+    trades = pf.trades
+
+    def flat(x):
+        return np.asarray(x, dtype=np.float64).reshape(-1)
+
+    out = pd.DataFrame({
+        "start_value_usd": init,
+        "end_value_usd": init + profit,
+        "total_return": flat(pf.total_return()),
+        "pnl_usd": profit,
+        "pnl_price_usd": profit - net_funding + fees,
+        "pnl_funding_usd": net_funding,
+        "pnl_fees_usd": -fees,
+        "funding_paid_usd": paid,
+        "funding_received_usd": received,
+        "fees_paid_usd": fees,
+        "liquidation_fees_usd": liq_fees,
+        "liquidations": n_liq,
+        "exposure": flat(pf.position_coverage()),
+        "sharpe_ratio": flat(pf.sharpe_ratio()),
+        "sortino_ratio": flat(pf.sortino_ratio()),
+        "calmar_ratio": flat(pf.calmar_ratio()),
+        "max_drawdown": -flat(pf.max_drawdown()),
+        "trades": flat(trades.count()).astype(np.int64),
+        "win_rate": flat(trades.closed.win_rate()),
+    }, index=columns)
+    out.index.name = "column"
+    return out
