@@ -7,7 +7,7 @@ from pathlib import Path
 
 
 def register(sub) -> None:
-    parser = sub.add_parser("run", help="run the experiment a config describes")
+    parser = sub.add_parser("run", help="run the experiment a config describes (backtest, or data summary)")
     parser.add_argument("config", help="YAML config file")
     parser.add_argument("--out", help="output folder (default: the config's output.dir)")
     parser.set_defaults(handler=run)
@@ -20,26 +20,53 @@ def output_dir(args, loaded) -> Path:
 
 
 def load_market(loaded):
-    """The config's market, with gap warnings shown once (not per use)."""
-    from ..data.config import load_data
+    from ..pipeline import load_market as load
 
-    return load_data(loaded.config.data, loaded.base_dir)
+    return load(loaded)
+
+
+SUMMARY_ROWS = (
+    ("total return", "total_return", "{:+.2%}"), ("Sharpe", "sharpe_ratio", "{:.2f}"),
+    ("max drawdown", "max_drawdown", "{:.2%}"), ("trades", "trades", "{:,.0f}"), ("win rate", "win_rate", "{:.1%}"),
+    ("exposure", "exposure", "{:.1%}"), ("PnL price", "pnl_price_usd", "{:+,.2f} USD"),
+    ("PnL funding", "pnl_funding_usd", "{:+,.2f} USD"), ("PnL fees", "pnl_fees_usd", "{:+,.2f} USD"),
+    ("liquidations", "liquidations", "{:,.0f}"),
+)
+
+
+def format_summary(stats) -> str:
+    lines = []
+    for label, key, pattern in SUMMARY_ROWS:
+        value = stats[key]
+        text = "-" if value != value else pattern.format(value)
+        lines.append(f"  {label:<14} {text:>18}")
+    return "\n".join(lines)
 
 
 def run(args) -> int:
     from ..config import load_config
-    from ..data.config import load_data
     from ..data.inspect import describe, format_description
     from ..data.market import MultiVenueMarket
+    from ..pipeline import run_experiment, write_run
 
     loaded = load_config(args.config)
-    market = load_data(loaded.config.data, loaded.base_dir)
-    markets = list(market.markets.values()) if isinstance(market, MultiVenueMarket) else [market]
+    market = load_market(loaded)
     out = output_dir(args, loaded)
     out.mkdir(parents=True, exist_ok=True)
-    infos = [describe(m) for m in markets]
-    (out / "data_summary.json").write_text(json.dumps(infos, indent=2))
+    if loaded.config.strategy is None:
+        markets = list(market.markets.values()) if isinstance(market, MultiVenueMarket) else [market]
+        infos = [describe(m) for m in markets]
+        (out / "data_summary.json").write_text(json.dumps(infos, indent=2))
+        if not args.quiet:
+            print("\n\n".join(format_description(i) for i in infos))
+            print(f"\n(no strategy in the config: data summary only)\nwrote {out / 'data_summary.json'}")
+        return 0
+    result = run_experiment(loaded, market)
+    paths = write_run(result, out)
     if not args.quiet:
-        print("\n\n".join(format_description(i) for i in infos))
-        print(f"\nwrote {out / 'data_summary.json'}")
+        print(f"{loaded.config.strategy.name} on {market.symbol} ({market.venue}), {len(market):,} bars "
+              f"{market.start:%Y-%m-%d} .. {market.end:%Y-%m-%d}; costs and funding "
+              f"{'on' if loaded.config.backtest.funding else 'FUNDING OFF'}")
+        print(format_summary(result.stats.iloc[0]))
+        print(f"wrote {paths['report']}")
     return 0

@@ -1,8 +1,8 @@
 """The experiment config: one YAML file describes a whole run.
 
 Sections: ``data`` (required), ``heatmaps`` (named heatmap models),
-``output``; the strategy, backtest, sweep and evaluation sections are added as
-those parts land. Everything is
+``strategy``, ``backtest``, ``calibration``, ``output``; sweep and evaluation
+sections are added as those parts land. Everything is
 parsed once here into frozen objects; nothing downstream reads raw dicts.
 """
 
@@ -14,7 +14,9 @@ from pathlib import Path
 from pydantic import Field
 
 from ..data.config import DataConfig
+from ..backtest.config import BacktestConfig
 from ..calibration.config import CalibrationConfig
+from ..strategy.config import StrategyConfig
 from ..heatmap.model import HeatmapModel
 from .base import FrozenModel, validate_section
 from .yaml_io import read_yaml
@@ -39,6 +41,8 @@ class ExperimentConfig(FrozenModel):
         default_factory=dict,
         description="named heatmap models, e.g. {context: {window: 30d}, execution: {window: 24h}}",
     )
+    strategy: StrategyConfig | None = None
+    backtest: BacktestConfig = BacktestConfig()
     calibration: CalibrationConfig = CalibrationConfig()
     output: OutputConfig = OutputConfig()
 
@@ -63,4 +67,8 @@ def load_config(path: str | Path) -> LoadedConfig:
     data = read_yaml(path)
     config = validate_section(ExperimentConfig, data, str(path))
     check_data_config(config.data, path.parent, str(path))
+    if config.strategy is not None:
+        where = f"{path}: strategy"
+        config.strategy.build(where)
+        config.strategy.role_map(list(config.heatmaps), where)
     return LoadedConfig(config=config, path=path)

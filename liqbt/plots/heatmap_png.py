@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from .heatmap_view import HeatmapView
 
@@ -12,13 +13,16 @@ __all__ = ["write_heatmap_png"]
 
 
 def write_heatmap_png(view: HeatmapView, path: str | Path, *, side: str = "both", width_px: int = 1600,
-                      height_px: int = 900) -> Path:
+                      height_px: int = 900, fills=None) -> Path:
     """Render ``view`` to ``path``.
 
     Parameters
     ----------
     side : {"both", "long", "short"}
         Which positions to show (longs rest below price, shorts above).
+    fills : DataFrame, optional
+        Trades to mark over the map: ``time`` (UTC), ``price``, ``side``
+        ("buy"/"sell") and ``reason`` (liquidations are drawn as crosses).
 
     Intensity is the square root of USD per band, scaled to the 99.5th
     percentile, so that a few huge bands do not hide the rest.
@@ -46,6 +50,17 @@ def write_heatmap_png(view: HeatmapView, path: str | Path, *, side: str = "both"
                          shading="flat", rasterized=True)
     px = mdates.date2num(view.price_times.tz_convert(None).to_pydatetime())
     ax.plot(px, view.price, color="white", linewidth=0.9)
+    if fills is not None and len(fills):
+        fx = mdates.date2num(pd.DatetimeIndex(fills["time"]).tz_convert(None).to_pydatetime())
+        buy = (fills["side"] == "buy").to_numpy()
+        liq = (fills["reason"] == "liquidation").to_numpy()
+        ax.scatter(fx[buy & ~liq], fills["price"][buy & ~liq], marker="^", s=28, color="#2ecc71", zorder=5,
+                   label="buy")
+        ax.scatter(fx[~buy & ~liq], fills["price"][~buy & ~liq], marker="v", s=28, color="#ff4d4d", zorder=5,
+                   label="sell")
+        if liq.any():
+            ax.scatter(fx[liq], fills["price"][liq], marker="x", s=60, color="#00e5ff", zorder=6, label="liquidated")
+        ax.legend(loc="upper left", facecolor="#222", labelcolor="#ddd", framealpha=0.8)
     ax.set_ylim(lo, hi)
     ax.set_xlim(x_edges[0], x_edges[-1])
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))

@@ -1,0 +1,101 @@
+"""One experiment end to end: data -> heatmaps -> strategy -> backtest -> outputs.
+
+The CLI's ``liqbt run`` is a thin shell around :func:`run_experiment` and
+:func:`write_run`; so are sweeps and walk-forward evaluation, which call
+:func:`build_context` once and evaluate many parameter sets on it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .backtest import BacktestResult, Signals, run_backtest
+from .config.experiment import ExperimentConfig, LoadedConfig
+from .data.config import load_data
+from .data.market import Market, MultiVenueMarket
+from .errors import ConfigError
+from .heatmap import HeatmapResult, reconstruct
+from .strategy import Strategy, StrategyContext
+
+__all__ = ["ExperimentRun", "build_context", "run_experiment", "write_run", "load_market"]
+
+
+@dataclass(frozen=True, eq=False)
+class ExperimentRun:
+    """Everything one run produced."""
+
+    config: ExperimentConfig
+    market: Market
+    heatmaps: dict[str, HeatmapResult]
+    strategy: Strategy
+    signals: Signals
+    backtest: BacktestResult
+    stats: pd.DataFrame
+
+
+def load_market(loaded: LoadedConfig) -> Market | MultiVenueMarket:
+    """The config's market."""
+    return load_data(loaded.config.data, loaded.base_dir)
+
+
+def build_context(config: ExperimentConfig, market: Market, *, snapshot_every: str | None = None
+                  ) -> tuple[dict[str, HeatmapResult], StrategyContext]:
+    """Reconstruct the heatmaps the strategy reads and wrap them by role."""
+    if config.strategy is None:
+        raise ConfigError("strategy: no strategy in the config; add e.g. 'strategy: {name: magnet_zone}'")
+    if isinstance(market, MultiVenueMarket):
+        raise ConfigError("data: backtests run on one venue's market; pick one venue")
+    roles = config.strategy.role_map(list(config.heatmaps))
+    heatmaps = {name: reconstruct(market, config.heatmaps[name], snapshot_every=snapshot_every)
+                for name in dict.fromkeys(roles.values())}
+    ctx = StrategyContext(market=market, heatmaps={role: heatmaps[name] for role, name in roles.items()})
+    return heatmaps, ctx
+
+
+def run_experiment(loaded: LoadedConfig, market: Market | None = None) -> ExperimentRun:
+    """Run the config's strategy on its data with its backtest settings."""
+    config = loaded.config
+    market = market if market is not None else load_market(loaded)
+    heatmaps, ctx = build_context(config, market, snapshot_every=config.output.snapshot_every)
+    strategy = config.strategy.build()
+    signals = strategy.signals(ctx)
+    result = run_backtest(market, signals, config.backtest)
+    return ExperimentRun(config=config, market=market, heatmaps=heatmaps, strategy=strategy, signals=signals,
+                         backtest=result, stats=result.stats())
+
+
+def write_run(run: ExperimentRun, out: Path, *, title: str | None = None) -> dict[str, Path]:
+    """``stats.json``, ``trades.csv``, ``equity.png``, ``heatmap_<name>.png`` and ``report.html`` in ``out``."""
+    from .plots import view_from_result
+    from .plots.equity_png import write_equity_png
+    from .plots.heatmap_png import write_heatmap_png
+    from .report.run_html import write_run_report
+
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    stats = run.stats.iloc[0].to_dict()
+    payload = {"strategy": run.config.strategy.name, "params": run.strategy.get_params(),
+               "stats": {k: (None if pd.isna(v) else v) for k, v in stats.items()},
+               "backtest": run.config.backtest.model_dump(mode="json"),
+               "liquidation_trigger": run.backtest.liquidation_trigger}
+    paths["stats"] = out / "stats.json"
+    paths["stats"].write_text(json.dumps(payload, indent=2, default=float))
+    fills = run.backtest.fills()
+    paths["trades"] = out / "trades.csv"
+    fills.to_csv(paths["trades"], index=False)
+    value = run.backtest.portfolio.value()
+    value = value.iloc[:, 0] if isinstance(value, pd.DataFrame) else value
+    close = run.market.bars["close"]
+    hold = pd.Series(close.to_numpy() / close.iloc[0] * value.iloc[0], index=value.index)
+    paths["equity"] = write_equity_png(value, out / "equity.png", benchmark=hold,
+                                       title=f"{run.config.strategy.name}: value with funding and fees (USD)")
+    for name, result in run.heatmaps.items():
+        if len(result.snapshots):
+            view = view_from_result(result, run.market, name)
+            paths[f"heatmap_{name}"] = write_heatmap_png(view, out / f"heatmap_{name}.png", fills=fills)
+    paths["report"] = write_run_report(run, paths, out / "report.html", title=title)
+    return paths

@@ -1,0 +1,56 @@
+"""Small helpers for self-contained HTML pages (images inlined, no scripts from outside)."""
+
+from __future__ import annotations
+
+import base64
+import html
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["page", "image_tag", "table", "fmt"]
+
+STYLE = """
+body { font: 14px system-ui, sans-serif; margin: 24px; color: #222; max-width: 1300px; }
+h1 { font-size: 22px; } h2 { font-size: 17px; margin-top: 28px; border-bottom: 1px solid #ddd; }
+table { border-collapse: collapse; font-size: 13px; }
+td, th { border: 1px solid #ddd; padding: 3px 8px; text-align: right; }
+th { background: #f3f3f3; } td.l, th.l { text-align: left; }
+img { max-width: 100%; border: 1px solid #ddd; }
+.note { color: #666; }
+"""
+
+
+def fmt(value) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "-"
+    if isinstance(value, (float, np.floating)):
+        return f"{value:,.4f}" if abs(value) < 100 else f"{value:,.2f}"
+    return html.escape(str(value))
+
+
+def image_tag(path: Path, alt: str) -> str:
+    data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+
+
+def table(frame: pd.DataFrame, *, max_rows: int = 500, index: bool = True) -> str:
+    rows = frame.head(max_rows)
+    head = "".join(f'<th class="l">{html.escape(str(rows.index.name or ""))}</th>' if index else "" for _ in [0])
+    head += "".join(f"<th>{html.escape(str(c))}</th>" for c in rows.columns)
+    body = []
+    for idx, row in rows.iterrows():
+        cells = f'<td class="l">{fmt(idx)}</td>' if index else ""
+        cells += "".join(f"<td>{fmt(v)}</td>" for v in row.to_numpy())
+        body.append(f"<tr>{cells}</tr>")
+    more = (f'<p class="note">{len(frame) - max_rows:,} more rows in the CSV file.</p>'
+            if len(frame) > max_rows else "")
+    return f"<table><tr>{head}</tr>{''.join(body)}</table>{more}"
+
+
+def page(title: str, sections: list[tuple[str, str]]) -> str:
+    parts = [f"<h2>{html.escape(h)}</h2>{body}" if h else body for h, body in sections]
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+            f"<style>{STYLE}</style></head><body><h1>{html.escape(title)}</h1>{''.join(parts)}"
+            '<script>document.body.dataset.ready = "1";</script></body></html>')

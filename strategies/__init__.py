@@ -1,0 +1,1 @@
+"""Shipped strategies: read them, copy them. Importing this package registers them by name."""
