@@ -42,15 +42,19 @@ def load_market(loaded: LoadedConfig) -> Market | MultiVenueMarket:
     return load_data(loaded.config.data, loaded.base_dir)
 
 
-def build_context(config: ExperimentConfig, market: Market, *, snapshot_every: str | None = None
+def build_context(config: ExperimentConfig, market: Market, heatmap_models: dict | None = None
                   ) -> tuple[dict[str, HeatmapResult], StrategyContext]:
-    """Reconstruct the heatmaps the strategy reads and wrap them by role."""
+    """Reconstruct the heatmaps the strategy reads (with ``output.snapshot_every`` profiles) by role.
+
+    ``heatmap_models`` replaces the config's models (a sweep over heatmap fields).
+    """
     if config.strategy is None:
         raise ConfigError("strategy: no strategy in the config; add e.g. 'strategy: {name: magnet_zone}'")
     if isinstance(market, MultiVenueMarket):
         raise ConfigError("data: backtests run on one venue's market; pick one venue")
-    roles = config.strategy.role_map(list(config.heatmaps))
-    heatmaps = {name: reconstruct(market, config.heatmaps[name], snapshot_every=snapshot_every)
+    models = heatmap_models if heatmap_models is not None else dict(config.heatmaps)
+    roles = config.strategy.role_map(list(models))
+    heatmaps = {name: reconstruct(market, models[name], snapshot_every=config.output.snapshot_every)
                 for name in dict.fromkeys(roles.values())}
     ctx = StrategyContext(market=market, heatmaps={role: heatmaps[name] for role, name in roles.items()})
     return heatmaps, ctx
@@ -60,7 +64,7 @@ def run_experiment(loaded: LoadedConfig, market: Market | None = None) -> Experi
     """Run the config's strategy on its data with its backtest settings."""
     config = loaded.config
     market = market if market is not None else load_market(loaded)
-    heatmaps, ctx = build_context(config, market, snapshot_every=config.output.snapshot_every)
+    heatmaps, ctx = build_context(config, market)
     strategy = config.strategy.build()
     signals = strategy.signals(ctx)
     result = run_backtest(market, signals, config.backtest)

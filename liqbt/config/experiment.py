@@ -1,8 +1,8 @@
 """The experiment config: one YAML file describes a whole run.
 
 Sections: ``data`` (required), ``heatmaps`` (named heatmap models),
-``strategy``, ``backtest``, ``calibration``, ``output``; sweep and evaluation
-sections are added as those parts land. Everything is
+``strategy``, ``backtest``, ``sweep``, ``evaluation``, ``calibration``,
+``output``. Everything is
 parsed once here into frozen objects; nothing downstream reads raw dicts.
 """
 
@@ -16,6 +16,7 @@ from pydantic import Field
 from ..data.config import DataConfig
 from ..backtest.config import BacktestConfig
 from ..calibration.config import CalibrationConfig
+from ..research.config import EvaluationConfig, SweepConfig
 from ..strategy.config import StrategyConfig
 from ..heatmap.model import HeatmapModel
 from .base import FrozenModel, validate_section
@@ -29,6 +30,7 @@ class OutputConfig(FrozenModel):
 
     dir: str = Field("out", description="output folder")
     snapshot_every: str = Field("1h", description="heatmap profile snapshots for pictures, e.g. '1h', '4h'")
+    store: str = Field("results.sqlite", description="results store, relative to the output folder")
 
 
 class ExperimentConfig(FrozenModel):
@@ -43,6 +45,8 @@ class ExperimentConfig(FrozenModel):
     )
     strategy: StrategyConfig | None = None
     backtest: BacktestConfig = BacktestConfig()
+    sweep: SweepConfig | None = None
+    evaluation: EvaluationConfig = EvaluationConfig()
     calibration: CalibrationConfig = CalibrationConfig()
     output: OutputConfig = OutputConfig()
 

@@ -1,0 +1,42 @@
+"""``liqbt sweep CONFIG``: sweep parameters with walk-forward windows; resumable."""
+
+from __future__ import annotations
+
+
+def register(sub) -> None:
+    parser = sub.add_parser("sweep", help="sweep parameters (grid, random, optuna) with walk-forward windows")
+    parser.add_argument("config", help="YAML config with 'strategy:' and 'sweep:' sections")
+    parser.add_argument("--out", help="output folder (default: the config's output.dir)")
+    parser.add_argument("--executor", choices=("local", "ray"), help="override sweep.executor")
+    parser.add_argument("--address", help="Ray cluster address (with --executor ray)")
+    parser.set_defaults(handler=run)
+
+
+def run(args) -> int:
+    from ..config import load_config
+    from ..research import run_sweep
+    from ..research.report import write_sweep_outputs
+    from .run_cmd import load_market, output_dir
+
+    loaded = load_config(args.config)
+    if args.executor or args.address:
+        sweep = loaded.config.sweep
+        if sweep is None:
+            from ..errors import ConfigError
+
+            raise ConfigError(f"{loaded.path}: no sweep: section")
+        updates = {k: v for k, v in (("executor", args.executor), ("address", args.address)) if v}
+        config = loaded.config.model_copy(update={"sweep": sweep.model_copy(update=updates)})
+        loaded = type(loaded)(config=config, path=loaded.path)
+    market = load_market(loaded)
+    out = output_dir(args, loaded)
+    out.mkdir(parents=True, exist_ok=True)
+    outcome = run_sweep(loaded, market, out, progress=not args.quiet)
+    paths = write_sweep_outputs(loaded, market, outcome, out)
+    if not args.quiet:
+        n_sets = outcome.results[outcome.param_names].drop_duplicates().shape[0]
+        print(f"{n_sets} parameter sets ({outcome.evaluated} computed now, the rest from {outcome.store})")
+        if len(outcome.walk_forward):
+            print(outcome.walk_forward.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+        print(f"wrote {paths['results']} and {paths['report']}")
+    return 0

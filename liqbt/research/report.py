@@ -1,0 +1,147 @@
+"""Sweep outputs: the result table (Parquet), walk-forward table, deflated Sharpe and an HTML report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..backtest import run_backtest
+from ..report.html import image_tag, page, table
+from .runner import SweepOutcome, _contexts
+from .sweep import split_overrides
+from .walkforward import deflated_sharpe_ratio
+
+__all__ = ["write_sweep_outputs", "selected_returns"]
+
+
+def selected_returns(loaded, market, params: dict) -> pd.Series:
+    """Per-bar returns (funding and fees included) of one parameter set over the whole period."""
+    config = loaded.config
+    overrides, strategy_params = split_overrides(params)
+    ctx, backtest = _contexts(config, market, overrides)
+    strategy = config.strategy.strategy_class()(**{**config.strategy.params, **strategy_params})
+    returns = run_backtest(market, strategy.signals(ctx), backtest).portfolio.returns()
+    return returns.iloc[:, 0] if isinstance(returns, pd.DataFrame) else returns
+
+
+def _best(frame: pd.DataFrame, metric: str) -> pd.Series:
+    scores = frame[metric].astype(float)
+    return frame.loc[scores.idxmin() if metric == "max_drawdown" else scores.idxmax()]
+
+
+def _param_heatmap(results: pd.DataFrame, names: list[str], metric: str, path: Path) -> Path | None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    full = results[results["window"] == "all"]
+    varying = [n for n in names if full[n].nunique() > 1]
+    if not varying:
+        return None
+    fig, ax = plt.subplots(figsize=(8, 5))
+    if len(varying) == 1:
+        series = full.groupby(varying[0])[metric].mean()
+        ax.plot(series.index.astype(str), series.to_numpy(), marker="o")
+        ax.set_xlabel(varying[0])
+        ax.set_ylabel(metric)
+    else:
+        x, y = varying[:2]
+        grid = full.pivot_table(index=y, columns=x, values=metric, aggfunc="mean")
+        image = ax.imshow(grid.to_numpy(dtype=float), aspect="auto", origin="lower", cmap="viridis")
+        ax.set_xticks(range(grid.shape[1]), [str(v) for v in grid.columns], rotation=45)
+        ax.set_yticks(range(grid.shape[0]), [str(v) for v in grid.index])
+        ax.set_xlabel(x)
+        ax.set_ylabel(y)
+        fig.colorbar(image, ax=ax, label=f"{metric} (mean over other parameters)")
+    ax.set_title(f"{metric} over the whole period")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def _is_oos_scatter(results: pd.DataFrame, names: list[str], metric: str, path: Path) -> Path | None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    points = []
+    for window in results["window"].unique():
+        if not window.startswith("train_"):
+            continue
+        i = window.split("_")[1]
+        train = results[results["window"] == window].set_index(names)[metric]
+        test = results[results["window"] == f"test_{i}"].set_index(names)[metric]
+        joined = pd.concat([train.rename("train"), test.rename("test")], axis=1, join="inner")
+        points.append(joined.assign(split=int(i)))
+    if not points:
+        return None
+    data = pd.concat(points)
+    fig, ax = plt.subplots(figsize=(6, 6))
+    for split, part in data.groupby("split"):
+        ax.scatter(part["train"], part["test"], s=10, alpha=0.6, label=f"split {split}")
+    lim = np.nanpercentile(np.abs(data[["train", "test"]].to_numpy(dtype=float)), 99) or 1.0
+    ax.plot([-lim, lim], [-lim, lim], color="#999", linewidth=0.8)
+    ax.axhline(0, color="#ccc", linewidth=0.8)
+    ax.axvline(0, color="#ccc", linewidth=0.8)
+    ax.set_xlabel(f"in-sample {metric} (train)")
+    ax.set_ylabel(f"out-of-sample {metric} (test)")
+    ax.legend(loc="upper left", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def write_sweep_outputs(loaded, market, outcome: SweepOutcome, out: Path) -> dict[str, Path]:
+    """``sweep_results.parquet``, ``walk_forward.csv``, ``sweep_summary.json`` and ``sweep_report.html``."""
+    metric = loaded.config.sweep.metric
+    names = outcome.param_names
+    paths = {"results": out / "sweep_results.parquet", "walk_forward": out / "walk_forward.csv",
+             "summary": out / "sweep_summary.json", "report": out / "sweep_report.html"}
+    results = outcome.results.sort_values(names + ["window"]).reset_index(drop=True)
+    results.to_parquet(paths["results"], index=False)
+    outcome.walk_forward.to_csv(paths["walk_forward"], index=False)
+
+    full = results[results["window"] == "all"]
+    best = _best(full, metric)
+    best_params = {n: (best[n].item() if hasattr(best[n], "item") else best[n]) for n in names}
+    periods = pd.Timedelta("365D") / market.bar_size
+    dsr = deflated_sharpe_ratio(selected_returns(loaded, market, best_params).to_numpy(),
+                                full["sharpe_ratio"].to_numpy(dtype=float) / np.sqrt(periods))
+    wf = outcome.walk_forward
+    summary = {
+        "parameter_sets": int(len(full)), "metric": metric, "best_whole_period": best_params,
+        "best_whole_period_metric": float(best[metric]), "deflated_sharpe": dsr,
+        "walk_forward": {"splits": int(len(wf)),
+                         "mean_train": float(wf["train"].mean()) if len(wf) else None,
+                         "mean_test": float(wf["test"].mean()) if len(wf) else None,
+                         "mean_test_median_all": float(wf["test_median_all"].mean()) if len(wf) else None},
+        "store": str(outcome.store), "experiment_id": outcome.experiment_id,
+    }
+    paths["summary"].write_text(json.dumps(summary, indent=2, default=str))
+
+    images = {}
+    heat = _param_heatmap(results, names, metric, out / "sweep_params.png")
+    if heat:
+        images["Parameter map"] = heat
+    scatter = _is_oos_scatter(results, names, metric, out / "sweep_is_oos.png")
+    if scatter:
+        images["In-sample against out-of-sample"] = scatter
+    dsr_text = (f"<p>Best of {dsr['n_trials']} parameter sets over the whole period: Sharpe per bar "
+                f"{dsr['sharpe']:.4f} against {dsr['benchmark_sharpe']:.4f} expected from the best of as many "
+                f"skill-less trials; deflated Sharpe ratio (probability of a real edge) <b>{dsr['dsr']:.3f}</b>.</p>")
+    sections = [("Deflated Sharpe ratio", dsr_text),
+                ("Walk-forward: chosen on train, scored on test",
+                 table(wf, index=False) if len(wf) else "<p>No walk-forward splits.</p>")]
+    sections += [(title, image_tag(p, title)) for title, p in images.items()]
+    top = full.sort_values(metric, ascending=(metric == "max_drawdown")).head(50)
+    sections.append((f"Top parameter sets by {metric} (whole period)", table(top.drop(columns="window"), index=False)))
+    paths["report"].write_text(page(f"liqbt sweep: {loaded.config.name or loaded.path.stem}", sections),
+                               encoding="utf-8")
+    return paths

@@ -1,0 +1,106 @@
+"""Run a config's sweep: expand, skip what the store has, evaluate in chunks, summarise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+from ..errors import ConfigError
+from .store import ResultStore, combo_key, data_fingerprint
+from .sweep import apply_overrides, chunks, evaluate_combos, expand_params, split_overrides, windows
+from .walkforward import walk_forward_table
+
+if TYPE_CHECKING:
+    from ..config.experiment import LoadedConfig
+
+__all__ = ["run_sweep", "SweepOutcome", "store_path"]
+
+
+@dataclass(frozen=True, eq=False)
+class SweepOutcome:
+    """What a sweep produced.
+
+    Attributes
+    ----------
+    results : DataFrame
+        One row per parameter set and window (``all``, ``train_<i>``,
+        ``test_<i>``): the parameters, ``window`` and the metrics.
+    walk_forward : DataFrame
+        Per split: the set chosen on train, its train and test metric, and
+        the median test metric of all sets.
+    experiment_id : int
+    store : Path
+    param_names : list of str
+    evaluated : int
+        Parameter sets computed in this call (the rest came from the store).
+    """
+
+    results: pd.DataFrame
+    walk_forward: pd.DataFrame
+    experiment_id: int
+    store: Path
+    param_names: list[str]
+    evaluated: int
+
+
+def store_path(loaded: "LoadedConfig", out: Path) -> Path:
+    return (out / loaded.config.output.store).resolve()
+
+
+def _contexts(config, market, overrides):
+    from ..pipeline import build_context
+
+    models, backtest = apply_overrides(config, overrides)
+    return build_context(config, market, models)[1], backtest
+
+
+def run_sweep(loaded: "LoadedConfig", market, out: Path, *, progress: bool = True) -> SweepOutcome:
+    """Evaluate every parameter set of ``loaded``'s sweep on every window, resuming from the store."""
+    config = loaded.config
+    if config.sweep is None or config.strategy is None:
+        raise ConfigError(f"{loaded.path}: a sweep needs 'strategy:' and 'sweep:' sections")
+    sweep = config.sweep
+    strategy_cls = config.strategy.strategy_class()
+    wins = windows(len(market), config.evaluation.walk_forward)
+    path = store_path(loaded, out)
+    with ResultStore(path) as store:
+        exp = store.experiment("sweep", config.name, config.model_dump(mode="json"), data_fingerprint(market))
+        if sweep.method == "optuna":
+            from .optuna_search import optuna_sweep
+
+            evaluated, combos = optuna_sweep(config, market, store, exp, wins, progress=progress)
+        else:
+            combos = expand_params(sweep)
+            done = store.done(exp)
+            todo = [c for c in combos if combo_key(c) not in done]
+            for c in todo[:1]:  # fail fast on bad names before any heavy work
+                strategy_cls(**{**config.strategy.params, **split_overrides(c)[1]})
+            groups: dict[tuple, list[dict]] = {}
+            for combo in todo:
+                groups.setdefault(split_overrides(combo)[0], []).append(combo)
+            if sweep.executor == "ray":
+                from .ray_executor import run_groups_ray
+
+                run_groups_ray(config, market, groups, wins, store, exp, progress=progress)
+            else:
+                bar = tqdm(total=len(todo), disable=not progress, desc="sweep", unit="set")
+                for overrides, group in groups.items():
+                    ctx, backtest = _contexts(config, market, overrides)
+                    for chunk in chunks(group, sweep.chunk_size):
+                        params = [{**config.strategy.params, **split_overrides(c)[1]} for c in chunk]
+                        store.add(exp, evaluate_combos(market, ctx, strategy_cls, chunk, params, backtest, wins))
+                        bar.update(len(chunk))
+                bar.close()
+            evaluated = len(todo)
+        store.set_status(exp, "done")
+        keys = {combo_key(c) for c in combos}
+        results = store.results(exp)
+    param_names = list(sweep.params)
+    results = results[[combo_key({k: row[k] for k in param_names}) in keys
+                       for row in results[param_names].to_dict("records")]].reset_index(drop=True)
+    return SweepOutcome(results=results, walk_forward=walk_forward_table(results, param_names, sweep.metric),
+                        experiment_id=exp, store=path, param_names=param_names, evaluated=evaluated)

@@ -1,0 +1,170 @@
+"""Parameter sweeps with walk-forward windows, stored chunk by chunk so they resume.
+
+Strategy parameters that share heatmaps and backtest settings run as columns
+of one backtest (one simulation per chunk and window). Heatmap parameters
+(``heatmaps.<name>.<field>``) and backtest parameters (``backtest.<field>``)
+split the sweep into groups, each with its own reconstruction.
+
+Signals are computed once over the whole period and cut per window: every
+strategy is point in time (tested), so a signal at ``t`` is the same whether
+or not later data exists. Each window starts flat with fresh capital.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from ..backtest import BacktestConfig, Signals, run_backtest
+from ..data.market import Market
+from ..errors import ConfigError
+from ..heatmap import HeatmapModel
+from .config import SweepConfig, WalkForwardConfig
+from .metrics import fast_metrics
+
+if TYPE_CHECKING:
+    from ..config.experiment import ExperimentConfig
+
+__all__ = ["expand_params", "windows", "Window", "split_overrides", "evaluate_combos", "slice_signals"]
+
+
+@dataclass(frozen=True)
+class Window:
+    """Bars ``[start, end)`` by position; ``name`` is ``all``, ``train_<i>`` or ``test_<i>``."""
+
+    name: str
+    start: int
+    end: int
+
+
+def _values(spec, n_default: int = 5) -> list:
+    if isinstance(spec, list):
+        return list(spec)
+    if spec.step is not None:
+        values = list(np.arange(spec.low, spec.high + spec.step / 2, spec.step))
+    elif spec.log:
+        values = list(np.geomspace(spec.low, spec.high, spec.n))
+    else:
+        values = list(np.linspace(spec.low, spec.high, spec.n))
+    if spec.integer:
+        return sorted({int(round(v)) for v in values})
+    return [float(round(v, 12)) for v in values]
+
+
+def _draw(spec, rng: np.random.Generator):
+    if isinstance(spec, list):
+        return spec[int(rng.integers(len(spec)))]
+    if spec.log:
+        value = math.exp(rng.uniform(math.log(spec.low), math.log(spec.high)))
+    else:
+        value = rng.uniform(spec.low, spec.high)
+    if spec.step is not None:
+        value = spec.low + round((value - spec.low) / spec.step) * spec.step
+    return int(round(value)) if spec.integer else float(round(value, 12))
+
+
+def expand_params(sweep: SweepConfig) -> list[dict[str, Any]]:
+    """The parameter sets of a grid or random sweep, in a fixed order (seeded)."""
+    keys = list(sweep.params)
+    if sweep.method == "grid":
+        return [dict(zip(keys, combo)) for combo in itertools.product(*(_values(sweep.params[k]) for k in keys))]
+    if sweep.method == "random":
+        rng = np.random.default_rng(sweep.seed)
+        seen, out = set(), []
+        for _ in range(sweep.n_trials * 20):
+            combo = {k: _draw(sweep.params[k], rng) for k in keys}
+            key = tuple(sorted(combo.items()))
+            if key not in seen:
+                seen.add(key)
+                out.append(combo)
+            if len(out) == sweep.n_trials:
+                break
+        return out
+    raise ConfigError(f"sweep.method {sweep.method!r} draws its parameter sets one at a time (see optuna_search)")
+
+
+def windows(n_bars: int, walk_forward: WalkForwardConfig | None) -> list[Window]:
+    """``all`` plus the walk-forward train/test windows (tests are consecutive, never overlapping)."""
+    out = [Window("all", 0, n_bars)]
+    if walk_forward is None:
+        return out
+    k, f = walk_forward.n_splits, walk_forward.train_fraction
+    length = n_bars / (f + k * (1 - f))
+    train, test = int(f * length), int((1 - f) * length)
+    if train < 10 or test < 10:
+        raise ConfigError(f"evaluation.walk_forward: {k} splits leave {train} train and {test} test bars; "
+                          "use fewer splits or more data")
+    for i in range(k):
+        start = 0 if walk_forward.kind == "anchored" else i * test
+        split = train + i * test
+        out.append(Window(f"train_{i}", start, split))
+        out.append(Window(f"test_{i}", split, min(split + test, n_bars)))
+    return out
+
+
+def split_overrides(params: dict[str, Any]) -> tuple[tuple, dict[str, Any]]:
+    """(hashable heatmap/backtest overrides, strategy parameters) of one parameter set."""
+    overrides = tuple(sorted((k, v) for k, v in params.items() if k.startswith(("heatmaps.", "backtest."))))
+    strategy = {k: v for k, v in params.items() if not k.startswith(("heatmaps.", "backtest."))}
+    return overrides, strategy
+
+
+def apply_overrides(config: "ExperimentConfig", overrides: tuple) -> tuple[dict[str, HeatmapModel], BacktestConfig]:
+    """The config's heatmaps and backtest settings with ``overrides`` applied (validated)."""
+    heatmaps = {name: model.model_dump() for name, model in config.heatmaps.items()}
+    backtest = config.backtest.model_dump()
+    for key, value in overrides:
+        parts = key.split(".")
+        if parts[0] == "heatmaps":
+            if len(parts) != 3 or parts[1] not in heatmaps:
+                raise ConfigError(f"sweep.params.{key}: expected heatmaps.<name>.<field> with a name from "
+                                  f"{sorted(heatmaps)}")
+            heatmaps[parts[1]][parts[2]] = value
+        else:
+            if len(parts) != 2:
+                raise ConfigError(f"sweep.params.{key}: expected backtest.<field>")
+            backtest[parts[1]] = value
+    try:
+        models = {name: HeatmapModel(**fields) for name, fields in heatmaps.items()}
+        return models, BacktestConfig(**backtest)
+    except Exception as exc:  # pydantic's message names the field
+        raise ConfigError(f"sweep.params: {exc}".replace("\n", " ")) from None
+
+
+def slice_signals(signals: Signals, index: pd.DatetimeIndex) -> Signals:
+    """The signals on the bars of ``index`` only."""
+    def cut(value):
+        if isinstance(value, (pd.Series, pd.DataFrame)):
+            return value.loc[index]
+        return value
+
+    return Signals(**{name: cut(getattr(signals, name)) for name in (
+        "long_entries", "long_exits", "short_entries", "short_exits", "size", "sl_stop", "tp_stop", "target_price")})
+
+
+def evaluate_combos(market: Market, ctx, strategy_cls, combos: list[dict], strategy_params: list[dict],
+                    backtest: BacktestConfig, wins: list[Window]) -> list[tuple[dict, str, dict]]:
+    """Metrics of each parameter set on each window: ``(params, window, metrics)`` rows."""
+    signals = strategy_cls.signals_for(ctx, strategy_params)
+    rows = []
+    for window in wins:
+        index = market.index[window.start:window.end]
+        end = market.index[window.end] if window.end < len(market) else None
+        sub = market.slice(index[0], end)
+        result = run_backtest(sub, slice_signals(signals, sub.index), backtest)
+        metrics = fast_metrics(result)
+        for i, combo in enumerate(combos):
+            rows.append((combo, window.name, metrics.iloc[i].to_dict()))
+    return rows
+
+
+def chunks(items: list, size: int) -> list[list]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+ProgressFn = Callable[[int], None]

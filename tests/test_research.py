@@ -1,0 +1,143 @@
+"""Sweeps: parameter expansion, windows, fast metrics, deflated Sharpe, the store, and resuming after a kill."""
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import PROJECT_ROOT
+from liqbt.backtest import BacktestConfig, Signals, run_backtest
+from liqbt.data import generate_market
+from liqbt.research.config import RangeSpec, SweepConfig, WalkForwardConfig
+from liqbt.research.metrics import fast_metrics
+from liqbt.research.store import ResultStore, config_hash
+from liqbt.research.sweep import expand_params, windows
+from liqbt.research.walkforward import deflated_sharpe_ratio, expected_max_sharpe
+
+
+def test_grid_expansion_is_the_product_in_order():
+    sweep = SweepConfig(params={"a": [1, 2], "b": RangeSpec(low=0.0, high=1.0, step=0.5)})
+    assert expand_params(sweep) == [{"a": 1, "b": 0.0}, {"a": 1, "b": 0.5}, {"a": 1, "b": 1.0},
+                                    {"a": 2, "b": 0.0}, {"a": 2, "b": 0.5}, {"a": 2, "b": 1.0}]
+
+
+def test_random_expansion_is_seeded_unique_and_in_range():
+    sweep = SweepConfig(method="random", n_trials=30, seed=7,
+                        params={"a": RangeSpec(low=1, high=100, integer=True), "b": ["x", "y"]})
+    first, second = expand_params(sweep), expand_params(sweep)
+    assert first == second and len(first) == 30
+    assert len({tuple(sorted(c.items())) for c in first}) == 30
+    assert all(1 <= c["a"] <= 100 and isinstance(c["a"], int) for c in first)
+
+
+def test_rolling_and_anchored_windows():
+    rolling = windows(1000, WalkForwardConfig(kind="rolling", n_splits=3, train_fraction=0.5))
+    assert [(w.name, w.start, w.end) for w in rolling] == [
+        ("all", 0, 1000), ("train_0", 0, 250), ("test_0", 250, 500), ("train_1", 250, 500),
+        ("test_1", 500, 750), ("train_2", 500, 750), ("test_2", 750, 1000)]
+    anchored = windows(1000, WalkForwardConfig(kind="anchored", n_splits=3, train_fraction=0.5))
+    assert [(w.start, w.end) for w in anchored if w.name.startswith("train")] == [(0, 250), (0, 500), (0, 750)]
+
+
+def test_expected_max_sharpe_matches_the_published_approximation():
+    # Bailey & Lopez de Prado: about 2.53 standard deviations for the best of 100 skill-less trials
+    assert expected_max_sharpe(1.0, 100) == pytest.approx(2.53, abs=0.01)
+    assert expected_max_sharpe(1.0, 1) == 0.0
+
+
+def test_deflated_sharpe_penalises_many_trials():
+    rng = np.random.default_rng(1)
+    returns = rng.normal(0.0005, 0.01, 5000)
+    few = deflated_sharpe_ratio(returns, rng.normal(0, 0.01, 2))
+    many = deflated_sharpe_ratio(returns, rng.normal(0, 0.01, 2000))
+    assert 0 <= many["dsr"] < few["dsr"] <= 1
+
+
+def test_fast_metrics_equal_the_full_statistics():
+    market = generate_market(3000, "5m", seed=2)
+    rng = np.random.default_rng(0)
+    frame = lambda: pd.DataFrame(rng.random((len(market), 6)) < 0.01, index=market.index)  # noqa: E731
+    result = run_backtest(market, Signals(frame(), frame(), frame(), frame()), BacktestConfig(leverage=3))
+    fast, full = fast_metrics(result), result.stats()
+    for column in fast.columns:
+        np.testing.assert_allclose(fast[column].to_numpy(float), full[column].to_numpy(float), rtol=1e-9,
+                                   atol=1e-9, err_msg=column)
+
+
+def test_store_keys_experiments_by_config_and_data(tmp_path):
+    with ResultStore(tmp_path / "s.sqlite") as store:
+        a = store.experiment("sweep", "x", {"a": 1, "output": {"dir": "p"}}, "fp")
+        assert store.experiment("sweep", "x", {"a": 1, "output": {"dir": "q"}}, "fp") == a  # output does not count
+        assert store.experiment("sweep", "x", {"a": 2}, "fp") != a
+        assert store.experiment("sweep", "x", {"a": 1}, "other data") != a
+        store.add(a, [({"p": 1}, "all", {"m": 0.5, "n": np.int64(3), "z": float("nan")})])
+        assert store.done(a) == {'{"p":1}'}
+        row = store.results(a).iloc[0]
+        assert row["p"] == 1 and row["m"] == 0.5 and row["n"] == 3 and pd.isna(row["z"])
+    assert config_hash({"a": 1}) == config_hash({"a": 1, "output": {"dir": "zzz"}})
+
+
+SWEEP = """
+name: resumable
+data:
+  sources: [{format: synthetic, bars: 6000, bar_size: 5m, seed: 11}]
+heatmaps:
+  main: {window: 24h, n_bins: 300}
+strategy:
+  name: toy_strategies:ToyImbalance
+sweep:
+  method: grid
+  params:
+    threshold: {low: 0.0, high: 0.39, step: 0.01}
+  chunk_size: 2
+evaluation:
+  walk_forward: {kind: anchored, n_splits: 2, train_fraction: 0.6}
+output:
+  dir: out
+"""
+
+
+def _sweep_cmd(config, out):
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT / "tests")}
+    return [sys.executable, "-m", "liqbt", "-q", "sweep", str(config), "--out", str(out)], env
+
+
+def _stored(path) -> int:
+    try:
+        with sqlite3.connect(path, timeout=5) as db:
+            return db.execute("select count(distinct combo_key) from results").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def test_a_killed_sweep_resumes_without_losing_or_repeating_work(tmp_path):
+    config = tmp_path / "sweep.yaml"
+    config.write_text(textwrap.dedent(SWEEP))
+    cmd, env = _sweep_cmd(config, tmp_path / "full")
+    subprocess.run(cmd, env=env, check=True, capture_output=True)
+    expected = pd.read_parquet(tmp_path / "full" / "sweep_results.parquet")
+    assert expected["threshold"].nunique() == 40
+
+    cmd, env = _sweep_cmd(config, tmp_path / "killed")
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    store = tmp_path / "killed" / "results.sqlite"
+    deadline = time.time() + 120
+    while _stored(store) < 6 and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    partial = _stored(store)
+    assert 0 < partial < 40, f"the kill should land mid-sweep, {partial} of 40 sets were stored"
+
+    out = subprocess.run(cmd[:3] + cmd[4:], env=env, check=True, capture_output=True,
+                         text=True).stdout
+    assert f"{40 - partial} computed now" in out
+    resumed = pd.read_parquet(tmp_path / "killed" / "sweep_results.parquet")
+    pd.testing.assert_frame_equal(resumed, expected)
