@@ -31,10 +31,12 @@ def zone_frame(strategy, ctx: StrategyContext, role: str, min_dist: float, max_d
     """:func:`liqbt.zones.zones` of ``strategy.level_source`` on the heatmap playing ``role``."""
     source = strategy.level_source
     heatmap = None if source == "sr" else ctx.heatmap(role)
-    return zones(ctx.market, heatmap, source=source, seed=strategy.seed, min_ratio=strategy.min_ratio,
-                 neighbourhood_bins=strategy.neighbourhood_bins, min_share=strategy.min_share,
-                 min_dist=min_dist, max_dist=max_dist, swing_left=strategy.swing_left,
-                 swing_right=strategy.swing_right, max_levels=strategy.max_levels)
+    args = dict(source=source, seed=strategy.seed, min_ratio=strategy.min_ratio,
+                neighbourhood_bins=strategy.neighbourhood_bins, min_share=strategy.min_share,
+                min_dist=min_dist, max_dist=max_dist, swing_left=strategy.swing_left,
+                swing_right=strategy.swing_right, max_levels=strategy.max_levels)
+    key = ("zones", None if heatmap is None else role, tuple(sorted(args.items())))
+    return ctx.memo(key, lambda: zones(ctx.market, heatmap, **args))
 
 
 def rising(mask: pd.Series) -> pd.Series:

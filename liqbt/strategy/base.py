@@ -37,6 +37,14 @@ class StrategyContext:
 
     market: Market
     heatmaps: Mapping[str, Any] = field(default_factory=dict)
+    _memo: dict = field(default_factory=dict, repr=False)
+
+    def memo(self, key: tuple, compute):
+        """``compute()`` once per ``key`` for this context: parameter sets of a sweep share derived tables
+        (zones, levels) that depend on only some of their parameters."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def heatmap(self, role: str):
         """The heatmap playing ``role``; a clear error when it is missing."""
