@@ -141,3 +141,24 @@ def test_a_killed_sweep_resumes_without_losing_or_repeating_work(tmp_path):
     assert f"{40 - partial} computed now" in out
     resumed = pd.read_parquet(tmp_path / "killed" / "sweep_results.parquet")
     pd.testing.assert_frame_equal(resumed, expected)
+
+
+def test_sweep_report_renders_and_report_command_reads_the_store(tmp_path):
+    from browser import open_page
+
+    config = tmp_path / "sweep.yaml"
+    config.write_text(textwrap.dedent(SWEEP).replace("step: 0.01", "step: 0.1"))
+    cmd, env = _sweep_cmd(config, tmp_path / "o")
+    proc = subprocess.run(cmd[:3] + cmd[4:], env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "parameter sets (4 computed now" in proc.stdout
+    summary = __import__("json").loads((tmp_path / "o" / "sweep_summary.json").read_text())
+    assert summary["parameter_sets"] == 4 and 0 <= summary["deflated_sharpe"]["dsr"] <= 1
+    check = open_page(tmp_path / "o" / "sweep_report.html")
+    assert check.console_errors == [] and check.page_errors == []
+    report = subprocess.run([sys.executable, "-m", "liqbt", "report", str(config), "--out", str(tmp_path / "o")],
+                            env=env, capture_output=True, text=True)
+    assert report.returncode == 0, report.stderr
+    listing = subprocess.run([sys.executable, "-m", "liqbt", "report", "--store",
+                              str(tmp_path / "o" / "results.sqlite")], env=env, capture_output=True, text=True)
+    assert "resumable" in listing.stdout and "done" in listing.stdout

@@ -13,7 +13,7 @@ __all__ = ["main", "build_parser"]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import calibrate_cmd, data_cmd, heatmap_cmd, run_cmd, sweep_cmd, validate_cmd
+    from . import calibrate_cmd, data_cmd, heatmap_cmd, report_cmd, run_cmd, sweep_cmd, validate_cmd
 
     parser = argparse.ArgumentParser(
         prog="liqbt",
@@ -23,7 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bars or summaries")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (run_cmd, sweep_cmd, heatmap_cmd, calibrate_cmd, validate_cmd, data_cmd):
+    for module in (run_cmd, sweep_cmd, heatmap_cmd, calibrate_cmd, report_cmd, validate_cmd, data_cmd):
         module.register(sub)
     return parser
 

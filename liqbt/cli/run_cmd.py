@@ -43,6 +43,17 @@ def format_summary(stats) -> str:
     return "\n".join(lines)
 
 
+def record_run(loaded, market, result, out: Path) -> None:
+    """Every run goes into the results store with its resolved config, data fingerprint and code version."""
+    from ..research.store import ResultStore, data_fingerprint
+
+    with ResultStore(out / loaded.config.output.store) as store:
+        exp = store.experiment("run", loaded.config.name, loaded.config.model_dump(mode="json"),
+                               data_fingerprint(market))
+        store.add(exp, [(result.strategy.get_params(), "all", result.stats.iloc[0].to_dict())])
+        store.set_status(exp, "done")
+
+
 def run(args) -> int:
     from ..config import load_config
     from ..data.inspect import describe, format_description
@@ -63,6 +74,7 @@ def run(args) -> int:
         return 0
     result = run_experiment(loaded, market)
     paths = write_run(result, out)
+    record_run(loaded, market, result, out)
     if not args.quiet:
         print(f"{loaded.config.strategy.name} on {market.symbol} ({market.venue}), {len(market):,} bars "
               f"{market.start:%Y-%m-%d} .. {market.end:%Y-%m-%d}; costs and funding "

@@ -40,9 +40,9 @@ def table(frame: pd.DataFrame, *, max_rows: int = 500, index: bool = True) -> st
     head = "".join(f'<th class="l">{html.escape(str(rows.index.name or ""))}</th>' if index else "" for _ in [0])
     head += "".join(f"<th>{html.escape(str(c))}</th>" for c in rows.columns)
     body = []
-    for idx, row in rows.iterrows():
+    for idx, row in zip(rows.index, rows.itertuples(index=False, name=None)):
         cells = f'<td class="l">{fmt(idx)}</td>' if index else ""
-        cells += "".join(f"<td>{fmt(v)}</td>" for v in row.to_numpy())
+        cells += "".join(f"<td>{fmt(v)}</td>" for v in row)
         body.append(f"<tr>{cells}</tr>")
     more = (f'<p class="note">{len(frame) - max_rows:,} more rows in the CSV file.</p>'
             if len(frame) > max_rows else "")

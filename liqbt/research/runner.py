@@ -17,7 +17,7 @@ from .walkforward import walk_forward_table
 if TYPE_CHECKING:
     from ..config.experiment import LoadedConfig
 
-__all__ = ["run_sweep", "SweepOutcome", "store_path"]
+__all__ = ["run_sweep", "run_sweep_from_store", "SweepOutcome", "store_path"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -104,3 +104,26 @@ def run_sweep(loaded: "LoadedConfig", market, out: Path, *, progress: bool = Tru
                        for row in results[param_names].to_dict("records")]].reset_index(drop=True)
     return SweepOutcome(results=results, walk_forward=walk_forward_table(results, param_names, sweep.metric),
                         experiment_id=exp, store=path, param_names=param_names, evaluated=evaluated)
+
+
+def run_sweep_from_store(loaded: "LoadedConfig", market, out: Path) -> SweepOutcome:
+    """The stored results of a finished sweep; an error (computing nothing) if any set is missing."""
+    config = loaded.config
+    if config.sweep is None or config.sweep.method == "optuna":
+        raise ConfigError(f"{loaded.path}: report needs a grid or random sweep: section")
+    path = store_path(loaded, out)
+    if not path.exists():
+        raise ConfigError(f"{path}: no results store; run 'liqbt sweep {loaded.path}' first")
+    combos = expand_params(config.sweep)
+    with ResultStore(path) as store:
+        exp = store.find("sweep", config.model_dump(mode="json"), data_fingerprint(market))
+        if exp is None:
+            raise ConfigError(f"{path}: no sweep of this config and data is stored; run 'liqbt sweep {loaded.path}'")
+        missing = len({combo_key(c) for c in combos} - store.done(exp))
+        if missing:
+            raise ConfigError(f"{path}: {missing} of {len(combos)} parameter sets are not stored yet; "
+                              f"run 'liqbt sweep {loaded.path}' to finish the sweep")
+        results = store.results(exp)
+    names = list(config.sweep.params)
+    return SweepOutcome(results=results, walk_forward=walk_forward_table(results, names, config.sweep.metric),
+                        experiment_id=exp, store=path, param_names=names, evaluated=0)

@@ -113,13 +113,18 @@ class ResultStore:
     def __exit__(self, *exc):
         self.close()
 
+    def find(self, kind: str, config: dict, fingerprint: str) -> int | None:
+        """The id of the experiment with this kind, config and data, or None."""
+        row = self._db.execute("select id from experiments where kind=? and config_hash=? and data_fingerprint=?",
+                               (kind, config_hash(config), fingerprint)).fetchone()
+        return int(row[0]) if row else None
+
     def experiment(self, kind: str, name: str | None, config: dict, fingerprint: str) -> int:
         """The id of the experiment with this kind, config and data (created if new)."""
+        found = self.find(kind, config, fingerprint)
+        if found is not None:
+            return found
         chash = config_hash(config)
-        row = self._db.execute("select id from experiments where kind=? and config_hash=? and data_fingerprint=?",
-                               (kind, chash, fingerprint)).fetchone()
-        if row:
-            return int(row[0])
         with self._db:
             cur = self._db.execute(
                 "insert into experiments (kind, name, config_hash, data_fingerprint, code_version, config_json, "

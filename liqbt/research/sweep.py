@@ -46,7 +46,8 @@ def _values(spec, n_default: int = 5) -> list:
     if isinstance(spec, list):
         return list(spec)
     if spec.step is not None:
-        values = list(np.arange(spec.low, spec.high + spec.step / 2, spec.step))
+        count = int(math.floor((spec.high - spec.low) / spec.step + 1e-9)) + 1
+        values = list(spec.low + spec.step * np.arange(count))
     elif spec.log:
         values = list(np.geomspace(spec.low, spec.high, spec.n))
     else:

@@ -78,7 +78,7 @@ class Param:
         if self.low is None or self.high is None:
             return [self.default]
         if self.step is not None:
-            values = np.arange(self.low, self.high + self.step / 2, self.step)
+            values = self.low + self.step * np.arange(int(math.floor((self.high - self.low) / self.step + 1e-9)) + 1)
         elif self.log:
             values = np.geomspace(self.low, self.high, n_grid)
         else:
