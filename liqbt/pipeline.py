@@ -35,6 +35,7 @@ class ExperimentRun:
     signals: Signals
     backtest: BacktestResult
     stats: pd.DataFrame
+    baselines: pd.DataFrame | None = None
 
 
 def load_market(loaded: LoadedConfig) -> Market | MultiVenueMarket:
@@ -68,12 +69,30 @@ def run_experiment(loaded: LoadedConfig, market: Market | None = None) -> Experi
     strategy = config.strategy.build()
     signals = strategy.signals(ctx)
     result = run_backtest(market, signals, config.backtest)
+    baselines = compare_baselines(strategy, ctx, config) if config.evaluation.baselines else None
     return ExperimentRun(config=config, market=market, heatmaps=heatmaps, strategy=strategy, signals=signals,
-                         backtest=result, stats=result.stats())
+                         backtest=result, stats=result.stats(), baselines=baselines)
+
+
+def compare_baselines(strategy: Strategy, ctx: StrategyContext, config: ExperimentConfig) -> pd.DataFrame:
+    """The strategy beside its placebo runs, its plain-S/R twin and buy-and-hold, with the same costs.
+
+    Strategies without a ``level_source`` parameter are compared with buy-and-hold only.
+    """
+    from strategies.baselines import SUMMARY_COLUMNS, BuyAndHold, compare_to_baselines
+
+    if "level_source" in strategy.get_params():
+        return compare_to_baselines(strategy, ctx, config.backtest, seeds=range(config.evaluation.placebo_seeds))
+    rows = {}
+    for label, variant in (("strategy", strategy), ("buy_and_hold", BuyAndHold())):
+        rows[label] = run_backtest(ctx.market, variant.signals(ctx), config.backtest).stats().iloc[0][
+            list(SUMMARY_COLUMNS)]
+    return pd.DataFrame(rows).T.astype(float)
 
 
 def write_run(run: ExperimentRun, out: Path, *, title: str | None = None) -> dict[str, Path]:
-    """``stats.json``, ``trades.csv``, ``equity.png``, ``heatmap_<name>.png`` and ``report.html`` in ``out``."""
+    """``stats.json``, ``trades.csv``, ``baselines.csv``, ``equity.png``, ``heatmap_<name>.png`` and
+    ``report.html`` in ``out``."""
     from .plots import view_from_result
     from .plots.equity_png import write_equity_png
     from .plots.heatmap_png import write_heatmap_png
@@ -101,5 +120,8 @@ def write_run(run: ExperimentRun, out: Path, *, title: str | None = None) -> dic
         if len(result.snapshots):
             view = view_from_result(result, run.market, name)
             paths[f"heatmap_{name}"] = write_heatmap_png(view, out / f"heatmap_{name}.png", fills=fills)
+    if run.baselines is not None:
+        paths["baselines"] = out / "baselines.csv"
+        run.baselines.to_csv(paths["baselines"], index_label="variant")
     paths["report"] = write_run_report(run, paths, out / "report.html", title=title)
     return paths

@@ -80,5 +80,9 @@ def run(args) -> int:
               f"{market.start:%Y-%m-%d} .. {market.end:%Y-%m-%d}; costs and funding "
               f"{'on' if loaded.config.backtest.funding else 'FUNDING OFF'}")
         print(format_summary(result.stats.iloc[0]))
+        if result.baselines is not None:
+            print("against the baselines (same costs):")
+            table = result.baselines[["total_return", "sharpe_ratio", "max_drawdown", "trades"]]
+            print(table.to_string(float_format=lambda x: f"{x:.3f}"))
         print(f"wrote {paths['report']}")
     return 0

@@ -38,6 +38,13 @@ def write_run_report(run, paths: dict[str, Path], path: Path, *, title: str | No
         ("PnL split", table(split) + table(costs)),
         ("Parameters", table(params)),
     ]
+    if run.baselines is not None:
+        base = run.baselines.copy()
+        base.index.name = "variant"
+        sections.append(("Against the baselines (same costs)", table(base) + (
+            '<p class="note">placebo_*: the same logic on clusters placed at random distances drawn from the real '
+            'ones seen so far; sr: plain swing support/resistance instead of the heatmap; buy_and_hold: long '
+            'throughout. An edge must stand out of the placebo spread.</p>')))
     for key, image in paths.items():
         if key.startswith("heatmap_"):
             sections.append((f"Heatmap '{key[8:]}' with the strategy's fills", image_tag(image, key)))

@@ -89,16 +89,21 @@ class WalkForwardConfig(FrozenModel):
 
 
 class EvaluationConfig(FrozenModel):
-    """Out-of-sample discipline: walk-forward splits and the placebo baseline.
+    """Out-of-sample discipline: walk-forward splits and the baselines.
 
     Attributes
     ----------
     walk_forward : WalkForwardConfig
-    placebo_seeds : int
-        Runs of the strategy's placebo variant (``level_source: placebo``,
-        when the strategy has that parameter) with different seeds, scored on
-        the same test windows: the distribution a real edge must stand out of.
+        Windows of a sweep.
+    baselines : bool, default True
+        ``liqbt run`` also backtests, with the same costs, the strategy's
+        placebo variants (``level_source: placebo``: the same logic on clusters
+        at random distances drawn from the real ones seen so far), its plain
+        S/R twin (``level_source: sr``) and buy-and-hold.
+    placebo_seeds : int, default 5
+        Placebo runs (seeds 0 .. n-1): the distribution a real edge must stand out of.
     """
 
     walk_forward: WalkForwardConfig = WalkForwardConfig()
-    placebo_seeds: int = Field(0, ge=0, le=1000)
+    baselines: bool = True
+    placebo_seeds: int = Field(5, ge=0, le=1000)
