@@ -162,3 +162,31 @@ def test_sweep_report_renders_and_report_command_reads_the_store(tmp_path):
     listing = subprocess.run([sys.executable, "-m", "liqbt", "report", "--store",
                               str(tmp_path / "o" / "results.sqlite")], env=env, capture_output=True, text=True)
     assert "resumable" in listing.stdout and "done" in listing.stdout
+
+
+def test_sweep_reports_the_chosen_sets_against_their_placebo_runs(tmp_path):
+    config = tmp_path / "p.yaml"
+    config.write_text(textwrap.dedent("""
+        name: placebo_sweep
+        data:
+          sources: [{format: synthetic, bars: 8640, bar_size: 5m, seed: 5}]
+        heatmaps:
+          main: {window: 3d, n_bins: 600}
+        strategy:
+          name: magnet_zone
+        sweep:
+          params:
+            dominance: [1.25, 2.0]
+        evaluation:
+          walk_forward: {kind: rolling, n_splits: 2, train_fraction: 0.6}
+          placebo_seeds: 3
+        output:
+          dir: out
+          snapshot_every: 1h
+        """))
+    proc = subprocess.run([sys.executable, "-m", "liqbt", "-q", "sweep", str(config)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    placebo = pd.read_csv(tmp_path / "out" / "placebo.csv")
+    assert placebo["split"].tolist() == [0, 1]
+    assert ((placebo["placebo_min"] <= placebo["placebo_mean"]) & (placebo["placebo_mean"] <= placebo["placebo_max"])).all()
+    assert placebo["share_of_placebos_beaten"].between(0, 1).all()

@@ -11,7 +11,7 @@ import pandas as pd
 from ..backtest import run_backtest
 from ..report.html import image_tag, page, table
 from .runner import SweepOutcome, _contexts
-from .sweep import split_overrides
+from .sweep import evaluate_combos, split_overrides, windows
 from .walkforward import deflated_sharpe_ratio
 
 __all__ = ["write_sweep_outputs", "selected_returns"]
@@ -25,6 +25,40 @@ def selected_returns(loaded, market, params: dict) -> pd.Series:
     strategy = config.strategy.strategy_class()(**{**config.strategy.params, **strategy_params})
     returns = run_backtest(market, strategy.signals(ctx), backtest).portfolio.returns()
     return returns.iloc[:, 0] if isinstance(returns, pd.DataFrame) else returns
+
+
+def placebo_distribution(loaded, market, outcome: SweepOutcome) -> pd.DataFrame:
+    """The test-window metric of each split's chosen parameter set, beside its placebo runs.
+
+    The placebo is the same strategy and parameters with ``level_source: placebo`` (clusters at
+    random distances drawn from the real ones seen so far), one run per seed
+    (``evaluation.placebo_seeds``). Empty when the strategy has no ``level_source``.
+    """
+    config = loaded.config
+    cls = config.strategy.strategy_class()
+    seeds = config.evaluation.placebo_seeds
+    wf = outcome.walk_forward
+    if "level_source" not in cls.params or seeds == 0 or wf.empty:
+        return pd.DataFrame()
+    metric = config.sweep.metric
+    test_windows = {w.name: w for w in windows(len(market), config.evaluation.walk_forward)}
+    rows = []
+    for _, split in wf.iterrows():
+        params = {n: split[n] for n in outcome.param_names}
+        params = {k: (v.item() if hasattr(v, "item") else v) for k, v in params.items()}
+        overrides, strategy_params = split_overrides(params)
+        ctx, backtest = _contexts(config, market, overrides)
+        base = {**config.strategy.params, **strategy_params}
+        variants = [{**base, "level_source": "placebo", "seed": s} for s in range(seeds)]
+        window = test_windows[f"test_{int(split['split'])}"]
+        metrics = [m[metric] for _, _, m in evaluate_combos(market, ctx, cls, variants, variants, backtest,
+                                                             [window])]
+        values = np.asarray(metrics, dtype=float)
+        rows.append({"split": int(split["split"]), "chosen_test": float(split["test"]),
+                     "placebo_mean": float(np.nanmean(values)), "placebo_min": float(np.nanmin(values)),
+                     "placebo_max": float(np.nanmax(values)),
+                     "share_of_placebos_beaten": float(np.mean(values < split["test"]))})
+    return pd.DataFrame(rows)
 
 
 def _best(frame: pd.DataFrame, metric: str) -> pd.Series:
@@ -115,6 +149,10 @@ def write_sweep_outputs(loaded, market, outcome: SweepOutcome, out: Path) -> dic
     dsr = deflated_sharpe_ratio(selected_returns(loaded, market, best_params).to_numpy(),
                                 full["sharpe_ratio"].to_numpy(dtype=float) / np.sqrt(periods))
     wf = outcome.walk_forward
+    placebo = placebo_distribution(loaded, market, outcome)
+    if len(placebo):
+        paths["placebo"] = out / "placebo.csv"
+        placebo.to_csv(paths["placebo"], index=False)
     summary = {
         "parameter_sets": int(len(full)), "metric": metric, "best_whole_period": best_params,
         "best_whole_period_metric": float(best[metric]), "deflated_sharpe": dsr,
@@ -122,6 +160,7 @@ def write_sweep_outputs(loaded, market, outcome: SweepOutcome, out: Path) -> dic
                          "mean_train": float(wf["train"].mean()) if len(wf) else None,
                          "mean_test": float(wf["test"].mean()) if len(wf) else None,
                          "mean_test_median_all": float(wf["test_median_all"].mean()) if len(wf) else None},
+        "placebo": placebo.to_dict("records"),
         "store": str(outcome.store), "experiment_id": outcome.experiment_id,
     }
     paths["summary"].write_text(json.dumps(summary, indent=2, default=str))
@@ -139,6 +178,10 @@ def write_sweep_outputs(loaded, market, outcome: SweepOutcome, out: Path) -> dic
     sections = [("Deflated Sharpe ratio", dsr_text),
                 ("Walk-forward: chosen on train, scored on test",
                  table(wf, index=False) if len(wf) else "<p>No walk-forward splits.</p>")]
+    if len(placebo):
+        sections.append((f"Chosen sets against {loaded.config.evaluation.placebo_seeds} placebo runs on each test "
+                         "window", table(placebo, index=False) + '<p class="note">Placebo: the same strategy and '
+                         "parameters on clusters at random distances drawn from the real ones seen so far.</p>"))
     sections += [(title, image_tag(p, title)) for title, p in images.items()]
     top = full.sort_values(metric, ascending=(metric == "max_drawdown")).head(50)
     sections.append((f"Top parameter sets by {metric} (whole period)", table(top.drop(columns="window"), index=False)))
