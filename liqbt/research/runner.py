@@ -58,6 +58,18 @@ def _contexts(config, market, overrides):
     return build_context(config, market, models)[1], backtest
 
 
+def _identity(config) -> dict:
+    """The config that identifies a sweep in the store, without where it runs.
+
+    ``sweep.executor`` and ``sweep.address`` change no result: a sweep started
+    on one executor resumes on another (set to their defaults, so the
+    experiments of local sweeps keep their ids).
+    """
+    dump = config.model_dump(mode="json")
+    dump["sweep"].update(executor="local", address=None)
+    return dump
+
+
 def run_sweep(loaded: "LoadedConfig", market, out: Path, *, progress: bool = True) -> SweepOutcome:
     """Evaluate every parameter set of ``loaded``'s sweep on every window, resuming from the store."""
     config = loaded.config
@@ -68,7 +80,7 @@ def run_sweep(loaded: "LoadedConfig", market, out: Path, *, progress: bool = Tru
     wins = windows(len(market), config.evaluation.walk_forward)
     path = store_path(loaded, out)
     with ResultStore(path) as store:
-        exp = store.experiment("sweep", config.name, config.model_dump(mode="json"), data_fingerprint(market))
+        exp = store.experiment("sweep", config.name, _identity(config), data_fingerprint(market))
         if sweep.method == "optuna":
             from .optuna_search import optuna_sweep
 
@@ -116,7 +128,7 @@ def run_sweep_from_store(loaded: "LoadedConfig", market, out: Path) -> SweepOutc
         raise ConfigError(f"{path}: no results store; run 'liqbt sweep {loaded.path}' first")
     combos = expand_params(config.sweep)
     with ResultStore(path) as store:
-        exp = store.find("sweep", config.model_dump(mode="json"), data_fingerprint(market))
+        exp = store.find("sweep", _identity(config), data_fingerprint(market))
         if exp is None:
             raise ConfigError(f"{path}: no sweep of this config and data is stored; run 'liqbt sweep {loaded.path}'")
         missing = len({combo_key(c) for c in combos} - store.done(exp))
