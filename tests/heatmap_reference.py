@@ -6,6 +6,9 @@ deposit of every opening event is kept as a record holding its current mass in
 coins; closes, decay, liquidations and window expiry act on those records and
 the book is their sum per bin. Slow, obviously right, and independent of
 ``liqbt.heatmap.nb`` except for sharing the prepared input arrays.
+
+With a tier filter (``arrays.include``) the book dynamics use every record,
+while features, snapshots and totals sum only the records of included tiers.
 """
 
 from __future__ import annotations
@@ -42,12 +45,14 @@ def reference(bars: BarArrays, grid: GridArrays, arrays: ModelArrays):
     decay = fp[FP.DECAY]
     share_thr = fp[FP.CLUSTER_SHARE]
     ratios = (arrays.ratio_long, arrays.ratio_short)
+    include = np.asarray(arrays.include, dtype=bool)
 
-    # deposit records: bar opened, side, extended bin, current coins
+    # deposit records: bar opened, side, extended bin, current coins, reported (tier included)
     dep_bar: list[int] = []
     dep_side: list[int] = []
     dep_bin: list[int] = []
     dep_mass: list[float] = []
+    dep_rep: list[bool] = []
     alive: list[bool] = []
 
     opened = np.zeros(2)
@@ -67,15 +72,18 @@ def reference(bars: BarArrays, grid: GridArrays, arrays: ModelArrays):
         return [i for i in range(len(dep_mass)) if alive[i] and (side is None or dep_side[i] == side)]
 
     def side_coins(side):
+        """Coins of every tier (the book dynamics)."""
         return sum(dep_mass[i] for i in live(side))
 
     def side_usd(side):
-        return sum(dep_mass[i] * cen[dep_bin[i]] for i in live(side))
+        """USD of the reported tiers."""
+        return sum(dep_mass[i] * cen[dep_bin[i]] for i in live(side) if dep_rep[i])
 
     def book_usd(side):
         out = np.zeros(n_ext)
         for i in live(side):
-            out[dep_bin[i]] += dep_mass[i] * cen[dep_bin[i]]
+            if dep_rep[i]:
+                out[dep_bin[i]] += dep_mass[i] * cen[dep_bin[i]]
         return out
 
     for t in range(T):
@@ -89,7 +97,8 @@ def reference(bars: BarArrays, grid: GridArrays, arrays: ModelArrays):
         if window > 0:
             for i in live():
                 if dep_bar[i] <= t - window:
-                    expired[dep_side[i]] += dep_mass[i] * cen[dep_bin[i]]
+                    if dep_rep[i]:
+                        expired[dep_side[i]] += dep_mass[i] * cen[dep_bin[i]]
                     alive[i] = False
         # 3. open interest
         oi = bars.oi_usd[t]
@@ -134,8 +143,9 @@ def reference(bars: BarArrays, grid: GridArrays, arrays: ModelArrays):
                                     continue
                                 b = extended_bin(ep * ratios[s][k], edges)
                                 dep_bar.append(t), dep_side.append(s), dep_bin.append(b)
-                                dep_mass.append(x), alive.append(True)
-                                opened[s] += x * cen[b]
+                                dep_mass.append(x), alive.append(True), dep_rep.append(bool(include[k]))
+                                if include[k]:
+                                    opened[s] += x * cen[b]
                 elif net < 0:
                     book = [side_coins(0), side_coins(1)]
                     total = book[0] + book[1]
@@ -174,7 +184,8 @@ def reference(bars: BarArrays, grid: GridArrays, arrays: ModelArrays):
             crossed = cen[b] >= bars.liq_low[t] if s == 0 else cen[b] <= bars.liq_high[t]
             if crossed:
                 liq_since += dep_mass[i]
-                liq_usd[s] += dep_mass[i] * cen[b]
+                if dep_rep[i]:
+                    liq_usd[s] += dep_mass[i] * cen[b]
                 alive[i] = False
         liquidated += liq_usd
         # 5. funding known from the next bar on
@@ -222,6 +233,7 @@ def reference(bars: BarArrays, grid: GridArrays, arrays: ModelArrays):
             dep_side = [dep_side[i] for i in keep]
             dep_bin = [dep_bin[i] for i in keep]
             dep_mass = [dep_mass[i] for i in keep]
+            dep_rep = [dep_rep[i] for i in keep]
             alive = [True] * len(keep)
     shape = (len(snap_rows), n)
     return (features, totals, np.array(snap_rows, dtype=np.int64),

@@ -102,6 +102,15 @@ def test_window_expires_old_positions():
     assert res.totals["cum_expired_long_usd"].iloc[4] == pytest.approx(452.5)
 
 
+def test_window_expires_deposits_made_in_the_bar_its_side_emptied():
+    # bar 4 expires bar 2's cohort (emptying both sides) and opens a new one in the same bins;
+    # bar 6 must expire that one too
+    model = tiny(window="2h")
+    res = reconstruct(tiny_market([np.nan, 1_000.0, 2_000.0, 2_000.0, 3_000.0, 3_000.0, 3_000.0]), model)
+    assert res.features["resting_long_usd"].tolist() == [0.0, 0.0, 452.5, 452.5, 452.5, 452.5, 0.0]
+    assert res.totals["cum_expired_long_usd"].iloc[6] == pytest.approx(2 * 452.5)
+
+
 def test_nan_oi_opens_nothing_and_first_value_is_a_baseline():
     res = reconstruct(tiny_market([np.nan, np.nan, 5_000.0]), TINY)
     assert res.totals["cum_opened_long_usd"].iloc[-1] == 0.0
@@ -149,14 +158,16 @@ OPTIONS = st.fixed_dictionaries({
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(opts=OPTIONS, seed=st.integers(0, 10_000), n_bars=st.integers(20, 140), oi_every=st.integers(1, 3),
-       vol=st.sampled_from([0.002, 0.006, 0.02]))
-def test_kernel_matches_reference(opts, seed, n_bars, oi_every, vol):
+       vol=st.sampled_from([0.002, 0.006, 0.02]), every_kth_tier=st.sampled_from([0, 0, 2, 3]))
+def test_kernel_matches_reference(opts, seed, n_bars, oi_every, vol, every_kth_tier):
     opts = dict(opts)
     lev = opts.pop("leverage")
     if lev != "tiers":
         opts["leverage_distribution"] = {"kind": lev, "n_points": 6}
     if opts["grid"] == "linear":
         opts["n_bins"] = min(opts["n_bins"], 200)
+    if every_kth_tier:   # report a subset of the tiers
+        opts["tier_filter"] = tuple(HeatmapModel(**opts).tier_arrays()[0][::every_kth_tier])
     model = HeatmapModel(**opts)
     market = random_market(seed, n_bars, oi_every=oi_every, vol=vol)
     compare_with_reference(market, model, snapshot_every=3)

@@ -121,6 +121,10 @@ class HeatmapResult:
         return pd.DataFrame(out)
 
 
+#: Every feature, in kernel order (the ``cols`` argument of the kernels).
+ALL_FEATURES = np.arange(N_FEATURES, dtype=np.int64)
+
+
 def run_kernel(market: Market, model: HeatmapModel, snapshot_every=None, grid: GridArrays | None = None,
                totals: bool = True) -> tuple[KernelResult, GridArrays]:
     """Prepare arrays for one venue and run the numba kernel (no pandas wrapping)."""
@@ -132,14 +136,20 @@ def run_kernel(market: Market, model: HeatmapModel, snapshot_every=None, grid: G
 
 
 def run_arrays(bars: BarArrays, grid: GridArrays, arrays: ModelArrays, totals: bool = True) -> KernelResult:
-    """Allocate the outputs with NumPy (cheaper page faults than inside numba) and run the kernel."""
+    """Allocate the outputs with NumPy (cheaper page faults than inside numba) and run the kernel.
+
+    Features and totals are written column-major and returned as transposed
+    views (``(n_bars, N_FEATURES)``, each column contiguous).
+    """
     n_bars, n_bins = len(bars.close), len(grid.edges) - 1
     n_snap = int(np.count_nonzero(bars.snapshot))
-    out = KernelResult(np.empty((n_bars, N_FEATURES)), np.empty((n_bars if totals else 0, N_TOTALS)),
-                       np.empty(n_snap, dtype=np.int64), np.empty((n_snap, n_bins), dtype=np.float32),
-                       np.empty((n_snap, n_bins), dtype=np.float32))
-    run_nb(*bars, grid.edges, grid.centres, *arrays, *out)
-    return out
+    features = np.empty((N_FEATURES, n_bars))
+    tot = np.empty((N_TOTALS, n_bars if totals else 0))
+    rows = np.empty(n_snap, dtype=np.int64)
+    snap_long = np.empty((n_snap, n_bins), dtype=np.float32)
+    snap_short = np.empty((n_snap, n_bins), dtype=np.float32)
+    run_nb(*bars, grid.edges, grid.centres, *arrays, ALL_FEATURES, features, tot, rows, snap_long, snap_short)
+    return KernelResult(features.T, tot.T, rows, snap_long, snap_short)
 
 
 def reconstruct(market: Market | MultiVenueMarket, model: HeatmapModel | None = None, *,
@@ -177,8 +187,9 @@ def reconstruct(market: Market | MultiVenueMarket, model: HeatmapModel | None = 
 def wrap(result: KernelResult, grid: GridArrays, index: pd.DatetimeIndex, bar_size: pd.Timedelta,
          model: HeatmapModel, venues: tuple[str, ...]) -> HeatmapResult:
     """Kernel output on ``index`` as a :class:`HeatmapResult`."""
-    features = pd.DataFrame(result.features, index=index, columns=list(FEATURES))
-    totals = (pd.DataFrame(result.totals, index=index, columns=list(TOTALS))
+    # column-major kernel buffers: wrapped without copying
+    features = pd.DataFrame(result.features, index=index, columns=list(FEATURES), copy=False)
+    totals = (pd.DataFrame(result.totals, index=index, columns=list(TOTALS), copy=False)
               if len(result.totals) == len(index) else None)
     bar_times = index[result.snap_rows]
     snaps = Snapshots(times=bar_times + bar_size, bar_times=bar_times, bin_edges=grid.edges,

@@ -125,12 +125,17 @@ class ModelArrays(NamedTuple):
     ratio_long: np.ndarray   # (n_tiers,) LP / EP of longs
     ratio_short: np.ndarray  # (n_tiers,) LP / EP of shorts
     weight: np.ndarray       # (n_tiers,) sums to 1
+    include: np.ndarray      # (n_tiers,) bool: tiers in the reported book
     iparams: np.ndarray      # int64 (IP.SIZE,)
     fparams: np.ndarray      # float64 (FP.SIZE,)
 
 
 class KernelResult(NamedTuple):
-    """What the reconstruction kernel returns."""
+    """What the reconstruction kernel returns.
+
+    ``features`` and ``totals`` are transposed views of column-major buffers
+    (each column contiguous), so a DataFrame wraps them without copying.
+    """
     features: np.ndarray       # (n_bars, N_FEATURES) float64
     totals: np.ndarray         # (n_bars, N_TOTALS) float64, or (0, N_TOTALS) when not recorded
     snap_rows: np.ndarray      # (n_snapshots,) int64 bar positions

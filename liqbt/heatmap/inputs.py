@@ -17,7 +17,7 @@ from ..margin.nb import liquidation_ratio_nb
 from .enums import FP, IP, BarArrays, CloseMode, CloseSplit, EntryMode, GridArrays, ModelArrays, SplitMode
 from .model import HeatmapModel
 
-__all__ = ["bar_arrays", "model_arrays", "snapshot_flags", "BLOCK_SHIFT"]
+__all__ = ["bar_arrays", "check_market", "market_arrays", "model_arrays", "snapshot_flags", "BLOCK_SHIFT"]
 
 #: log2 of the bins per block of upper bounds used by the cluster search.
 BLOCK_SHIFT = 4
@@ -61,30 +61,46 @@ def snapshot_flags(index: pd.DatetimeIndex, bar_size: pd.Timedelta, every) -> np
     return close_ns % period.value == 0
 
 
-def bar_arrays(market: Market, model: HeatmapModel, snapshot_every=None) -> BarArrays:
-    """Contiguous float64 bar arrays, checked against what the model needs."""
+def check_market(market: Market, model: HeatmapModel) -> None:
+    """Raise :class:`DataError` if ``market`` lacks a column ``model`` needs."""
     bars = market.bars
     src = market.source or market.venue or "market"
     if len(bars) == 0:
         raise DataError(src, "no bars; expected at least one")
     if "oi_usd" not in bars.columns:
         raise DataError(src, "no open interest (column oi_usd); the heatmap opens positions from OI changes")
-    high, low = _column(bars, "high"), _column(bars, "low")
-    if model.liquidation_price_source == "mark":
-        if not (market.has("mark_high") and market.has("mark_low")):
-            raise DataError(src, "liquidation_price_source='mark' needs mark_high/mark_low at the bar size "
-                                 "of the candles; pass mark prices or use 'last'", column="mark_high")
-        # bars without a mark price fall back to last-trade prices
-        liq_high = np.where(np.isnan(_column(bars, "mark_high")), high, _column(bars, "mark_high"))
-        liq_low = np.where(np.isnan(_column(bars, "mark_low")), low, _column(bars, "mark_low"))
-    else:
-        liq_high, liq_low = high, low
+    if model.liquidation_price_source == "mark" and not (market.has("mark_high") and market.has("mark_low")):
+        raise DataError(src, "liquidation_price_source='mark' needs mark_high/mark_low at the bar size "
+                             "of the candles; pass mark prices or use 'last'", column="mark_high")
     needs_taker = model.long_share == "taker" or model.close_split == "taker"
     if needs_taker and not (market.has("taker_buy_volume") and market.has("volume")):
         raise DataError(src, "long_share or close_split 'taker' needs taker_buy_volume and volume",
                         column="taker_buy_volume")
     if model.long_share == "funding" and not market.has("funding_rate"):
         raise DataError(src, "long_share='funding' needs funding rates", column="funding_rate")
+
+
+def bar_arrays(market: Market, model: HeatmapModel, snapshot_every=None) -> BarArrays:
+    """Contiguous float64 bar arrays, checked against what the model needs.
+
+    The arrays depend on the model only through ``liquidation_price_source``
+    (see :func:`market_arrays`).
+    """
+    check_market(market, model)
+    return market_arrays(market, model.liquidation_price_source, snapshot_every)
+
+
+def market_arrays(market: Market, liquidation_price_source: str = "last", snapshot_every=None) -> BarArrays:
+    """The kernel's bar arrays of ``market`` (not checked against a model: see :func:`check_market`)."""
+    bars = market.bars
+    high, low = _column(bars, "high"), _column(bars, "low")
+    if liquidation_price_source == "mark":
+        # bars without a mark price fall back to last-trade prices
+        mark_high, mark_low = _column(bars, "mark_high"), _column(bars, "mark_low")
+        liq_high = np.where(np.isnan(mark_high), high, mark_high)
+        liq_low = np.where(np.isnan(mark_low), low, mark_low)
+    else:
+        liq_high, liq_low = high, low
     return BarArrays(
         open=_column(bars, "open"), high=high, low=low, close=_column(bars, "close"),
         liq_high=np.ascontiguousarray(liq_high), liq_low=np.ascontiguousarray(liq_low),
@@ -145,4 +161,6 @@ def model_arrays(model: HeatmapModel, grid: GridArrays, bar_size: pd.Timedelta, 
     fp[FP.GRID_INV_STEP] = grid.inv_step
     if not math.isfinite(fp[FP.DECAY]) or not 0 < fp[FP.DECAY] <= 1:
         raise ConfigError(f"heatmap.decay_half_life: {model.decay_half_life!r} gives a decay factor {fp[FP.DECAY]}")
-    return ModelArrays(np.ascontiguousarray(rl), np.ascontiguousarray(rs), np.ascontiguousarray(weight), ip, fp)
+    include = np.ascontiguousarray(model.tier_include())
+    return ModelArrays(np.ascontiguousarray(rl), np.ascontiguousarray(rs), np.ascontiguousarray(weight), include,
+                       ip, fp)

@@ -211,6 +211,16 @@ class HeatmapModel(BaseModel):
         many bins of it.
     venues : tuple of str, optional
         Venues of a multi-venue market to include (default all).
+    tier_filter : tuple of float, optional
+        Leverages of the tiers to *report* (each must be one of the model's
+        tiers, from ``leverage_tiers`` or the discretised
+        ``leverage_distribution``, to 1e-9 relative). The book dynamics still
+        use every tier: a close removes the same fraction of every position of
+        a side (the fraction of the whole book), the liquidations of every tier
+        count towards the open-interest accounting (``dQ + L``), and window
+        expiry and decay act on all positions. Features, snapshots and totals
+        describe the included tiers only (``opened = resting + liquidated +
+        closed + expired`` holds for them). None reports every tier.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -240,6 +250,7 @@ class HeatmapModel(BaseModel):
     cluster_min_share: float = Field(default=0.02, gt=0.0, le=1.0)
     cluster_neighbourhood_bins: int = Field(default=10, ge=0)
     venues: Optional[tuple[str, ...]] = None
+    tier_filter: Optional[tuple[float, ...]] = None
 
     @model_validator(mode="before")
     @classmethod
@@ -269,6 +280,19 @@ class HeatmapModel(BaseModel):
             raise ValueError("leverage tier weights sum to 0; expected a positive total")
         return value
 
+    @model_validator(mode="after")
+    def _check_tier_filter(self):
+        if self.tier_filter is None:
+            return self
+        if len(self.tier_filter) == 0:
+            raise ValueError("tier_filter: expected at least one leverage (or None for every tier)")
+        lev, _ = self.tier_arrays()
+        for i, x in enumerate(self.tier_filter):
+            if not np.any(np.isclose(lev, x, rtol=1e-9, atol=0.0)):
+                raise ValueError(f"tier_filter[{i}]: {x} is not a leverage of the model's tiers; "
+                                 f"expected one of {[float(v) for v in lev]}")
+        return self
+
     # ------------------------------------------------------------- derived
     def tier_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """Leverages and weights (normalised to sum 1) actually used."""
@@ -277,6 +301,14 @@ class HeatmapModel(BaseModel):
         lev = np.array([t.leverage for t in self.leverage_tiers], dtype=np.float64)
         w = np.array([t.weight for t in self.leverage_tiers], dtype=np.float64)
         return lev, w / w.sum()
+
+    def tier_include(self) -> np.ndarray:
+        """Boolean mask over :meth:`tier_arrays`: the tiers reported (all without ``tier_filter``)."""
+        lev, _ = self.tier_arrays()
+        if self.tier_filter is None:
+            return np.ones(len(lev), dtype=np.bool_)
+        want = np.asarray(self.tier_filter, dtype=np.float64)
+        return np.isclose(lev[:, None], want[None, :], rtol=1e-9, atol=0.0).any(axis=1)
 
     def window_delta(self) -> pd.Timedelta | None:
         """The window as a Timedelta, None for ``"all"``."""

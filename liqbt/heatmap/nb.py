@@ -8,6 +8,12 @@ are kept and liquidated when the price reaches the grid edge beyond which they
 lie. Bin ``b`` of the long book is crossed when ``low <= centre[b]``, of the
 short book when ``high >= centre[b]``.
 
+Two books are kept when a tier filter is active: the whole book ``m`` (every
+tier: it decides which bins are live, how many coins a close removes and the
+liquidated coins fed back into the open-interest accounting) and the reported
+book ``mr`` (the included tiers: features, snapshots and totals). Without a
+filter ``mr`` *is* ``m``.
+
 Per-bar work does not touch every bin:
 
 * masses are stored divided by a per-side scale ``S`` (coins = ``m * S``), so
@@ -16,8 +22,17 @@ Per-bar work does not touch every bin:
   a liquidation sweep walks inward from the occupied edge only;
 * per-block upper bounds of ``m * centre`` let the nearest significant cluster
   be found without scanning every bin;
+* the cluster found is kept with an upper bound of ``m * centre`` over the bins
+  between it and the price; while that bound stays below the threshold and the
+  cluster above it, the search is skipped (the threshold and the bins scale
+  together, so closes and decay never invalidate it), and its strength is
+  recomputed only when a bin within its neighbourhood changed;
 * a window expires its oldest cohort by subtracting that cohort's deposits
   (those in bins not liquidated or cleared since).
+
+Helpers that take arrays are not called per deposit or per bar: each such
+call increments and decrements reference counts, which cost more than the
+arithmetic, so the hot paths inline them (``bin_index_nb``, ``_strength_nb``).
 
 See :mod:`liqbt.heatmap.model` for the semantics of every option and
 ``tests/heatmap_reference.py`` for a direct implementation.
@@ -35,9 +50,11 @@ __all__ = ["bin_index_nb", "reconstruct_nb", "run_nb", "sweep_nb"]
 _RENORM_BELOW = 1e-100      # rescale a side's masses when its scale falls below this
 _RESUM_EVERY = 4096         # bars between exact recomputations of the running sums
 _FULL_CLOSE = 1.0 - 1e-12   # a close of at least this fraction of a side clears it
+_UNKNOWN = -2               # cluster cache: search again
+_NONE = -1                  # cluster cache: no significant bin
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def bin_index_nb(price, log_price, edges, is_log, origin, inv_step):
     """Extended bin index of ``price``: 0 below ``edges[0]``, ``n + 1`` at or above ``edges[n]``,
     else ``j + 1`` with ``edges[j] <= price < edges[j + 1]``.
@@ -64,7 +81,7 @@ def bin_index_nb(price, log_price, edges, is_log, origin, inv_step):
     return j + 1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _block_max_nb(m, c, side, k, shift, n_ext):
     s = k << shift
     e = min(s + (1 << shift), n_ext)
@@ -76,19 +93,22 @@ def _block_max_nb(m, c, side, k, shift, n_ext):
     return mx
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _find_up_nb(m, c, bmax, side, start, stop, thr, shift):
-    """First bin in ``[start, stop]`` with ``m * c >= thr`` (thr > 0), or -1.
+    """First bin in ``[start, stop]`` with ``m * c >= thr`` (thr > 0), or -1; and an
+    upper bound of ``m * c`` over the bins passed before it (all of them if none).
 
     Blocks of ``2**shift`` bins whose upper bound is below ``thr`` are skipped;
     a block scanned in full without a hit gets its exact maximum as its bound.
     """
+    gap = 0.0
     if start > stop:
-        return -1
+        return -1, gap
     k = start >> shift
     k_last = stop >> shift
     while k <= k_last:
-        if bmax[side, k] >= thr:
+        bk = bmax[side, k]
+        if bk >= thr:
             b0 = k << shift
             b1 = b0 + (1 << shift) - 1
             lo = max(b0, start)
@@ -97,24 +117,33 @@ def _find_up_nb(m, c, bmax, side, start, stop, thr, shift):
             for bb in range(lo, hi + 1):
                 v = m[side, bb] * c[bb]
                 if v >= thr:
-                    return bb
+                    if mx > gap:
+                        gap = mx
+                    return bb, gap
                 if v > mx:
                     mx = v
             if lo == b0 and hi == b1:
                 bmax[side, k] = mx
+            if mx > gap:
+                gap = mx
+        elif bk > gap:
+            gap = bk
         k += 1
-    return -1
+    return -1, gap
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _find_down_nb(m, c, bmax, side, start, stop, thr, shift):
-    """Last bin in ``[stop, start]`` (searching downward) with ``m * c >= thr``, or -1."""
+    """Last bin in ``[stop, start]`` (searching downward) with ``m * c >= thr``, or -1; and
+    an upper bound of ``m * c`` over the bins passed before it."""
+    gap = 0.0
     if start < stop:
-        return -1
+        return -1, gap
     k = start >> shift
     k_last = stop >> shift
     while k >= k_last:
-        if bmax[side, k] >= thr:
+        bk = bmax[side, k]
+        if bk >= thr:
             b0 = k << shift
             b1 = b0 + (1 << shift) - 1
             lo = max(b0, stop)
@@ -123,16 +152,22 @@ def _find_down_nb(m, c, bmax, side, start, stop, thr, shift):
             for bb in range(hi, lo - 1, -1):
                 v = m[side, bb] * c[bb]
                 if v >= thr:
-                    return bb
+                    if mx > gap:
+                        gap = mx
+                    return bb, gap
                 if v > mx:
                     mx = v
             if lo == b0 and hi == b1:
                 bmax[side, k] = mx
+            if mx > gap:
+                gap = mx
+        elif bk > gap:
+            gap = bk
         k -= 1
-    return -1
+    return -1, gap
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _strength_nb(m, c, side, b, half, n):
     """``m*c`` of bin ``b`` over the mean of interior bins within ``half`` bins of it.
 
@@ -157,23 +192,27 @@ def _strength_nb(m, c, side, b, half, n):
     return m[side, b] * c[b] * (hi - lo + 1) / ((s0 + s1) + (s2 + s3))
 
 
-@njit(cache=True)
-def _resum_nb(m, c, side, lo, hi, sum_m, sum_mc):
+@njit(cache=True, nogil=True)
+def _resum_nb(m, mr, c, side, lo, hi, sum_m, sum_mc):
+    """Exact running sums: coins of the whole book, USD-weight of the reported one."""
     a = 0.0
     u = 0.0
     for b in range(lo[side], hi[side] + 1):
         a += m[side, b]
-        u += m[side, b] * c[b]
+        u += mr[side, b] * c[b]
     sum_m[side] = a
     sum_mc[side] = u
 
 
-@njit(cache=True)
-def _clear_side_nb(m, cnt, last_zero, bmax, side, lo, hi, sum_m, sum_mc, scale, n_live, t):
+@njit(cache=True, nogil=True)
+def _clear_side_nb(m, mr, filtered, cnt, last_zero, bmax, side, lo, hi, sum_m, sum_mc, scale, n_live, t):
     for b in range(lo[side], hi[side] + 1):
         m[side, b] = 0.0
         cnt[side, b] = 0
         last_zero[side, b] = t
+    if filtered:
+        for b in range(lo[side], hi[side] + 1):
+            mr[side, b] = 0.0
     bmax[side, :] = 0.0
     lo[side] = m.shape[1]
     hi[side] = -1
@@ -183,11 +222,15 @@ def _clear_side_nb(m, cnt, last_zero, bmax, side, lo, hi, sum_m, sum_mc, scale, 
     n_live[side] = 0
 
 
-@njit(cache=True)
-def _renorm_nb(m, c, bmax, side, lo, hi, sum_m, sum_mc, scale, ring_amt, ring_head, ring_count, shift, n_ext):
+@njit(cache=True, nogil=True)
+def _renorm_nb(m, mr, filtered, c, bmax, side, lo, hi, sum_m, sum_mc, scale, ring_amt, ring_amt_r, ring_head,
+               ring_count, shift, n_ext):
     s = scale[side]
     for b in range(lo[side], hi[side] + 1):
         m[side, b] *= s
+    if filtered:
+        for b in range(lo[side], hi[side] + 1):
+            mr[side, b] *= s
     slots = ring_amt.shape[0]
     for i in range(ring_count):
         slot = ring_head + i
@@ -195,16 +238,18 @@ def _renorm_nb(m, c, bmax, side, lo, hi, sum_m, sum_mc, scale, ring_amt, ring_he
             slot -= slots
         for d in range(ring_amt.shape[2]):
             ring_amt[slot, side, d] *= s
+            if filtered:
+                ring_amt_r[slot, side, d] *= s
     for k in range(bmax.shape[1]):
-        bmax[side, k] = _block_max_nb(m, c, side, k, shift, n_ext)
-    _resum_nb(m, c, side, lo, hi, sum_m, sum_mc)
+        bmax[side, k] = _block_max_nb(mr, c, side, k, shift, n_ext)
+    _resum_nb(m, mr, c, side, lo, hi, sum_m, sum_mc)
     scale[side] = 1.0
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def run_nb(open_, high, low, close, liq_high, liq_low, oi_usd, taker_buy, volume, funding, snapshot,
-           edges, centres, ratio_long, ratio_short, weight, iparams, fparams,
-           features, totals, snap_rows, snap_long, snap_short):
+           edges, centres, ratio_long, ratio_short, weight, include, iparams, fparams,
+           cols, features, totals, snap_rows, snap_long, snap_short):
     """Reconstruct the books bar by bar, writing into the given output arrays.
 
     Parameters
@@ -227,22 +272,37 @@ def run_nb(open_, high, low, close, liq_high, liq_low, oi_usd, taker_buy, volume
         Centres of the extended bins (overflow bins at the outer edges), USD.
     ratio_long, ratio_short, weight : ndarray (n_tiers,)
         ``LP / EP`` of each leverage tier for longs and shorts, tier weights (sum 1).
+    include : ndarray of bool (n_tiers,)
+        Tiers in the reported book (features, snapshots, totals); the book
+        dynamics use every tier.
     iparams, fparams : ndarray
         Options, indexed by :class:`~liqbt.heatmap.enums.IP` / :class:`~.FP`.
-    features : ndarray (n_bars, N_FEATURES)
-        Output, columns :data:`~liqbt.heatmap.enums.FEATURES`.
-    totals : ndarray (n_bars, N_TOTALS) or (0, N_TOTALS)
+    cols : ndarray of int64 (n_cols,)
+        Feature (:data:`~liqbt.heatmap.enums.FEATURES` index) of each output row.
+        Cluster searches run only for the sides whose columns are requested.
+    features : ndarray (n_cols, n_bars), float64 or float32
+        Output, one row per entry of ``cols`` (column-major: a DataFrame wraps
+        ``features.T`` without copying).
+    totals : ndarray (N_TOTALS, n_bars) or (N_TOTALS, 0)
         Output, cumulative totals :data:`~liqbt.heatmap.enums.TOTALS`; not
-        recorded when it has no rows.
+        recorded when it has no columns.
     snap_rows : ndarray of int64 (n_snapshots,)
-    snap_long, snap_short : ndarray of float32 (n_snapshots, n_bins)
+    snap_long, snap_short : ndarray (n_snapshots, n_bins)
         Outputs: bar positions and USD profiles of the snapshots.
     """
     n_bars = close.shape[0]
     n = edges.shape[0] - 1
     n_ext = n + 2
     n_tiers = weight.shape[0]
-    record_totals = totals.shape[0] == n_bars
+    record_totals = totals.shape[1] == n_bars and n_bars > 0
+    n_cols = cols.shape[0]
+    need = np.zeros(2, dtype=np.bool_)      # cluster columns wanted: [below (longs), above (shorts)]
+    for j in range(n_cols):
+        if F.CLUSTER_ABOVE_PRICE <= cols[j] <= F.CLUSTER_ABOVE_STRENGTH:
+            need[1] = True
+        elif F.CLUSTER_BELOW_PRICE <= cols[j] <= F.CLUSTER_BELOW_STRENGTH:
+            need[0] = True
+    track = need[0] or need[1]
 
     entry_mode = iparams[IP.ENTRY_MODE]
     n_points = iparams[IP.RANGE_POINTS] if entry_mode == EntryMode.RANGE else 1
@@ -263,28 +323,37 @@ def run_nb(open_, high, low, close, liq_high, liq_low, oi_usd, taker_buy, volume
     # --- per-tier constants
     log_ratio = np.empty((2, n_tiers))
     ratio = np.empty((2, n_tiers))
+    filtered = False
     for k in range(n_tiers):
         ratio[0, k] = ratio_long[k]
         ratio[1, k] = ratio_short[k]
         log_ratio[0, k] = np.log(ratio_long[k])
         log_ratio[1, k] = np.log(ratio_short[k])
+        if not include[k]:
+            filtered = True
 
-    # --- book state
+    # --- book state: m = whole book, mr = reported book (the same array without a filter)
     m = np.zeros((2, n_ext))
+    mr = np.zeros((2, n_ext)) if filtered else m
     cnt = np.zeros((2, n_ext), dtype=np.int64)
     last_zero = np.full((2, n_ext), -1, dtype=np.int64)
     n_blocks = ((n_ext - 1) >> shift) + 1
-    bmax = np.zeros((2, n_blocks))
+    bmax = np.zeros((2, n_blocks))          # upper bounds of mr * centre per block
     scale = np.ones(2)
-    sum_m = np.zeros(2)
-    sum_mc = np.zeros(2)
+    sum_m = np.zeros(2)                     # coins of the whole book / scale
+    sum_mc = np.zeros(2)                    # USD of the reported book / scale
     lo = np.full(2, n_ext, dtype=np.int64)
     hi = np.full(2, -1, dtype=np.int64)
     n_live = np.zeros(2, dtype=np.int64)   # bins holding at least one live deposit
-    opened = np.zeros(2)
+    opened = np.zeros(2)                    # reported-book totals, USD
     liquidated = np.zeros(2)
     closed = np.zeros(2)
     expired = np.zeros(2)
+    # --- cluster cache per side
+    cl_bin = np.full(2, _UNKNOWN, dtype=np.int64)
+    cl_gap = np.zeros(2)
+    cl_str = np.zeros(2)
+    str_ok = np.zeros(2, dtype=np.bool_)
 
     # --- cohorts of the window: one slot per opening event
     n_dep = n_points * n_tiers
@@ -293,6 +362,7 @@ def run_nb(open_, high, low, close, liq_high, liq_low, oi_usd, taker_buy, volume
         slots = min(window, n_bars) + 1
     ring_bin = np.zeros((slots, 2, n_dep), dtype=np.int64)
     ring_amt = np.zeros((slots, 2, n_dep))
+    ring_amt_r = np.zeros((slots if filtered else 1, 2, n_dep))
     ring_len = np.zeros((slots, 2), dtype=np.int64)
     ring_bar = np.zeros(slots, dtype=np.int64)
     ring_head = 0
@@ -310,8 +380,10 @@ def run_nb(open_, high, low, close, liq_high, liq_low, oi_usd, taker_buy, volume
     iv_vol = 0.0
     last_funding = np.nan
     entry = np.empty(n_points)
-    log_entry = np.empty(n_points)
+    log_entry0 = 0.0
+    point_bin = np.empty(n_points, dtype=np.int64)
     liq_usd = np.zeros(2)
+    row = np.empty(N_FEATURES)
     i_snap = 0
 
     for t in range(n_bars):
@@ -325,37 +397,63 @@ def run_nb(open_, high, low, close, liq_high, liq_low, oi_usd, taker_buy, volume
                     expired[s] += (1.0 - decay) * scale[s] * sum_mc[s]
                     scale[s] *= decay
                     if scale[s] < _RENORM_BELOW:
-                        _renorm_nb(m, centres, bmax, s, lo, hi, sum_m, sum_mc, scale, ring_amt, ring_head,
-                                   ring_count, shift, n_ext)
+                        _renorm_nb(m, mr, filtered, centres, bmax, s, lo, hi, sum_m, sum_mc, scale, ring_amt,
+                                   ring_amt_r, ring_head, ring_count, shift, n_ext)
+                        cl_bin[s] = _UNKNOWN
+                        str_ok[s] = False
 
         # 2. window expiry: cohorts opened at bars <= t - window
         if window > 0:
             while ring_count > 0 and ring_bar[ring_head] <= t - window:
                 e = ring_bar[ring_head]
                 for s in range(2):
+                    sc = scale[s]
                     for d in range(ring_len[ring_head, s]):
                         b = ring_bin[ring_head, s, d]
                         if last_zero[s, b] >= e:
                             continue
-                        cnt[s, b] -= 1
-                        if cnt[s, b] == 0:
-                            n_live[s] -= 1
+                        c_b = cnt[s, b] - 1
+                        cnt[s, b] = c_b
                         amt = ring_amt[ring_head, s, d]
-                        if cnt[s, b] == 0 or amt > m[s, b]:
-                            amt = m[s, b]
-                        m[s, b] -= amt
-                        if cnt[s, b] == 0:
+                        mb = m[s, b]
+                        if c_b == 0:
+                            n_live[s] -= 1
+                            amt = mb
                             m[s, b] = 0.0
+                        else:
+                            if amt > mb:
+                                amt = mb
+                            m[s, b] = mb - amt
                         sum_m[s] -= amt
-                        sum_mc[s] -= amt * centres[b]
-                        expired[s] += amt * scale[s] * centres[b]
+                        ar = amt
+                        if filtered:
+                            ar = ring_amt_r[ring_head, s, d]
+                            mrb = mr[s, b]
+                            if c_b == 0:
+                                ar = mrb
+                                mr[s, b] = 0.0
+                            else:
+                                if ar > mrb:
+                                    ar = mrb
+                                mr[s, b] = mrb - ar
+                        cb = centres[b]
+                        sum_mc[s] -= ar * cb
+                        expired[s] += ar * sc * cb
+                        if track:
+                            cc0 = cl_bin[s]
+                            if cc0 >= 0 and abs(b - cc0) <= half:
+                                str_ok[s] = False
                 ring_head += 1
                 if ring_head == slots:
                     ring_head = 0
                 ring_count -= 1
             for s in range(2):
                 if n_live[s] == 0 and hi[s] >= 0:
-                    _clear_side_nb(m, cnt, last_zero, bmax, s, lo, hi, sum_m, sum_mc, scale, n_live, t)
+                    # stamped t - 1: this bar's deposits come after the clear and stay live
+                    _clear_side_nb(m, mr, filtered, cnt, last_zero, bmax, s, lo, hi, sum_m, sum_mc, scale,
+                                   n_live, t - 1)
+                    cl_bin[s] = _UNKNOWN
+                    str_ok[s] = False
 
         # 3. open interest: baseline, then opens / closes on each change
         oi = oi_usd[t]
@@ -397,8 +495,8 @@ def run_nb(open_, high, low, close, liq_high, liq_low, oi_usd, taker_buy, volume
                     else:
                         for j in range(n_points):
                             entry[j] = iv_low + (iv_high - iv_low) * ((j + 0.5) / n_points)
-                    for j in range(n_points):
-                        log_entry[j] = np.log(entry[j])
+                    if is_log:
+                        log_entry0 = np.log(entry[0])
                     slot = 0
                     if window > 0:
                         slot = ring_head + ring_count
@@ -412,35 +510,88 @@ def run_nb(open_, high, low, close, liq_high, liq_low, oi_usd, taker_buy, volume
                         side_amt = net * share if s == 0 else net * (1.0 - share)
                         if side_amt <= 0.0:
                             continue
-                        for j in range(n_points):
-                            for k in range(n_tiers):
-                                x = side_amt * weight[k] / n_points
-                                if x <= 0.0:
-                                    continue
+                        sc = scale[s]
+                        d = 0
+                        for k in range(n_tiers):
+                            x1 = side_amt * weight[k] / n_points
+                            if x1 <= 0.0:
+                                continue
+                            # bins of the tier's entry points (bin_index_nb, inlined: a call with an
+                            # array argument costs refcounting); after the first point the search
+                            # starts from the previous point's bin, which needs no logarithm
+                            for j in range(n_points):
                                 lp = entry[j] * ratio[s, k]
-                                b = bin_index_nb(lp, log_entry[j] + log_ratio[s, k], edges, is_log, origin,
-                                                 inv_step)
-                                y = x / scale[s]
+                                if not (lp >= edges[0]):
+                                    b = 0
+                                elif lp >= edges[n]:
+                                    b = n + 1
+                                else:
+                                    if j > 0 and 1 <= point_bin[j - 1] <= n:
+                                        jj = point_bin[j - 1] - 1
+                                    else:
+                                        if is_log:
+                                            le = log_entry0 if j == 0 else np.log(entry[j])
+                                            g = (le + log_ratio[s, k] - origin) * inv_step
+                                        else:
+                                            g = (lp - origin) * inv_step
+                                        jj = 0
+                                        if g > 0.0:
+                                            jj = int(g) if g < n else n - 1
+                                    while lp < edges[jj]:
+                                        jj -= 1
+                                    while lp >= edges[jj + 1]:
+                                        jj += 1
+                                    b = jj + 1
+                                point_bin[j] = b
+                            # entry points ascend, so points in one bin are consecutive: one deposit each
+                            j = 0
+                            while j < n_points:
+                                b = point_bin[j]
+                                run = 1
+                                while j + run < n_points and point_bin[j + run] == b:
+                                    run += 1
+                                j += run
+                                x = x1 if run == 1 else x1 * run
+                                cb = centres[b]
+                                y = x / sc
                                 m[s, b] += y
                                 if cnt[s, b] == 0:
                                     n_live[s] += 1
                                 cnt[s, b] += 1
                                 sum_m[s] += y
-                                sum_mc[s] += y * centres[b]
-                                opened[s] += x * centres[b]
-                                v = m[s, b] * centres[b]
-                                kb = b >> shift
-                                if v > bmax[s, kb]:
-                                    bmax[s, kb] = v
+                                yr = y
+                                if filtered:
+                                    if include[k]:
+                                        mr[s, b] += y
+                                    else:
+                                        yr = 0.0
+                                if yr != 0.0:
+                                    sum_mc[s] += yr * cb
+                                    opened[s] += x * cb
+                                    if track:
+                                        v = mr[s, b] * cb
+                                        kb = b >> shift
+                                        if v > bmax[s, kb]:
+                                            bmax[s, kb] = v
+                                        cc0 = cl_bin[s]
+                                        if cc0 != _UNKNOWN and 1 <= b <= n:
+                                            if cc0 == _NONE or (b > cc0 if s == 0 else b < cc0):
+                                                if v > cl_gap[s]:
+                                                    cl_gap[s] = v
+                                            if cc0 >= 0 and abs(b - cc0) <= half:
+                                                str_ok[s] = False
                                 if b < lo[s]:
                                     lo[s] = b
                                 if b > hi[s]:
                                     hi[s] = b
                                 if window > 0:
-                                    d = ring_len[slot, s]
                                     ring_bin[slot, s, d] = b
                                     ring_amt[slot, s, d] = y
-                                    ring_len[slot, s] = d + 1
+                                    if filtered:
+                                        ring_amt_r[slot, s, d] = yr
+                                    d += 1
+                        if window > 0:
+                            ring_len[slot, s] = d
                 elif net < 0.0:
                     book_l = scale[0] * sum_m[0] if hi[0] >= 0 else 0.0
                     book_s = scale[1] * sum_m[1] if hi[1] >= 0 else 0.0
@@ -471,13 +622,18 @@ def run_nb(open_, high, low, close, liq_high, liq_low, oi_usd, taker_buy, volume
                             f = a / bk
                             if f >= _FULL_CLOSE:
                                 closed[s] += scale[s] * sum_mc[s]
-                                _clear_side_nb(m, cnt, last_zero, bmax, s, lo, hi, sum_m, sum_mc, scale, n_live, t)
+                                _clear_side_nb(m, mr, filtered, cnt, last_zero, bmax, s, lo, hi, sum_m, sum_mc,
+                                               scale, n_live, t)
+                                cl_bin[s] = _UNKNOWN
+                                str_ok[s] = False
                             else:
                                 closed[s] += f * scale[s] * sum_mc[s]
                                 scale[s] *= 1.0 - f
                                 if scale[s] < _RENORM_BELOW:
-                                    _renorm_nb(m, centres, bmax, s, lo, hi, sum_m, sum_mc, scale, ring_amt,
-                                               ring_head, ring_count, shift, n_ext)
+                                    _renorm_nb(m, mr, filtered, centres, bmax, s, lo, hi, sum_m, sum_mc, scale,
+                                               ring_amt, ring_amt_r, ring_head, ring_count, shift, n_ext)
+                                    cl_bin[s] = _UNKNOWN
+                                    str_ok[s] = False
                 q_prev = q_now
                 oi_last = oi
                 liq_since = 0.0
@@ -487,53 +643,75 @@ def run_nb(open_, high, low, close, liq_high, liq_low, oi_usd, taker_buy, volume
                 iv_tb = 0.0
                 iv_vol = 0.0
 
-        # 4. liquidations: longs from the top of their book down, shorts from the bottom up
+        # 4. liquidations
         px = liq_low[t]
         s = 0
-        b = hi[s]
-        while b >= lo[s] and centres[b] >= px:
-            mb = m[s, b]
+        sc = scale[0]
+        b = hi[0]
+        while b >= lo[0] and centres[b] >= px:
+            mb = m[0, b]
+            mrb = mb
+            if filtered:
+                mrb = mr[0, b]
+                mr[0, b] = 0.0
             if mb != 0.0:
-                coins = mb * scale[s]
-                liq_since += coins
-                liq_usd[s] += coins * centres[b]
-                sum_m[s] -= mb
-                sum_mc[s] -= mb * centres[b]
-                m[s, b] = 0.0
-            if cnt[s, b] > 0:
-                n_live[s] -= 1
-            cnt[s, b] = 0
-            last_zero[s, b] = t
+                liq_since += mb * sc
+                sum_m[0] -= mb
+                m[0, b] = 0.0
+            if mrb != 0.0:
+                cb = centres[b]
+                liq_usd[0] += mrb * sc * cb
+                sum_mc[0] -= mrb * cb
+            if cnt[0, b] > 0:
+                n_live[0] -= 1
+            cnt[0, b] = 0
+            last_zero[0, b] = t
+            if track:
+                cc0 = cl_bin[0]
+                if cc0 >= 0 and abs(b - cc0) <= half:
+                    str_ok[0] = False
             b -= 1
-        hi[s] = b
+        hi[0] = b
         px = liq_high[t]
-        s = 1
-        b = lo[s]
-        while b <= hi[s] and centres[b] <= px:
-            mb = m[s, b]
+        sc = scale[1]
+        b = lo[1]
+        while b <= hi[1] and centres[b] <= px:
+            mb = m[1, b]
+            mrb = mb
+            if filtered:
+                mrb = mr[1, b]
+                mr[1, b] = 0.0
             if mb != 0.0:
-                coins = mb * scale[s]
-                liq_since += coins
-                liq_usd[s] += coins * centres[b]
-                sum_m[s] -= mb
-                sum_mc[s] -= mb * centres[b]
-                m[s, b] = 0.0
-            if cnt[s, b] > 0:
-                n_live[s] -= 1
-            cnt[s, b] = 0
-            last_zero[s, b] = t
+                liq_since += mb * sc
+                sum_m[1] -= mb
+                m[1, b] = 0.0
+            if mrb != 0.0:
+                cb = centres[b]
+                liq_usd[1] += mrb * sc * cb
+                sum_mc[1] -= mrb * cb
+            if cnt[1, b] > 0:
+                n_live[1] -= 1
+            cnt[1, b] = 0
+            last_zero[1, b] = t
+            if track:
+                cc0 = cl_bin[1]
+                if cc0 >= 0 and abs(b - cc0) <= half:
+                    str_ok[1] = False
             b += 1
-        lo[s] = b
+        lo[1] = b
         for s in range(2):
             liquidated[s] += liq_usd[s]
             if n_live[s] == 0:
+                if hi[s] >= 0 or lo[s] < n_ext:
+                    cl_bin[s] = _UNKNOWN
+                    str_ok[s] = False
                 lo[s] = n_ext
                 hi[s] = -1
                 sum_m[s] = 0.0
                 sum_mc[s] = 0.0
                 scale[s] = 1.0
             elif t % _RESUM_EVERY == _RESUM_EVERY - 1:
-                _resum_nb(m, centres, s, lo, hi, sum_m, sum_mc)
+                _resum_nb(m, mr, centres, s, lo, hi, sum_m, sum_mc)
 
         # 5. interval statistics and the last known funding rate (used from the next bar on)
         if high[t] > iv_high:
@@ -547,53 +725,81 @@ def run_nb(open_, high, low, close, liq_high, liq_low, oi_usd, taker_buy, volume
             last_funding = funding[t]
 
         # 6. features at the bar's close
-        row = features[t]
         row[F.PRED_LIQ_LONG_USD] = liq_usd[0]
         row[F.PRED_LIQ_SHORT_USD] = liq_usd[1]
         rest_l = scale[0] * sum_mc[0]
         rest_s = scale[1] * sum_mc[1]
         row[F.RESTING_LONG_USD] = rest_l
         row[F.RESTING_SHORT_USD] = rest_s
-        row[F.OVERFLOW_LONG_USD] = scale[0] * (m[0, 0] * centres[0] + m[0, n + 1] * centres[n + 1])
-        row[F.OVERFLOW_SHORT_USD] = scale[1] * (m[1, 0] * centres[0] + m[1, n + 1] * centres[n + 1])
+        row[F.OVERFLOW_LONG_USD] = scale[0] * (mr[0, 0] * centres[0] + mr[0, n + 1] * centres[n + 1])
+        row[F.OVERFLOW_SHORT_USD] = scale[1] * (mr[1, 0] * centres[0] + mr[1, n + 1] * centres[n + 1])
         tot = rest_l + rest_s
         row[F.IMBALANCE] = (rest_l - rest_s) / tot if tot > 0.0 else np.nan
         price = close[t]
         # nearest significant cluster above (shorts) and below (longs)
-        row[F.CLUSTER_ABOVE_PRICE] = np.nan
-        row[F.CLUSTER_ABOVE_DIST_PCT] = np.nan
-        row[F.CLUSTER_ABOVE_USD] = np.nan
-        row[F.CLUSTER_ABOVE_STRENGTH] = np.nan
-        row[F.CLUSTER_BELOW_PRICE] = np.nan
-        row[F.CLUSTER_BELOW_DIST_PCT] = np.nan
-        row[F.CLUSTER_BELOW_USD] = np.nan
-        row[F.CLUSTER_BELOW_STRENGTH] = np.nan
-        if hi[1] >= 0 and sum_mc[1] > 0.0:
-            thr = cluster_share * sum_mc[1]
-            bb = _find_up_nb(m, centres, bmax, 1, max(lo[1], 1), min(hi[1], n), thr, shift)
-            if bb >= 0:
-                row[F.CLUSTER_ABOVE_PRICE] = centres[bb]
-                row[F.CLUSTER_ABOVE_DIST_PCT] = (centres[bb] / price - 1.0) * 100.0
-                row[F.CLUSTER_ABOVE_USD] = m[1, bb] * scale[1] * centres[bb]
-                row[F.CLUSTER_ABOVE_STRENGTH] = _strength_nb(m, centres, 1, bb, half, n)
-        if hi[0] >= 0 and sum_mc[0] > 0.0:
-            thr = cluster_share * sum_mc[0]
-            bb = _find_down_nb(m, centres, bmax, 0, min(hi[0], n), max(lo[0], 1), thr, shift)
-            if bb >= 0:
-                row[F.CLUSTER_BELOW_PRICE] = centres[bb]
-                row[F.CLUSTER_BELOW_DIST_PCT] = (1.0 - centres[bb] / price) * 100.0
-                row[F.CLUSTER_BELOW_USD] = m[0, bb] * scale[0] * centres[bb]
-                row[F.CLUSTER_BELOW_STRENGTH] = _strength_nb(m, centres, 0, bb, half, n)
+        for s in range(2):
+            base = F.CLUSTER_BELOW_PRICE if s == 0 else F.CLUSTER_ABOVE_PRICE
+            row[base] = np.nan
+            row[base + 1] = np.nan
+            row[base + 2] = np.nan
+            row[base + 3] = np.nan
+            if not need[s]:
+                continue
+            if hi[s] < 0 or not sum_mc[s] > 0.0:
+                cl_bin[s] = _UNKNOWN
+                str_ok[s] = False
+                continue
+            thr = cluster_share * sum_mc[s]
+            c = cl_bin[s]
+            ok = c != _UNKNOWN and cl_gap[s] < thr
+            if ok and c >= 0:
+                ok = mr[s, c] * centres[c] >= thr
+            if not ok:
+                if s == 1:
+                    c, gap = _find_up_nb(mr, centres, bmax, 1, max(lo[1], 1), min(hi[1], n), thr, shift)
+                else:
+                    c, gap = _find_down_nb(mr, centres, bmax, 0, min(hi[0], n), max(lo[0], 1), thr, shift)
+                if c != cl_bin[s]:
+                    str_ok[s] = False
+                cl_bin[s] = c
+                cl_gap[s] = gap
+            if c >= 0:
+                if not str_ok[s]:
+                    # _strength_nb, inlined (a call with array arguments costs refcounting)
+                    b_lo = max(1, c - half)
+                    b_hi = min(n, c + half)
+                    s0 = 0.0
+                    s1 = 0.0
+                    s2 = 0.0
+                    s3 = 0.0
+                    bb = b_lo
+                    while bb + 3 <= b_hi:
+                        s0 += mr[s, bb] * centres[bb]
+                        s1 += mr[s, bb + 1] * centres[bb + 1]
+                        s2 += mr[s, bb + 2] * centres[bb + 2]
+                        s3 += mr[s, bb + 3] * centres[bb + 3]
+                        bb += 4
+                    while bb <= b_hi:
+                        s0 += mr[s, bb] * centres[bb]
+                        bb += 1
+                    cl_str[s] = mr[s, c] * centres[c] * (b_hi - b_lo + 1) / ((s0 + s1) + (s2 + s3))
+                    str_ok[s] = True
+                cc = centres[c]
+                row[base] = cc
+                row[base + 1] = (1.0 - cc / price) * 100.0 if s == 0 else (cc / price - 1.0) * 100.0
+                row[base + 2] = mr[s, c] * scale[s] * cc
+                row[base + 3] = cl_str[s]
+        for j in range(n_cols):
+            features[j, t] = row[cols[j]]
         if record_totals:
-            tot_row = totals[t]
-            tot_row[TT.CUM_OPENED_LONG_USD] = opened[0]
-            tot_row[TT.CUM_OPENED_SHORT_USD] = opened[1]
-            tot_row[TT.CUM_LIQUIDATED_LONG_USD] = liquidated[0]
-            tot_row[TT.CUM_LIQUIDATED_SHORT_USD] = liquidated[1]
-            tot_row[TT.CUM_CLOSED_LONG_USD] = closed[0]
-            tot_row[TT.CUM_CLOSED_SHORT_USD] = closed[1]
-            tot_row[TT.CUM_EXPIRED_LONG_USD] = expired[0]
-            tot_row[TT.CUM_EXPIRED_SHORT_USD] = expired[1]
+            totals[TT.CUM_OPENED_LONG_USD, t] = opened[0]
+            totals[TT.CUM_OPENED_SHORT_USD, t] = opened[1]
+            totals[TT.CUM_LIQUIDATED_LONG_USD, t] = liquidated[0]
+            totals[TT.CUM_LIQUIDATED_SHORT_USD, t] = liquidated[1]
+            totals[TT.CUM_CLOSED_LONG_USD, t] = closed[0]
+            totals[TT.CUM_CLOSED_SHORT_USD, t] = closed[1]
+            totals[TT.CUM_EXPIRED_LONG_USD, t] = expired[0]
+            totals[TT.CUM_EXPIRED_SHORT_USD, t] = expired[1]
 
         # 7. snapshot of the interior bins
         if snapshot[t]:
@@ -605,73 +811,66 @@ def run_nb(open_, high, low, close, liq_high, liq_low, oi_usd, taker_buy, volume
                 if b1 < b0:
                     b0 = n + 1
                     b1 = n
+                sc = scale[s]
                 for b in range(1, b0):
                     out[b - 1] = 0.0
                 for b in range(b0, b1 + 1):
-                    out[b - 1] = m[s, b] * scale[s] * centres[b]
+                    out[b - 1] = mr[s, b] * sc * centres[b]
                 for b in range(b1 + 1, n + 1):
                     out[b - 1] = 0.0
             i_snap += 1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def reconstruct_nb(open_, high, low, close, liq_high, liq_low, oi_usd, taker_buy, volume, funding, snapshot,
-                   edges, centres, ratio_long, ratio_short, weight, iparams, fparams, record_totals=True):
-    """Allocate the outputs and run :func:`run_nb`; returns a :class:`KernelResult`."""
+                   edges, centres, ratio_long, ratio_short, weight, include, iparams, fparams, record_totals=True):
+    """Allocate the outputs and run :func:`run_nb` with every feature; returns a :class:`KernelResult`."""
     n_bars = close.shape[0]
     n = edges.shape[0] - 1
     n_snap = 0
     for t in range(n_bars):
         if snapshot[t]:
             n_snap += 1
-    features = np.empty((n_bars, N_FEATURES))
-    totals = np.empty((n_bars if record_totals else 0, N_TOTALS))
+    cols = np.arange(N_FEATURES)
+    features = np.empty((N_FEATURES, n_bars))
+    totals = np.empty((N_TOTALS, n_bars if record_totals else 0))
     snap_rows = np.empty(n_snap, dtype=np.int64)
     snap_long = np.empty((n_snap, n), dtype=np.float32)
     snap_short = np.empty((n_snap, n), dtype=np.float32)
     run_nb(open_, high, low, close, liq_high, liq_low, oi_usd, taker_buy, volume, funding, snapshot,
-           edges, centres, ratio_long, ratio_short, weight, iparams, fparams,
-           features, totals, snap_rows, snap_long, snap_short)
-    return KernelResult(features, totals, snap_rows, snap_long, snap_short)
+           edges, centres, ratio_long, ratio_short, weight, include, iparams, fparams,
+           cols, features, totals, snap_rows, snap_long, snap_short)
+    return KernelResult(features.T, totals.T, snap_rows, snap_long, snap_short)
 
 
-@njit(cache=True, parallel=True)
-def sweep_nb(open_, high, low, close, liq_high, liq_low, oi_usd, taker_buy, volume, funding,
-             edges, n_edges, centres, ratio_long, ratio_short, weight, n_tiers, iparams, fparams, columns, out,
-             n_workers):
-    """Run many parameter sets over the same bars, in parallel across sets.
+@njit(cache=True, nogil=True, parallel=True)
+def sweep_nb(open_, high, low, close, liq_high, liq_low, oi_usd, taker_buy, volume, funding, snapshot,
+             edges, n_edges, centres, ratio_long, ratio_short, weight, include, n_tiers, iparams, fparams,
+             cols, features, totals, snap_rows, snap_long, snap_short):
+    """Run many parameter sets over the same bars, in parallel across sets (``prange``).
+
+    Set ``i`` runs exactly what :func:`run_nb` runs for it alone.
 
     Parameters
     ----------
     edges, centres : ndarray (n_sets, max_edges) / (n_sets, max_edges + 1)
         Grids padded to the longest; ``n_edges[i]`` edges are used for set ``i``.
-    ratio_long, ratio_short, weight : ndarray (n_sets, max_tiers)
+    ratio_long, ratio_short, weight, include : ndarray (n_sets, max_tiers)
         Tier arrays padded; ``n_tiers[i]`` are used.
     iparams, fparams : ndarray (n_sets, IP.SIZE) / (n_sets, FP.SIZE)
-    columns : ndarray of int64
-        Feature columns to keep.
-    out : ndarray of float32 (n_sets, n_bars, len(columns))
-        Output; no snapshots are taken.
-    n_workers : int
-        Sets are dealt round-robin into this many chunks, run in parallel.
+    cols : ndarray of int64
+        Feature columns to keep (see :func:`run_nb`).
+    features : ndarray (n_sets, len(cols), n_bars), float64 or float32
+    totals : ndarray (n_sets, N_TOTALS, n_bars) or (n_sets, N_TOTALS, 0)
+    snap_rows : ndarray of int64 (n_sets, n_snapshots)
+    snap_long, snap_short : ndarray (n_sets, n_snapshots, max_edges - 1)
+        Set ``i`` fills the first ``n_edges[i] - 1`` bins.
     """
-    n_sets = out.shape[0]
-    n_bars = close.shape[0]
-    no_snap = np.zeros(n_bars, dtype=np.bool_)
-    n_chunks = min(n_sets, max(1, n_workers))
-    for c in prange(n_chunks):
-        # one feature buffer per chunk of sets, reused (page faults are costly)
-        feats = np.empty((n_bars, N_FEATURES))
-        tots = np.empty((0, N_TOTALS))
-        rows = np.empty(0, dtype=np.int64)
-        for i in range(c, n_sets, n_chunks):
-            ne = n_edges[i]
-            nt = n_tiers[i]
-            sl = np.empty((0, ne - 1), dtype=np.float32)
-            ss = np.empty((0, ne - 1), dtype=np.float32)
-            run_nb(open_, high, low, close, liq_high, liq_low, oi_usd, taker_buy, volume, funding, no_snap,
-                   edges[i, :ne], centres[i, :ne + 1], ratio_long[i, :nt], ratio_short[i, :nt], weight[i, :nt],
-                   iparams[i], fparams[i], feats, tots, rows, sl, ss)
-            for t in range(n_bars):
-                for j in range(columns.shape[0]):
-                    out[i, t, j] = feats[t, columns[j]]
+    n_sets = features.shape[0]
+    for i in prange(n_sets):
+        ne = n_edges[i]
+        nt = n_tiers[i]
+        run_nb(open_, high, low, close, liq_high, liq_low, oi_usd, taker_buy, volume, funding, snapshot,
+               edges[i, :ne], centres[i, :ne + 1], ratio_long[i, :nt], ratio_short[i, :nt], weight[i, :nt],
+               include[i, :nt], iparams[i], fparams[i], cols, features[i], totals[i], snap_rows[i],
+               snap_long[i, :, :ne - 1], snap_short[i, :, :ne - 1])

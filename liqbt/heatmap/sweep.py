@@ -1,23 +1,33 @@
-"""Run many heatmap models over the same market, in parallel across models."""
+"""Run many heatmap models over the same market, in parallel across models.
+
+:func:`reconstruct_many` is the parameter sweep (selected feature columns of
+many variants, float32, no snapshots); :func:`reconstruct_named` computes a few
+named models (say a 30-day context and a 24-hour execution heatmap) in one pass
+with full results. Both prepare the bar arrays once per
+``liquidation_price_source``, build each distinct grid once, and run the models
+in one kernel call (numba ``prange`` across models); each model's numbers are
+exactly those of :func:`~liqbt.heatmap.reconstruct` with it alone.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Mapping, NamedTuple, Sequence
 
 import numba
 import numpy as np
 import pandas as pd
 
-from ..data import Market
+from ..data import Market, MultiVenueMarket
 from ..errors import ConfigError
-from .enums import FEATURES, FP, IP
+from .base import HeatmapResult, wrap
+from .enums import FEATURES, FP, IP, N_FEATURES, N_TOTALS, BarArrays, GridArrays, KernelResult, ModelArrays
 from .grid import make_grid
-from .inputs import bar_arrays, model_arrays
+from .inputs import check_market, market_arrays, model_arrays
 from .model import HeatmapModel
 from .nb import sweep_nb
 
-__all__ = ["reconstruct_many", "SweepResult"]
+__all__ = ["reconstruct_many", "reconstruct_named", "SweepResult"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -27,6 +37,8 @@ class SweepResult:
     Attributes
     ----------
     values : ndarray of float32 (n_models, n_bars, n_columns)
+        A transposed view of a ``(n_models, n_columns, n_bars)`` buffer (each
+        column contiguous).
     columns : tuple of str
     index : DatetimeIndex
         Bar opens; values as of each bar's close.
@@ -39,25 +51,125 @@ class SweepResult:
     models: tuple[HeatmapModel, ...]
 
     def frame(self, i: int) -> pd.DataFrame:
-        """The features of model ``i`` as a DataFrame."""
-        return pd.DataFrame(self.values[i], index=self.index, columns=list(self.columns))
+        """The features of model ``i`` as a DataFrame (a view, not a copy)."""
+        return pd.DataFrame(self.values[i], index=self.index, columns=list(self.columns), copy=False)
+
+
+class _Stack(NamedTuple):
+    """Grids and model arrays of several models, padded to the largest."""
+    edges: np.ndarray
+    n_edges: np.ndarray
+    centres: np.ndarray
+    ratio_long: np.ndarray
+    ratio_short: np.ndarray
+    weight: np.ndarray
+    include: np.ndarray
+    n_tiers: np.ndarray
+    iparams: np.ndarray
+    fparams: np.ndarray
+
+
+def _grids(models: Sequence[HeatmapModel], first_open: float) -> list[GridArrays]:
+    """One grid per model; models with the same grid options share one object."""
+    cache: dict[tuple, GridArrays] = {}
+    out = []
+    for m in models:
+        key = (m.grid, m.n_bins, m.bin_size_bps if m.grid == "log" else m.bin_size_usd)
+        if key not in cache:
+            cache[key] = make_grid(m, first_open)
+        out.append(cache[key])
+    return out
+
+
+def _stack(grids: Sequence[GridArrays], arrays: Sequence[ModelArrays]) -> _Stack:
+    n_sets = len(grids)
+    max_e = max(len(g.edges) for g in grids)
+    max_t = max(len(a.weight) for a in arrays)
+    st = _Stack(edges=np.zeros((n_sets, max_e)), n_edges=np.zeros(n_sets, dtype=np.int64),
+                centres=np.zeros((n_sets, max_e + 1)), ratio_long=np.ones((n_sets, max_t)),
+                ratio_short=np.ones((n_sets, max_t)), weight=np.zeros((n_sets, max_t)),
+                include=np.zeros((n_sets, max_t), dtype=np.bool_), n_tiers=np.zeros(n_sets, dtype=np.int64),
+                iparams=np.zeros((n_sets, IP.SIZE), dtype=np.int64), fparams=np.zeros((n_sets, FP.SIZE)))
+    for i, (g, a) in enumerate(zip(grids, arrays)):
+        ne, nt = len(g.edges), len(a.weight)
+        st.edges[i, :ne], st.centres[i, :ne + 1], st.n_edges[i] = g.edges, g.centres, ne
+        st.ratio_long[i, :nt], st.ratio_short[i, :nt], st.weight[i, :nt] = a.ratio_long, a.ratio_short, a.weight
+        st.include[i, :nt], st.n_tiers[i] = a.include, nt
+        st.iparams[i], st.fparams[i] = a.iparams, a.fparams
+    return st
+
+
+def _prepare(market: Market, models: Sequence[HeatmapModel], snapshot_every):
+    """Check every model against ``market`` and build the shared inputs once.
+
+    Returns ``(bars by liquidation_price_source, grids, model arrays)``.
+    """
+    if isinstance(market, MultiVenueMarket):
+        raise ConfigError("several models in one pass need a single-venue Market; reconstruct a "
+                          "MultiVenueMarket model by model")
+    for m in models:
+        check_market(market, m)
+    bars: dict[str, BarArrays] = {}
+    for m in models:
+        src = m.liquidation_price_source
+        if src not in bars:
+            # the snapshot flags do not depend on the price source: build them once
+            base = next(iter(bars.values()), None)
+            bars[src] = market_arrays(market, src, snapshot_every if base is None else None)
+            if base is not None:
+                bars[src] = bars[src]._replace(snapshot=base.snapshot)
+    first_open = float(next(iter(bars.values())).open[0])
+    grids = _grids(models, first_open)
+    arrays = [model_arrays(m, g, market.bar_size, venue=market.venue, at=market.index[0])
+              for m, g in zip(models, grids)]
+    return bars, grids, arrays
+
+
+def _run_groups(bars: dict[str, BarArrays], models, grids, arrays, cols, features, totals, snap_rows, snap_long,
+                snap_short, threads: int | None) -> None:
+    """One :func:`sweep_nb` call per liquidation-price source, models dealt dynamically to the threads."""
+    threads = numba.get_num_threads() if threads is None else max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS))
+    previous_threads = numba.get_num_threads()
+    previous_chunk = numba.get_parallel_chunksize()
+    numba.set_num_threads(threads)
+    numba.set_parallel_chunksize(1)
+    try:
+        for src, b in bars.items():
+            idx = np.array([i for i, m in enumerate(models) if m.liquidation_price_source == src], dtype=np.int64)
+            st = _stack([grids[i] for i in idx], [arrays[i] for i in idx])
+            whole = len(idx) == len(models)
+            sub = (lambda a: a) if whole else (lambda a: a[idx])
+            f, tt, r, sl, ss = (sub(a) for a in (features, totals, snap_rows, snap_long, snap_short))
+            sweep_nb(b.open, b.high, b.low, b.close, b.liq_high, b.liq_low, b.oi_usd, b.taker_buy, b.volume,
+                     b.funding, b.snapshot, *st, cols, f, tt, r, sl, ss)
+            if not whole:   # fancy indexing copied: write the group's results back
+                for a, g in zip((features, totals, snap_rows, snap_long, snap_short), (f, tt, r, sl, ss)):
+                    a[idx] = g
+    finally:
+        numba.set_parallel_chunksize(previous_chunk)
+        numba.set_num_threads(previous_threads)
 
 
 def reconstruct_many(market: Market, models: Sequence[HeatmapModel],
-                     columns: Sequence[str] = ("pred_liq_long_usd", "pred_liq_short_usd")) -> SweepResult:
+                     columns: Sequence[str] = ("pred_liq_long_usd", "pred_liq_short_usd"), *,
+                     threads: int | None = None) -> SweepResult:
     """Reconstruct ``market`` with each model (numba ``prange`` across models; no snapshots).
 
-    Every model needs the same bar inputs: the models may differ in any option
-    except ``liquidation_price_source`` (one set of liquidation prices is
-    prepared). Output is float32 to keep a year of 1-minute bars x 100 models
-    in memory.
+    Only the requested columns are produced: cluster searches run only when a
+    cluster column is asked for. Output is float32 to keep a year of 1-minute
+    bars x 100 models in memory; each value is the float32 rounding of what
+    :func:`~liqbt.heatmap.reconstruct` gives for that model.
 
     Parameters
     ----------
     market : Market
     models : sequence of HeatmapModel
+        May differ in any option (models with different
+        ``liquidation_price_source`` run in separate groups).
     columns : sequence of str
         Feature columns to keep (see :data:`liqbt.heatmap.enums.FEATURES`).
+    threads : int, optional
+        Numba threads (default: ``numba.get_num_threads()``).
     """
     models = tuple(models)
     if not models:
@@ -65,36 +177,73 @@ def reconstruct_many(market: Market, models: Sequence[HeatmapModel],
     unknown = [c for c in columns if c not in FEATURES]
     if unknown:
         raise ConfigError(f"reconstruct_many: unknown feature column(s) {unknown}; known: {list(FEATURES)}")
-    if len({m.liquidation_price_source for m in models}) > 1:
-        raise ConfigError("reconstruct_many: all models need the same liquidation_price_source")
-    # the union of the data needs: validate each model against the market
-    bars = None
-    for m in models:
-        b = bar_arrays(market, m, None)
-        bars = b if bars is None else bars
-    grids = [make_grid(m, float(bars.open[0])) for m in models]
-    arrays = [model_arrays(m, g, market.bar_size, venue=market.venue, at=market.index[0])
-              for m, g in zip(models, grids)]
-    n_sets = len(models)
-    max_e = max(len(g.edges) for g in grids)
-    max_t = max(len(a.weight) for a in arrays)
-    edges = np.zeros((n_sets, max_e))
-    centres = np.zeros((n_sets, max_e + 1))
-    n_edges = np.zeros(n_sets, dtype=np.int64)
-    rl = np.ones((n_sets, max_t))
-    rs = np.ones((n_sets, max_t))
-    w = np.zeros((n_sets, max_t))
-    n_tiers = np.zeros(n_sets, dtype=np.int64)
-    ip = np.zeros((n_sets, IP.SIZE), dtype=np.int64)
-    fp = np.zeros((n_sets, FP.SIZE))
-    for i, (g, a) in enumerate(zip(grids, arrays)):
-        ne, nt = len(g.edges), len(a.weight)
-        edges[i, :ne], centres[i, :ne + 1], n_edges[i] = g.edges, g.centres, ne
-        rl[i, :nt], rs[i, :nt], w[i, :nt], n_tiers[i] = a.ratio_long, a.ratio_short, a.weight, nt
-        ip[i], fp[i] = a.iparams, a.fparams
+    bars, grids, arrays = _prepare(market, models, None)
+    n_sets, n_bars = len(models), len(market)
+    max_bins = max(len(g.edges) for g in grids) - 1
     cols = np.array([FEATURES.index(c) for c in columns], dtype=np.int64)
-    out = np.empty((n_sets, len(bars.close), len(cols)), dtype=np.float32)
-    sweep_nb(bars.open, bars.high, bars.low, bars.close, bars.liq_high, bars.liq_low, bars.oi_usd,
-             bars.taker_buy, bars.volume, bars.funding, edges, n_edges, centres, rl, rs, w, n_tiers, ip, fp,
-             cols, out, numba.get_num_threads())
-    return SweepResult(out, tuple(columns), market.index, models)
+    out = np.empty((n_sets, len(cols), n_bars), dtype=np.float32)
+    _run_groups(bars, models, grids, arrays, cols, out, np.empty((n_sets, N_TOTALS, 0)),
+                np.empty((n_sets, 0), dtype=np.int64), np.empty((n_sets, 0, max_bins), dtype=np.float32),
+                np.empty((n_sets, 0, max_bins), dtype=np.float32), threads)
+    return SweepResult(out.transpose(0, 2, 1), tuple(columns), market.index, models)
+
+
+def reconstruct_named(market: Market, models: Mapping[str, HeatmapModel], *, snapshot_every=None,
+                      totals: bool = True, threads: int | None = None) -> dict[str, HeatmapResult]:
+    """Reconstruct several named models over one market in one pass.
+
+    The bar arrays, snapshot times and equal grids are prepared once and the
+    models run together (numba ``prange`` across models), so a 30-day
+    "context" and a 24-hour "execution" heatmap cost less together than one
+    after the other. Each result equals ``reconstruct(market, model,
+    snapshot_every=..., totals=...)`` exactly.
+
+    Parameters
+    ----------
+    market : Market
+        One venue (see :func:`~liqbt.heatmap.reconstruct` for several).
+    models : mapping of str to HeatmapModel
+        For example ``{"context": HeatmapModel(window="30d"),
+        "execution": HeatmapModel(window="24h")}``.
+    snapshot_every : int or str, optional
+        As in :func:`~liqbt.heatmap.reconstruct`; shared by every model.
+    totals : bool, default True
+        Record the cumulative totals of every model.
+    threads : int, optional
+        Numba threads (default: ``numba.get_num_threads()``).
+
+    Returns
+    -------
+    dict of str to HeatmapResult
+        In the order of ``models``.
+    """
+    names = list(models)
+    if not names:
+        raise ConfigError("reconstruct_named: expected at least one named model")
+    bad = [k for k in names if not isinstance(models[k], HeatmapModel)]
+    if bad:
+        raise ConfigError(f"reconstruct_named: {bad[0]!r} is a {type(models[bad[0]]).__name__}, "
+                          f"expected a HeatmapModel")
+    mlist = [models[k] for k in names]
+    bars, grids, arrays = _prepare(market, mlist, snapshot_every)
+    snapshot = next(iter(bars.values())).snapshot
+    n_sets, n_bars = len(mlist), len(market)
+    n_snap = int(np.count_nonzero(snapshot))
+    bins = [len(g.edges) - 1 for g in grids]
+    max_bins = max(bins)
+    features = np.empty((n_sets, N_FEATURES, n_bars))
+    tot = np.empty((n_sets, N_TOTALS, n_bars if totals else 0))
+    rows = np.empty((n_sets, n_snap), dtype=np.int64)
+    snap_long = np.empty((n_sets, n_snap, max_bins), dtype=np.float32)
+    snap_short = np.empty((n_sets, n_snap, max_bins), dtype=np.float32)
+    cols = np.arange(N_FEATURES, dtype=np.int64)
+    _run_groups(bars, mlist, grids, arrays, cols, features, tot, rows, snap_long, snap_short, threads)
+    out = {}
+    for i, name in enumerate(names):
+        nb_ = bins[i]
+        sl, ss = snap_long[i], snap_short[i]
+        if nb_ < max_bins:
+            sl, ss = np.ascontiguousarray(sl[:, :nb_]), np.ascontiguousarray(ss[:, :nb_])
+        result = KernelResult(features[i].T, tot[i].T, rows[i], sl, ss)
+        out[name] = wrap(result, grids[i], market.index, market.bar_size, mlist[i], (market.venue,))
+    return out

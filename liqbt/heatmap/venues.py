@@ -27,6 +27,10 @@ __all__ = ["reconstruct_venues", "MAX_PROFILE_BYTES"]
 
 MAX_PROFILE_BYTES = 2 * 1024 ** 3
 
+_ADDITIVE = np.array([F.PRED_LIQ_LONG_USD, F.PRED_LIQ_SHORT_USD, F.RESTING_LONG_USD, F.RESTING_SHORT_USD,
+                      F.OVERFLOW_LONG_USD, F.OVERFLOW_SHORT_USD], dtype=np.int64)
+assert (_ADDITIVE == np.arange(len(_ADDITIVE))).all()
+
 
 @njit(cache=True)
 def combined_clusters_nb(profile_long, profile_short, rest_long, rest_short, close, centres, share, half, shift,
@@ -47,7 +51,7 @@ def combined_clusters_nb(profile_long, profile_short, rest_long, rest_short, clo
             features[t, j] = np.nan
         price = close[t]
         if rest_short[t] > 0.0:
-            bb = _find_up_nb(m, one, bmax, 1, 1, n, share * rest_short[t], shift)
+            bb, _ = _find_up_nb(m, one, bmax, 1, 1, n, share * rest_short[t], shift)
             bmax[1, :] = np.inf
             if bb >= 0:
                 features[t, F.CLUSTER_ABOVE_PRICE] = centres[bb]
@@ -55,7 +59,7 @@ def combined_clusters_nb(profile_long, profile_short, rest_long, rest_short, clo
                 features[t, F.CLUSTER_ABOVE_USD] = m[1, bb]
                 features[t, F.CLUSTER_ABOVE_STRENGTH] = _strength_nb(m, one, 1, bb, half, n)
         if rest_long[t] > 0.0:
-            bb = _find_down_nb(m, one, bmax, 0, n, 1, share * rest_long[t], shift)
+            bb, _ = _find_down_nb(m, one, bmax, 0, n, 1, share * rest_long[t], shift)
             bmax[0, :] = np.inf
             if bb >= 0:
                 features[t, F.CLUSTER_BELOW_PRICE] = centres[bb]
@@ -85,8 +89,8 @@ def reconstruct_venues(market: MultiVenueMarket, model: HeatmapModel, *, snapsho
     if need > MAX_PROFILE_BYTES:
         raise ConfigError(f"multi-venue heatmap of {n_bars} bars x {n} bins needs {need / 1e9:.1f} GB of per-bar "
                           f"profiles (limit {MAX_PROFILE_BYTES / 1e9:.1f} GB); use fewer bins or a shorter span")
-    combined = np.zeros((n_bars, N_FEATURES))
-    tot = np.zeros((n_bars, N_TOTALS)) if totals else np.zeros((0, N_TOTALS))
+    combined = np.zeros((N_FEATURES, n_bars)).T                   # column-major, like the kernel's
+    tot = np.zeros((N_TOTALS, n_bars if totals else 0)).T
     prof_l = np.zeros((n_bars, n))
     prof_s = np.zeros((n_bars, n))
     close = np.full(n_bars, np.nan)
@@ -94,12 +98,15 @@ def reconstruct_venues(market: MultiVenueMarket, model: HeatmapModel, *, snapsho
         mk = market[v]
         bars = bar_arrays(mk, model, None)._replace(snapshot=np.ones(len(mk), dtype=np.bool_))
         arrays = model_arrays(model, grid, mk.bar_size, venue=v, at=mk.index[0])
-        feats = np.empty((len(mk), N_FEATURES))
-        vt = np.empty((len(mk) if totals else 0, N_TOTALS))
+        # additive columns only: the clusters are recomputed from the combined profiles
+        # (the additive features are the first six, so feats[:, j] is feature j)
+        feats = np.empty((len(_ADDITIVE), len(mk)))
+        vt = np.empty((N_TOTALS, len(mk) if totals else 0))
         rows = np.empty(len(mk), dtype=np.int64)
         pl = np.empty((len(mk), n))
         ps = np.empty((len(mk), n))
-        run_nb(*bars, grid.edges, grid.centres, *arrays, feats, vt, rows, pl, ps)
+        run_nb(*bars, grid.edges, grid.centres, *arrays, _ADDITIVE, feats, vt, rows, pl, ps)
+        feats, vt = feats.T, vt.T
         # carry each venue's state forward onto the union index (a missing bar changes nothing)
         pos = index.get_indexer(mk.index)
         carry = np.searchsorted(pos, np.arange(n_bars), side="right") - 1
