@@ -18,7 +18,7 @@ from .config.experiment import ExperimentConfig, LoadedConfig
 from .data.config import load_data
 from .data.market import Market, MultiVenueMarket
 from .errors import ConfigError
-from .heatmap import HeatmapResult, reconstruct
+from .heatmap import HeatmapResult, reconstruct_named
 from .strategy import Strategy, StrategyContext
 
 __all__ = ["ExperimentRun", "build_context", "run_experiment", "write_run", "load_market"]
@@ -55,8 +55,8 @@ def build_context(config: ExperimentConfig, market: Market, heatmap_models: dict
         raise ConfigError("data: backtests run on one venue's market; pick one venue")
     models = heatmap_models if heatmap_models is not None else dict(config.heatmaps)
     roles = config.strategy.role_map(list(models))
-    heatmaps = {name: reconstruct(market, models[name], snapshot_every=config.output.snapshot_every)
-                for name in dict.fromkeys(roles.values())}
+    needed = {name: models[name] for name in dict.fromkeys(roles.values())}
+    heatmaps = reconstruct_named(market, needed, snapshot_every=config.output.snapshot_every) if needed else {}
     ctx = StrategyContext(market=market, heatmaps={role: heatmaps[name] for role, name in roles.items()})
     return heatmaps, ctx
 

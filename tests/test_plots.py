@@ -43,3 +43,20 @@ def test_html_renders_in_chromium_without_errors_and_is_not_blank(tmp_path):
     assert check.console_errors == [] and check.page_errors == []
     assert check.lit_fraction > 0.05, "the heatmap canvas is (nearly) blank"
     assert check.title == "liqbt liquidation heatmap"
+
+
+def test_liqbt_heatmap_writes_one_png_per_window_and_a_switchable_html(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import PROJECT_ROOT, shared_path
+
+    shared_path("coinglass-btc-1h")
+    proc = subprocess.run([sys.executable, "-m", "liqbt", "heatmap", "configs/heatmap_btc_1h_vendor.yaml", "--out",
+                           str(tmp_path)], capture_output=True, text=True, cwd=PROJECT_ROOT)
+    assert proc.returncode == 0, proc.stderr
+    for name in ("context", "execution"):
+        assert (tmp_path / f"heatmap_{name}.png").stat().st_size > 20_000
+        assert len(pd.read_parquet(tmp_path / f"features_{name}.parquet")) == 1863
+    check = open_page(tmp_path / "heatmap.html", clicks=("#views button[data-view='1']",))
+    assert check.console_errors == [] and check.page_errors == [] and check.lit_fraction > 0.05

@@ -1,6 +1,5 @@
 """Tiny strategies for pipeline tests (the shipped ones live in strategies/)."""
 
-import pandas as pd
 
 from liqbt.backtest import Signals
 from liqbt.strategy import Param, Strategy
