@@ -190,3 +190,46 @@ def test_sweep_reports_the_chosen_sets_against_their_placebo_runs(tmp_path):
     assert placebo["split"].tolist() == [0, 1]
     assert ((placebo["placebo_min"] <= placebo["placebo_mean"]) & (placebo["placebo_mean"] <= placebo["placebo_max"])).all()
     assert placebo["share_of_placebos_beaten"].between(0, 1).all()
+
+
+def test_heatmap_parameter_groups_computed_together_equal_separate_runs(tmp_path):
+    from liqbt.config import load_config
+    from liqbt.pipeline import load_market
+    from liqbt.research import run_sweep
+    from liqbt.research.runner import _contexts
+    from liqbt.research.sweep import evaluate_combos
+
+    config = tmp_path / "h.yaml"
+    config.write_text(textwrap.dedent("""
+        name: hm_sweep
+        data:
+          sources: [{format: synthetic, bars: 4000, bar_size: 5m, seed: 5}]
+        heatmaps:
+          main: {window: 3d, n_bins: 400}
+        strategy:
+          name: magnet_zone
+        sweep:
+          params:
+            dominance: [1.25, 2.0]
+            heatmaps.main.window: [24h, 3d, 7d, 14d, 30d]
+        evaluation:
+          walk_forward: {kind: rolling, n_splits: 1, train_fraction: 0.6}
+          placebo_seeds: 0
+        output:
+          dir: out
+          snapshot_every: 1h
+        """))
+    loaded = load_config(config)
+    market = load_market(loaded)
+    outcome = run_sweep(loaded, market, tmp_path / "out", progress=False)
+    combos = [{"dominance": d, "heatmaps.main.window": "14d"} for d in (1.25, 2.0)]
+    ctx, backtest = _contexts(loaded.config, market, (("heatmaps.main.window", "14d"),))
+    wins = windows(len(market), loaded.config.evaluation.walk_forward)
+    params = [{"dominance": d} for d in (1.25, 2.0)]
+    for combo, window, metrics in evaluate_combos(market, ctx, loaded.config.strategy.strategy_class(), combos,
+                                                  params, backtest, wins):
+        row = outcome.results[(outcome.results["dominance"] == combo["dominance"])
+                              & (outcome.results["heatmaps.main.window"] == "14d")
+                              & (outcome.results["window"] == window)].iloc[0]
+        for key, value in metrics.items():
+            assert row[key] == pytest.approx(value, nan_ok=True), key

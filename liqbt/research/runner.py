@@ -58,6 +58,31 @@ def _contexts(config, market, overrides):
     return build_context(config, market, models)[1], backtest
 
 
+_GROUPS_PER_PASS = 4  # heatmap variants reconstructed together (snapshots of each stay in memory)
+
+
+def _grouped_contexts(config, market, groups: dict[tuple, list[dict]]):
+    """``(overrides, combos, context, backtest)`` per group; the heatmap variants of up to
+    :data:`_GROUPS_PER_PASS` groups are reconstructed in one engine pass (``reconstruct_named``)."""
+    from ..heatmap import reconstruct_named
+    from ..strategy import StrategyContext
+
+    items = list(groups.items())
+    for start in range(0, len(items), _GROUPS_PER_PASS):
+        batch = items[start:start + _GROUPS_PER_PASS]
+        prepared, models = [], {}
+        for g, (overrides, combos) in enumerate(batch):
+            heatmaps, backtest = apply_overrides(config, overrides)
+            roles = config.strategy.role_map(list(heatmaps))
+            for name in dict.fromkeys(roles.values()):
+                models[f"{g}:{name}"] = heatmaps[name]
+            prepared.append((overrides, combos, roles, backtest))
+        built = reconstruct_named(market, models, snapshot_every=config.output.snapshot_every) if models else {}
+        for g, (overrides, combos, roles, backtest) in enumerate(prepared):
+            ctx = StrategyContext(market=market, heatmaps={r: built[f"{g}:{n}"] for r, n in roles.items()})
+            yield overrides, combos, ctx, backtest
+
+
 def _identity(config) -> dict:
     """The config that identifies a sweep in the store, without where it runs.
 
@@ -100,8 +125,7 @@ def run_sweep(loaded: "LoadedConfig", market, out: Path, *, progress: bool = Tru
                 run_groups_ray(config, market, groups, wins, store, exp, progress=progress)
             else:
                 bar = tqdm(total=len(todo), disable=not progress, desc="sweep", unit="set")
-                for overrides, group in groups.items():
-                    ctx, backtest = _contexts(config, market, overrides)
+                for overrides, group, ctx, backtest in _grouped_contexts(config, market, groups):
                     for chunk in chunks(group, sweep.chunk_size):
                         params = [{**config.strategy.params, **split_overrides(c)[1]} for c in chunk]
                         store.add(exp, evaluate_combos(market, ctx, strategy_cls, chunk, params, backtest, wins))
