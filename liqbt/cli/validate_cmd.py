@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from ..config import load_config
-
 
 def register(sub) -> None:
     parser = sub.add_parser("validate", help="check a config file without running it")
@@ -12,6 +10,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from ..config import load_config
+
     loaded = load_config(args.config)
     if not args.quiet:
         print(f"{loaded.path}: ok")
