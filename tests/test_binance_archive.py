@@ -486,3 +486,15 @@ def test_read_archive_unknown_kind_suggests_the_closest(archive):
 def test_read_archive_accepts_the_um_folder_as_root(archive):
     bundle = read_binance_archive(archive / "data" / "futures" / "um", "BTCUSDT", kinds=("klines",))
     assert len(bundle.candles) == 4 * 288
+
+
+def test_cli_inspects_an_archive_cache_folder(tmp_path):
+    import subprocess
+    import sys
+
+    for day in ("2024-01-01", "2024-01-02"):
+        write_zip(tmp_path, kline_path("daily", day), day_klines(day, header=True))
+    proc = subprocess.run([sys.executable, "-m", "liqbt", "data", "inspect", str(tmp_path), "--pair", "BTCUSDT",
+                           "--timeframe", "5m"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "576 x 5m" in proc.stdout and "taker_buy_volume" in proc.stdout
