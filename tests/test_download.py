@@ -367,3 +367,26 @@ def test_extract_writes_the_single_csv(tmp_path):
     good.write_bytes(zip_bytes("BTCUSDT-5m-2024-01-01.csv", "a,b\n"))
     out = extract_zip(good, tmp_path / "out")
     assert out == (tmp_path / "out" / "BTCUSDT-5m-2024-01-01.csv").resolve() and out.read_text() == "a,b\n"
+
+
+def test_cli_download_then_inspect_the_cache(server, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    server.add_day("2024-01-01")
+    server.add_day("2024-01-02")
+    env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
+    cache = tmp_path / "cache"
+    proc = subprocess.run([sys.executable, "-m", "liqbt", "data", "download", "BTCUSDT", "--start", "2024-01-01",
+                           "--end", "2024-01-02", "--kinds", "klines", "--cache", str(cache), "--base-url",
+                           server.base_url], capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "2 archive files" in proc.stdout
+    again = subprocess.run(proc.args, capture_output=True, text=True, env=env)
+    assert again.returncode == 0 and server.count(klines_rel("daily", "2024-01-01")) == 1  # no re-download
+    fresh = [str(tmp_path / "fresh") if a == str(cache) else a for a in proc.args[:-1]] + ["http://127.0.0.1:9"]
+    offline = subprocess.run(fresh, capture_output=True, text=True, env=env)
+    assert offline.returncode == 2 and "offline" in offline.stderr and "Traceback" not in offline.stderr
+    errors = [line for line in offline.stderr.splitlines() if "liqbt: error:" in line]  # besides the progress bar
+    assert len(errors) == 1 and "cannot reach" in errors[0]
