@@ -233,3 +233,20 @@ def test_heatmap_parameter_groups_computed_together_equal_separate_runs(tmp_path
                               & (outcome.results["window"] == window)].iloc[0]
         for key, value in metrics.items():
             assert row[key] == pytest.approx(value, nan_ok=True), key
+
+
+@pytest.mark.parametrize("param,fragment", [
+    ("treshold", "unknown parameter 'treshold'; did you mean 'threshold'"),
+    ("heatmaps.nope.window", "heatmaps.<name>.<field>"),
+    ("heatmaps.main.window", "expected a duration"),
+    ("backtest.leverage", "leverage"),
+])
+def test_bad_sweep_parameters_are_one_clear_error(tmp_path, param, fragment):
+    values = {"treshold": "[0.1]", "heatmaps.nope.window": "[1d]", "heatmaps.main.window": "[soon]",
+              "backtest.leverage": "[500]"}[param]
+    config = tmp_path / "bad.yaml"
+    config.write_text(textwrap.dedent(SWEEP).replace("threshold: {low: 0.0, high: 0.39, step: 0.01}",
+                                                     f"{param}: {values}"))
+    cmd, env = _sweep_cmd(config, tmp_path / "o")
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    assert proc.returncode == 2 and fragment in proc.stderr and "Traceback" not in proc.stderr
