@@ -1,13 +1,13 @@
 """Liquidation prices and bracket tables, pinned to hand computations."""
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import assume, given, settings, strategies as st
 from pydantic import ValidationError
 
 from liqbt.errors import ConfigError
-from liqbt.margin import (BTCUSDT_DEFAULT, BracketTable, bracket_at, bracket_table, derive_cum,
-                          liquidation_price, liquidation_ratio, register_bracket_table)
-from liqbt.margin.nb import liquidation_price_in_bracket_nb
+from liqbt.margin import (BTCUSDT_DEFAULT, OKX_LIQUIDATION_FEE_RATE, BracketTable, bracket_at, bracket_table,
+                          derive_cum, formula_code, liquidation_price, liquidation_ratio, register_bracket_table)
+from liqbt.margin.nb import liquidation_price_in_bracket_nb, okx_liquidation_price_in_tier_nb
 
 
 def test_long_10x_constant_mmr_matches_domain_check():
@@ -126,3 +126,123 @@ def test_needs_size_with_brackets():
         liquidation_price(67_000, 10, "long", brackets=BTCUSDT_DEFAULT)
     with pytest.raises(ConfigError, match="exactly one"):
         liquidation_price(67_000, 10, "long", qty=1.0)
+
+
+# ------------------------------------------------------------------ Bybit and OKX
+TIERS = BracketTable(symbol="TIERS", version="t", valid_from="2020-01-01", caps_usd=(50e3, 250e3),
+                     mmr=(0.004, 0.005))          # cum (deduction) 0 and 50 USD
+
+
+def okx_margin_ratio(price, entry, qty, lev, side, mmr, fee, cum=0.0):
+    """(margin + UPL) / (maintenance margin + liquidation fee), both at ``price``."""
+    margin = qty * entry / lev
+    upl = side * qty * (price - entry)
+    return (margin + upl) / (qty * price * mmr - cum + qty * price * fee)
+
+
+def test_bybit_long_10x_is_the_shortcut():
+    # 67,000 * (1 - 0.1 + 0.005): IM and MM on the value at entry
+    lp = liquidation_price(67_000, 10, "long", mmr=0.005, formula="bybit")
+    assert lp == pytest.approx(60_635.00, rel=1e-12)
+    assert round(lp, 2) == 60_635.00
+
+
+def test_bybit_short_10x():
+    # 67,000 * (1 + 0.1 - 0.005)
+    lp = liquidation_price(67_000, 10, "short", mmr=0.005, formula="bybit")
+    assert lp == pytest.approx(73_365.00, rel=1e-12)
+
+
+def test_bybit_deduction_and_tier_at_entry_value():
+    # 100,000 USD at entry: tier 2 (0.5 %, deduction 50); q = 100,000 / 67,000.
+    # IM = 10,000, MM = 500 - 50 = 450: LP = 67,000 - 9,550 * 0.67 = 60,601.5 (long),
+    # 67,000 + 9,550 * 0.67 = 73,398.5 (short).
+    assert liquidation_price(67_000, 10, "long", notional_usd=100_000, brackets=TIERS,
+                             formula="bybit") == pytest.approx(60_601.5, rel=1e-12)
+    assert liquidation_price(67_000, 10, "short", notional_usd=100_000, brackets=TIERS,
+                             formula="bybit") == pytest.approx(73_398.5, rel=1e-12)
+    # 52,000 at entry is tier 2 even though the value at LP (< 50,000) is tier 1:
+    # Bybit keeps the entry tier. LP = 60,635 - 50 * 67,000 / 52,000.
+    lp = liquidation_price(67_000, 10, "long", notional_usd=52_000, brackets=TIERS, formula="bybit")
+    assert lp == pytest.approx(60_635 - 50 * 67_000 / 52_000, rel=1e-12)
+    assert 52_000 * lp / 67_000 < 50_000
+
+
+def test_okx_long_with_fee_hits_margin_ratio_100pct():
+    # 67,000 * 0.9 / (1 - 0.005 - 0.0005) = 60,300 / 0.9945
+    lp = liquidation_price(67_000, 10, "long", mmr=0.005, formula="okx", liquidation_fee_rate=0.0005)
+    assert lp == pytest.approx(60_300 / 0.9945, rel=1e-12)
+    assert round(lp, 2) == 60_633.48
+    assert okx_margin_ratio(lp, 67_000, 1.0, 10, 1, 0.005, 0.0005) == pytest.approx(1.0, abs=1e-9)
+
+
+def test_okx_short_with_fee_hits_margin_ratio_100pct():
+    # 67,000 * 1.1 / (1 + 0.005 + 0.0005) = 73,700 / 1.0055
+    lp = liquidation_price(67_000, 10, "short", qty=0.3, mmr=0.005, formula="okx", liquidation_fee_rate=0.0005)
+    assert lp == pytest.approx(73_700 / 1.0055, rel=1e-12)
+    assert round(lp, 2) == 73_296.87
+    assert okx_margin_ratio(lp, 67_000, 0.3, 10, -1, 0.005, 0.0005) == pytest.approx(1.0, abs=1e-9)
+
+
+def test_okx_margin_ratio_is_above_100pct_before_liquidation():
+    lp = liquidation_price(67_000, 10, "long", mmr=0.005, formula="okx", liquidation_fee_rate=0.0005)
+    assert okx_margin_ratio(lp * 1.001, 67_000, 1.0, 10, 1, 0.005, 0.0005) > 1.0
+    assert okx_margin_ratio(lp * 0.999, 67_000, 1.0, 10, 1, 0.005, 0.0005) < 1.0
+
+
+def test_okx_default_fee_rate_and_zero_fee():
+    assert OKX_LIQUIDATION_FEE_RATE == 0.0005
+    assert formula_code("okx") == (2, 0.0005)
+    assert liquidation_price(67_000, 10, "long", mmr=0.005, formula="okx") == pytest.approx(60_300 / 0.9945,
+                                                                                           rel=1e-12)
+    # without a fee OKX's condition is Binance's with cum = 0
+    assert liquidation_price(67_000, 10, "long", mmr=0.004, formula="okx", liquidation_fee_rate=0.0) == \
+        pytest.approx(60_300 / 0.996, rel=1e-12)
+
+
+def test_binance_formula_is_the_default_and_unchanged():
+    assert liquidation_price(67_000, 10, "long", mmr=0.004, formula="binance") == \
+        liquidation_price(67_000, 10, "long", mmr=0.004)
+    assert round(liquidation_price(67_000, 10, "long", mmr=0.004, formula="binance"), 2) == 60_542.17
+    assert liquidation_ratio(25, "long", notional_usd=300_000, brackets=BTCUSDT_DEFAULT, formula="binance") == \
+        liquidation_ratio(25, "long", notional_usd=300_000, brackets=BTCUSDT_DEFAULT)
+
+
+def test_formula_errors():
+    with pytest.raises(ConfigError, match="did you mean 'bybit'"):
+        liquidation_price(67_000, 10, "long", mmr=0.005, formula="bybt")
+    with pytest.raises(ConfigError, match="'okx' formula only"):
+        liquidation_price(67_000, 10, "long", mmr=0.005, formula="bybit", liquidation_fee_rate=0.001)
+    with pytest.raises(ConfigError, match="in \\[0, 1\\)"):
+        liquidation_price(67_000, 10, "long", mmr=0.005, formula="okx", liquidation_fee_rate=-0.1)
+    with pytest.raises(ConfigError, match="qty or notional_usd"):
+        liquidation_price(67_000, 10, "long", brackets=TIERS, formula="bybit")
+
+
+@settings(max_examples=80, deadline=None)
+@given(entry=st.floats(100, 200_000), lev=st.floats(1.2, 125), notional=st.floats(100, 4e8),
+       side=st.sampled_from([1, -1]), fee=st.floats(0.0, 0.002))
+def test_okx_price_solves_the_margin_ratio(entry, lev, notional, side, fee):
+    _, mmr, cum = BTCUSDT_DEFAULT.arrays()
+    q = notional / entry
+    lp = liquidation_price(entry, lev, "long" if side == 1 else "short", qty=q, brackets=BTCUSDT_DEFAULT,
+                           formula="okx", liquidation_fee_rate=fee)
+    k = bracket_at(notional, BTCUSDT_DEFAULT)
+    assert lp == okx_liquidation_price_in_tier_nb(entry, q, lev, side, mmr[k], cum[k], fee)
+    assume(lp > 0)
+    assert okx_margin_ratio(lp, entry, q, lev, side, mmr[k], fee, cum[k]) == pytest.approx(1.0, abs=1e-9)
+
+
+@settings(max_examples=80, deadline=None)
+@given(entry=st.floats(100, 200_000), lev=st.floats(1.2, 125), notional=st.floats(100, 4e8),
+       side=st.sampled_from([1, -1]))
+def test_bybit_price_is_entry_minus_margin_buffer(entry, lev, notional, side):
+    _, mmr, cum = BTCUSDT_DEFAULT.arrays()
+    q = notional / entry
+    lp = liquidation_price(entry, lev, "long" if side == 1 else "short", qty=q, brackets=BTCUSDT_DEFAULT,
+                           formula="bybit")
+    k = bracket_at(notional, BTCUSDT_DEFAULT)
+    im, mm = notional / lev, notional * mmr[k] - cum[k]
+    assert lp == pytest.approx(entry - side * (im - mm) / q, rel=1e-9, abs=1e-9 * entry)
+    assert liquidation_ratio(lev, "long" if side == 1 else "short", notional_usd=notional,
+                             brackets=BTCUSDT_DEFAULT, formula="bybit") == pytest.approx(lp / entry, rel=1e-9)

@@ -13,7 +13,8 @@ import pandas as pd
 from ..data import Market
 from ..errors import ConfigError, DataError
 from ..margin import bracket_table
-from ..margin.nb import liquidation_ratio_nb
+from ..margin.enums import FORMULAS, Formula
+from ..margin.nb import venue_liquidation_ratio_nb
 from .enums import FP, IP, BarArrays, CloseMode, CloseSplit, EntryMode, GridArrays, ModelArrays, SplitMode
 from .model import HeatmapModel
 
@@ -117,6 +118,12 @@ def _bracket_arrays(model: HeatmapModel, venue: str, at) -> tuple[np.ndarray, np
     return bracket_table(symbol, at=at, version=model.bracket_version).arrays()
 
 
+def _formula(model: HeatmapModel, venue: str) -> tuple[int, float]:
+    """Kernel formula code of ``venue`` and its liquidation fee rate (OKX only, else 0)."""
+    code = FORMULAS[model.venue_formulas.get(venue, "binance")]
+    return code, (model.okx_liquidation_fee_rate if code == Formula.OKX else 0.0)
+
+
 def model_arrays(model: HeatmapModel, grid: GridArrays, bar_size: pd.Timedelta, *, venue: str = "",
                  at=None) -> ModelArrays:
     """Liquidation ratios per tier and the option vectors of the kernels.
@@ -128,18 +135,23 @@ def model_arrays(model: HeatmapModel, grid: GridArrays, bar_size: pd.Timedelta, 
     bar_size : Timedelta
         Converts the window and decay half-life to bars.
     venue : str
-        Picks ``model.venue_brackets[venue]`` when present.
+        Picks ``model.venue_brackets[venue]`` and ``model.venue_formulas[venue]``
+        (liquidation formula, default Binance) when present.
     at : timestamp, optional
         The bracket version in force at this time (the first bar) is used.
     """
     lev, weight = model.tier_arrays()
     caps, mmr, cum = _bracket_arrays(model, venue, at)
-    rl = np.array([liquidation_ratio_nb(model.position_notional_usd, x, 1, caps, mmr, cum) for x in lev])
-    rs = np.array([liquidation_ratio_nb(model.position_notional_usd, x, -1, caps, mmr, cum) for x in lev])
+    code, fee = _formula(model, venue)
+    n = model.position_notional_usd
+    rl = np.array([venue_liquidation_ratio_nb(n, x, 1, caps, mmr, cum, code, fee) for x in lev])
+    rs = np.array([venue_liquidation_ratio_nb(n, x, -1, caps, mmr, cum, code, fee) for x in lev])
     for i, x in enumerate(lev):
         if not (0.0 < rl[i] < 1.0) or not (rs[i] > 1.0):
+            where = f" ({model.venue_formulas.get(venue, 'binance')} formula, venue {venue!r})" if venue else ""
             raise ConfigError(f"heatmap.leverage_tiers[{i}].leverage: {x}x is liquidated at entry or never "
-                              f"(LP/EP long {rl[i]:.6f}, short {rs[i]:.6f}); expected 1/leverage > MMR")
+                              f"(LP/EP long {rl[i]:.6f}, short {rs[i]:.6f}){where}; expected 1/leverage > MMR "
+                              f"(+ the liquidation fee rate with OKX)")
     ip = np.zeros(IP.SIZE, dtype=np.int64)
     ip[IP.ENTRY_MODE] = _ENTRY[model.entry_price]
     ip[IP.RANGE_POINTS] = model.range_points

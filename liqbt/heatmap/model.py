@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ..margin.enums import OKX_LIQUIDATION_FEE_RATE
+
 __all__ = ["HeatmapModel", "LeverageTier", "LeverageDistribution", "WINDOW_PRESETS", "parse_duration"]
 
 #: Windows the issue names; any other positive duration ("36h", "2d") is accepted too.
@@ -186,6 +188,18 @@ class HeatmapModel(BaseModel):
         Fraction.
     venue_brackets : dict of str to str, default {}
         Bracket symbol per venue of a multi-venue market (default: ``bracket_symbol``).
+    venue_formulas : dict of str to {"binance", "bybit", "okx"}, default {}
+        Isolated-margin liquidation formula per venue (see
+        :mod:`liqbt.margin.liquidation`); venues not listed use ``"binance"``.
+        ``"bybit"``: ``LP = EP -/+ (IM - MM)/q`` with IM and MM on the value at
+        entry; ``"okx"``: margin ratio ``(margin + UPL) / (MM + liquidation
+        fee) = 100 %``. Both pick the tier at the entry notional and read the
+        table's ``cum`` as the maintenance deduction.
+    okx_liquidation_fee_rate : float, default 0.0005
+        Liquidation fee of the ``"okx"`` formula, fraction of the position value
+        at the liquidation price. An assumption (OKX's regular-tier taker fee,
+        the rate OKX's help pages use in the estimated liquidation price), not a
+        published constant.
     close_mode : {"amount", "fraction_of_oi"}, default "amount"
     close_split : {"proportional", "taker"}, default "proportional"
         Closed mass comes from both sides in proportion to their books, or by
@@ -238,6 +252,8 @@ class HeatmapModel(BaseModel):
     bracket_version: Optional[str] = None
     constant_mmr: float = Field(default=0.004, ge=0.0, lt=1.0)
     venue_brackets: dict[str, str] = Field(default_factory=dict)
+    venue_formulas: dict[str, Literal["binance", "bybit", "okx"]] = Field(default_factory=dict)
+    okx_liquidation_fee_rate: float = Field(default=OKX_LIQUIDATION_FEE_RATE, ge=0.0, lt=1.0)
     close_mode: Literal["amount", "fraction_of_oi"] = "amount"
     close_split: Literal["proportional", "taker"] = "proportional"
     window: str = "30d"

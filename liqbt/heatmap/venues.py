@@ -1,7 +1,9 @@
 """Several venues of one symbol combined into one heatmap.
 
-Each venue is reconstructed with its own open interest, candles and brackets
-(``model.venue_brackets``) on one grid fixed at the first venue's first open.
+Each venue is reconstructed with its own open interest, candles, brackets
+(``model.venue_brackets``) and isolated-margin liquidation formula
+(``model.venue_formulas``: Binance, Bybit or OKX; Binance when not listed) on
+one grid fixed at the first venue's first open.
 Additive features (liquidations, resting, overflow, totals, snapshots) are
 summed on the union of the venues' bar times (a venue without a bar adds
 nothing there, its book carries on unchanged). Clusters and the imbalance are
@@ -10,6 +12,8 @@ recomputed from the combined per-bar profile, which needs
 """
 
 from __future__ import annotations
+
+import difflib
 
 import numpy as np
 import pandas as pd
@@ -79,6 +83,12 @@ def reconstruct_venues(market: MultiVenueMarket, model: HeatmapModel, *, snapsho
         raise ConfigError(f"heatmap.venues: {missing} not in the market; venues are {market.venues}")
     if not venues:
         raise ConfigError("heatmap.venues: expected at least one venue")
+    for key in model.venue_formulas:
+        if key not in market.markets:
+            close = difflib.get_close_matches(str(key), list(market.venues), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ConfigError(f"heatmap.venue_formulas: venue {key!r} is not in the market{hint}; "
+                              f"venues are {market.venues}")
     index = market[venues[0]].index
     for v in venues[1:]:
         index = index.union(market[v].index)

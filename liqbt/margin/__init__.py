@@ -1,7 +1,8 @@
-"""Isolated-margin liquidation prices and maintenance-margin bracket tables."""
+"""Isolated-margin liquidation prices (Binance, Bybit, OKX formulas) and maintenance-margin bracket tables."""
 
 from .brackets import BTCUSDT_DEFAULT, BracketTable, bracket_table, bracket_tables, derive_cum, register_bracket_table
-from .liquidation import bracket_at, constant_mmr_table, liquidation_price, liquidation_ratio
+from .enums import FORMULAS, OKX_LIQUIDATION_FEE_RATE
+from .liquidation import bracket_at, constant_mmr_table, formula_code, liquidation_price, liquidation_ratio
 
 __all__ = [
     "BracketTable",
@@ -14,4 +15,7 @@ __all__ = [
     "liquidation_ratio",
     "bracket_at",
     "constant_mmr_table",
+    "formula_code",
+    "FORMULAS",
+    "OKX_LIQUIDATION_FEE_RATE",
 ]

@@ -1,24 +1,40 @@
-"""Liquidation prices of isolated-margin positions (Binance USDⓈ-M formula).
+"""Liquidation prices of isolated-margin positions (Binance USDⓈ-M, Bybit, OKX formulas).
 
-``LP = (WB + cum - s*q*EP) / (q*(MMR - s))`` with ``WB = q*EP/L`` the isolated
-wallet balance (initial margin, no fees), ``s = +1`` long / ``-1`` short, ``q``
-the size in coins, ``EP`` the entry price. The bracket (MMR, cum) is the one of
-the notional **at the liquidation price**, found by iteration.
+``s = +1`` long / ``-1`` short, ``q`` the size in coins, ``EP`` the entry price,
+``L`` the initial leverage (isolated margin ``q*EP/L``, no fees charged from it).
+
+* ``"binance"`` (default): ``LP = (WB + cum - s*q*EP) / (q*(MMR - s))`` with
+  ``WB = q*EP/L``. The bracket (MMR, cum) is the one of the notional **at the
+  liquidation price**, found by iteration.
+* ``"bybit"``: ``LP = EP - s*(IM - MM)/q``, ``IM = q*EP/L``,
+  ``MM = q*EP*MMR - deduction``, both on the position value **at entry**; the
+  risk-limit tier is the one of the entry value and ``cum`` is the deduction.
+  Long ``EP*(1 - 1/L + MMR) - deduction/q`` (the shortcut that is not exact on
+  Binance is exact here).
+* ``"okx"``: the price where ``(margin + UPL) / (MM + liquidation fee) = 100 %``
+  with ``MM = q*P*MMR - cum`` and fee ``q*P*fee_rate`` at that price ``P``:
+  ``LP = (q*EP/L + cum - s*q*EP) / (q*(MMR + fee_rate - s))``. The tier is the
+  one of the entry notional (OKX tiers go by contracts, fixed as the price moves).
 """
 
 from __future__ import annotations
 
+import difflib
 from typing import Literal
 
 import numpy as np
 
 from ..errors import ConfigError
+from . import nb as _nb
 from .brackets import BracketTable
-from .nb import bracket_index_nb, liquidation_price_nb, liquidation_ratio_nb
+from .enums import FORMULAS, OKX_LIQUIDATION_FEE_RATE, Formula
+from .nb import bracket_index_nb, venue_liquidation_price_nb, venue_liquidation_ratio_nb
 
-__all__ = ["liquidation_price", "liquidation_ratio", "bracket_at", "constant_mmr_table", "SIDES"]
+__all__ = ["liquidation_price", "liquidation_ratio", "bracket_at", "constant_mmr_table", "formula_code", "SIDES"]
 
 Side = Literal["long", "short"]
+FormulaName = Literal["binance", "bybit", "okx"]
+assert (_nb._BINANCE, _nb._BYBIT, _nb._OKX) == tuple(Formula)
 SIDES = {"long": 1, "short": -1}
 
 
@@ -28,6 +44,28 @@ def _side(side) -> int:
     if side in (1, -1):
         return int(side)
     raise ConfigError(f"side must be 'long' or 'short' (or +1/-1), found {side!r}")
+
+
+def formula_code(formula: str, fee_rate: float | None = None) -> tuple[int, float]:
+    """Kernel code of ``formula`` and the liquidation fee rate it uses (OKX only; 0 otherwise).
+
+    ``fee_rate`` None gives OKX :data:`~liqbt.margin.enums.OKX_LIQUIDATION_FEE_RATE`;
+    a fee rate with another formula is an error (only OKX charges it in the formula).
+    """
+    if formula not in FORMULAS:
+        close = difflib.get_close_matches(str(formula), sorted(FORMULAS), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ConfigError(f"formula must be one of {sorted(FORMULAS)}, found {formula!r}{hint}")
+    code = FORMULAS[formula]
+    if code != Formula.OKX:
+        if fee_rate is not None:
+            raise ConfigError(f"liquidation_fee_rate is part of the 'okx' formula only, found {fee_rate} "
+                              f"with formula={formula!r}")
+        return code, 0.0
+    rate = OKX_LIQUIDATION_FEE_RATE if fee_rate is None else float(fee_rate)
+    if not 0.0 <= rate < 1.0:
+        raise ConfigError(f"liquidation_fee_rate must be a fraction in [0, 1), found {fee_rate}")
+    return code, rate
 
 
 def constant_mmr_table(mmr: float) -> BracketTable:
@@ -45,7 +83,8 @@ def _arrays(brackets: BracketTable | None, mmr: float | None):
 
 def liquidation_price(entry_price: float, leverage: float, side: Side, *, qty: float | None = None,
                       notional_usd: float | None = None, brackets: BracketTable | None = None,
-                      mmr: float | None = None) -> float:
+                      mmr: float | None = None, formula: FormulaName = "binance",
+                      liquidation_fee_rate: float | None = None) -> float:
     """Liquidation price of one isolated position, USD.
 
     Parameters
@@ -63,6 +102,15 @@ def liquidation_price(entry_price: float, leverage: float, side: Side, *, qty: f
         Maintenance brackets; the bracket at the liquidation price is used.
     mmr : float, optional
         Constant maintenance margin rate (fraction) with ``cum = 0``, instead of brackets.
+    formula : {"binance", "bybit", "okx"}, default "binance"
+        The exchange's isolated-margin formula (see the module docstring). With
+        ``"bybit"`` and ``"okx"`` the tier is picked at the entry notional and the
+        table's ``cum`` is the maintenance deduction (USD).
+    liquidation_fee_rate : float, optional
+        OKX only: liquidation fee, fraction of the position value at the
+        liquidation price. Default
+        :data:`~liqbt.margin.enums.OKX_LIQUIDATION_FEE_RATE` (0.05 %, an assumed
+        taker-fee rate, not a published constant).
 
     Returns
     -------
@@ -82,15 +130,23 @@ def liquidation_price(entry_price: float, leverage: float, side: Side, *, qty: f
         qty = 1.0
     if not qty > 0:
         raise ConfigError(f"position size must be positive, found {qty}")
+    code, fee = formula_code(formula, liquidation_fee_rate)
     caps, rates, cum = _arrays(brackets, mmr)
-    return float(liquidation_price_nb(float(entry_price), float(qty), float(leverage), _side(side), caps, rates, cum))
+    return float(venue_liquidation_price_nb(float(entry_price), float(qty), float(leverage), _side(side), caps,
+                                            rates, cum, code, fee))
 
 
 def liquidation_ratio(leverage: float, side: Side, *, notional_usd: float = 10_000.0,
-                      brackets: BracketTable | None = None, mmr: float | None = None) -> float:
-    """``LP / EP`` of a position whose entry notional is ``notional_usd`` (independent of EP)."""
+                      brackets: BracketTable | None = None, mmr: float | None = None,
+                      formula: FormulaName = "binance", liquidation_fee_rate: float | None = None) -> float:
+    """``LP / EP`` of a position whose entry notional is ``notional_usd`` (independent of EP).
+
+    ``formula`` and ``liquidation_fee_rate`` as in :func:`liquidation_price`.
+    """
+    code, fee = formula_code(formula, liquidation_fee_rate)
     caps, rates, cum = _arrays(brackets, mmr)
-    return float(liquidation_ratio_nb(float(notional_usd), float(leverage), _side(side), caps, rates, cum))
+    return float(venue_liquidation_ratio_nb(float(notional_usd), float(leverage), _side(side), caps, rates, cum,
+                                            code, fee))
 
 
 def bracket_at(notional_usd: float, brackets: BracketTable) -> int:

@@ -1,4 +1,4 @@
-"""Numba kernels for Binance USDⓈ-M isolated-margin liquidation prices.
+"""Numba kernels for isolated-margin liquidation prices (Binance USDⓈ-M, Bybit, OKX).
 
 Arrays in, scalars out. Prices in USD (quote currency), quantities in coins,
 notionals in USD, rates as fractions (0.004 = 0.4 %). ``side`` is ``+1`` for a
@@ -16,9 +16,15 @@ from numba import njit
 
 __all__ = [
     "bracket_index_nb",
+    "bybit_liquidation_price_in_tier_nb",
+    "bybit_liquidation_price_nb",
     "liquidation_price_in_bracket_nb",
     "liquidation_price_nb",
     "liquidation_ratio_nb",
+    "okx_liquidation_price_in_tier_nb",
+    "okx_liquidation_price_nb",
+    "venue_liquidation_price_nb",
+    "venue_liquidation_ratio_nb",
 ]
 
 
@@ -90,3 +96,97 @@ def liquidation_ratio_nb(notional_usd, leverage, side, caps, mmr, cum):
     liquidation price is chosen at ``N * LP/EP``.
     """
     return liquidation_price_nb(1.0, notional_usd, leverage, side, caps, mmr, cum)
+
+
+# ----------------------------------------------------------------- Bybit and OKX
+#: Formula codes (see :mod:`liqbt.margin.enums`); module constants are frozen into the kernels.
+_BINANCE = 0
+_BYBIT = 1
+_OKX = 2
+
+
+@njit(cache=True)
+def bybit_liquidation_price_in_tier_nb(entry, qty, leverage, side, mmr, deduction):
+    """Bybit USDT perpetual, isolated: ``LP = EP - s*(IM - MM)/q``.
+
+    ``IM = q*EP/L`` and ``MM = q*EP*MMR - deduction`` are both computed on the
+    position value **at entry** (``q*EP``, as Bybit documents it), so the price is
+    linear in the rates: long ``EP*(1 - 1/L + MMR) - deduction/q``, short
+    ``EP*(1 + 1/L - MMR) + deduction/q``.
+
+    Parameters
+    ----------
+    entry : float
+        Entry price, USD.
+    qty : float
+        Position size, coins (> 0).
+    leverage : float
+        Initial leverage.
+    side : int
+        ``+1`` long, ``-1`` short.
+    mmr, deduction : float
+        Maintenance margin rate (fraction) and maintenance-margin deduction (USD)
+        of the risk-limit tier.
+    """
+    value = qty * entry
+    im = value / leverage
+    mm = value * mmr - deduction
+    return entry - side * (im - mm) / qty
+
+
+@njit(cache=True)
+def bybit_liquidation_price_nb(entry, qty, leverage, side, caps, mmr, cum):
+    """Bybit liquidation price with the risk-limit tier of the position value at entry.
+
+    Bybit's maintenance margin is computed on the value at entry, so the tier is
+    the one holding ``qty * entry`` (same ``caps`` convention as the Binance
+    kernels: first tier with ``value < cap``); ``cum`` holds the deductions.
+    """
+    k = bracket_index_nb(qty * entry, caps)
+    return bybit_liquidation_price_in_tier_nb(entry, qty, leverage, side, mmr[k], cum[k])
+
+
+@njit(cache=True)
+def okx_liquidation_price_in_tier_nb(entry, qty, leverage, side, mmr, cum, fee_rate):
+    """OKX USDT swap, isolated: the price where the margin ratio is 100 %.
+
+    Margin ratio ``= (margin + UPL) / (MM + liquidation fee)`` with margin
+    ``q*EP/L``, ``UPL = s*q*(P - EP)``, ``MM = q*P*MMR - cum`` and fee
+    ``q*P*fee_rate`` (both on the value at the price ``P``). Setting it to 1:
+
+        long:  P = (EP*(1 - 1/L) - cum/q) / (1 - MMR - fee_rate)
+        short: P = (EP*(1 + 1/L) + cum/q) / (1 + MMR + fee_rate)
+
+    i.e. ``P = (q*EP/L + cum - s*q*EP) / (q*(MMR + fee_rate - s))``: the Binance
+    form with ``MMR + fee_rate`` in place of ``MMR``. OKX tiers have no
+    deduction (pass ``cum = 0``); it is honoured for tables that give one.
+    """
+    wallet = qty * entry / leverage
+    return (wallet + cum - side * qty * entry) / (qty * (mmr + fee_rate - side))
+
+
+@njit(cache=True)
+def okx_liquidation_price_nb(entry, qty, leverage, side, caps, mmr, cum, fee_rate):
+    """OKX liquidation price with the position tier of the notional at entry.
+
+    OKX tiers are set by the position size in contracts, which does not change
+    with the price; in a table of USD caps that is the tier of ``qty * entry``.
+    """
+    k = bracket_index_nb(qty * entry, caps)
+    return okx_liquidation_price_in_tier_nb(entry, qty, leverage, side, mmr[k], cum[k], fee_rate)
+
+
+@njit(cache=True)
+def venue_liquidation_price_nb(entry, qty, leverage, side, caps, mmr, cum, formula, fee_rate):
+    """Liquidation price by ``formula`` (0 Binance, 1 Bybit, 2 OKX); ``fee_rate`` is used by OKX only."""
+    if formula == _BYBIT:
+        return bybit_liquidation_price_nb(entry, qty, leverage, side, caps, mmr, cum)
+    if formula == _OKX:
+        return okx_liquidation_price_nb(entry, qty, leverage, side, caps, mmr, cum, fee_rate)
+    return liquidation_price_nb(entry, qty, leverage, side, caps, mmr, cum)
+
+
+@njit(cache=True)
+def venue_liquidation_ratio_nb(notional_usd, leverage, side, caps, mmr, cum, formula, fee_rate):
+    """``LP / EP`` by ``formula`` for a position of ``notional_usd`` at entry (independent of EP)."""
+    return venue_liquidation_price_nb(1.0, notional_usd, leverage, side, caps, mmr, cum, formula, fee_rate)
