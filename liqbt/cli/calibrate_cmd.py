@@ -26,7 +26,8 @@ def format_scores(report: dict) -> str:
 def run(args) -> int:
     from ..calibration import calibrate
     from ..config import load_config
-    from .run_cmd import load_market, output_dir
+    from ..pipeline import load_market
+    from .run_cmd import output_dir
 
     loaded = load_config(args.config)
     market = load_market(loaded)

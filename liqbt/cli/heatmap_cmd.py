@@ -20,7 +20,8 @@ def run(args) -> int:
     from ..plots import view_from_result
     from ..plots.heatmap_html import write_heatmap_html
     from ..plots.heatmap_png import write_heatmap_png
-    from .run_cmd import load_market, output_dir
+    from ..pipeline import load_market
+    from .run_cmd import output_dir
 
     loaded = load_config(args.config)
     config = loaded.config

@@ -29,7 +29,8 @@ def run(args) -> int:
     from ..config import load_config
     from ..research.report import write_sweep_outputs
     from ..research.runner import run_sweep_from_store
-    from .run_cmd import load_market, output_dir
+    from ..pipeline import load_market
+    from .run_cmd import output_dir
 
     loaded = load_config(args.config)
     market = load_market(loaded)

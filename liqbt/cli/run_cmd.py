@@ -19,12 +19,6 @@ def output_dir(args, loaded) -> Path:
     return (loaded.base_dir / loaded.config.output.dir).resolve()
 
 
-def load_market(loaded):
-    from ..pipeline import load_market as load
-
-    return load(loaded)
-
-
 SUMMARY_ROWS = (
     ("total return", "total_return", "{:+.2%}"), ("Sharpe", "sharpe_ratio", "{:.2f}"),
     ("max drawdown", "max_drawdown", "{:.2%}"), ("trades", "trades", "{:,.0f}"), ("win rate", "win_rate", "{:.1%}"),
@@ -58,7 +52,7 @@ def run(args) -> int:
     from ..config import load_config
     from ..data.inspect import describe, format_description
     from ..data.market import MultiVenueMarket
-    from ..pipeline import run_experiment, write_run
+    from ..pipeline import load_market, run_experiment, write_run
 
     loaded = load_config(args.config)
     market = load_market(loaded)

@@ -16,7 +16,8 @@ def run(args) -> int:
     from ..config import load_config
     from ..research import run_sweep
     from ..research.report import write_sweep_outputs
-    from .run_cmd import load_market, output_dir
+    from ..pipeline import load_market
+    from .run_cmd import output_dir
 
     loaded = load_config(args.config)
     if args.executor or args.address:
