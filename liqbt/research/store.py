@@ -4,8 +4,10 @@ Tables:
 
 * ``experiments``: one row per run or sweep: ``kind``, ``name``, ``config_hash``
   (of the resolved config), ``data_fingerprint``, ``code_version``,
-  ``config_json``, ``created``, ``status``. A sweep with the same config and
-  data is the same experiment, which is what makes it resumable.
+  ``config_json``, ``created``, ``status``. A sweep with the same config, data
+  and code is the same experiment, which is what makes it resumable; after an
+  upgrade of liqbt it starts afresh rather than mixing results of two versions
+  (the old rows stay queryable).
 * ``results``: one row per parameter set and window: ``experiment_id``,
   ``combo_key``, ``window``, ``params_json``, ``metrics_json``. Rows are
   written one finished chunk per transaction; a killed process loses at most
@@ -19,6 +21,7 @@ Example query::
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import sqlite3
@@ -44,7 +47,7 @@ create table if not exists experiments (
     config_json text not null,
     created text not null,
     status text not null default 'running',
-    unique (kind, config_hash, data_fingerprint)
+    unique (kind, config_hash, data_fingerprint, code_version)
 );
 create table if not exists results (
     experiment_id integer not null references experiments(id),
@@ -79,6 +82,7 @@ def data_fingerprint(market) -> str:
     return h.hexdigest()[:16]
 
 
+@functools.lru_cache(maxsize=1)
 def code_version() -> str:
     """liqbt's version, plus the git commit when run from a checkout."""
     try:
@@ -114,13 +118,14 @@ class ResultStore:
         self.close()
 
     def find(self, kind: str, config: dict, fingerprint: str) -> int | None:
-        """The id of the experiment with this kind, config and data, or None."""
-        row = self._db.execute("select id from experiments where kind=? and config_hash=? and data_fingerprint=?",
-                               (kind, config_hash(config), fingerprint)).fetchone()
+        """The id of the experiment with this kind, config, data and code version, or None."""
+        row = self._db.execute("select id from experiments where kind=? and config_hash=? and data_fingerprint=? "
+                               "and code_version=?", (kind, config_hash(config), fingerprint, code_version())
+                               ).fetchone()
         return int(row[0]) if row else None
 
     def experiment(self, kind: str, name: str | None, config: dict, fingerprint: str) -> int:
-        """The id of the experiment with this kind, config and data (created if new)."""
+        """The id of the experiment with this kind, config, data and code version (created if new)."""
         found = self.find(kind, config, fingerprint)
         if found is not None:
             return found
