@@ -17,7 +17,7 @@ import pandas as pd
 from ..errors import DataError
 from .bundle import DataBundle
 from .market import GapPolicy, Market
-from .validate import check_funding_unit, require_columns, to_utc_index
+from .validate import check_funding_unit, read_table, to_utc_index
 
 __all__ = ["read_feather_frame", "read_freqtrade", "load_freqtrade", "parse_timeframe", "pair_to_filename"]
 
@@ -42,13 +42,7 @@ def pair_to_filename(pair: str) -> str:
 def read_feather_frame(path: str | Path) -> pd.DataFrame:
     """A validated ``date, open, high, low, close, volume`` frame indexed by UTC bar open."""
     path = Path(path)
-    if not path.exists():
-        raise DataError(str(path), "file not found")
-    try:
-        frame = pd.read_feather(path)
-    except Exception as exc:  # pyarrow raises several types for a bad file
-        raise DataError(str(path), f"not a readable feather (Arrow IPC) file: {exc}") from None
-    require_columns(frame, _COLUMNS, str(path))
+    frame = read_table(path, pd.read_feather, "feather (Arrow IPC)", _COLUMNS)
     index = to_utc_index(frame["date"], str(path), "date")
     out = frame[list(_COLUMNS[1:])].astype("float64")
     out.index = index

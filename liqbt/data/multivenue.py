@@ -22,7 +22,7 @@ import pandas as pd
 from ..errors import DataError
 from .bundle import DataBundle
 from .market import GapPolicy, Market, MultiVenueMarket
-from .validate import check_funding_unit, check_index, require_columns, to_utc_index
+from .validate import check_funding_unit, check_index, read_table, to_utc_index
 
 __all__ = ["read_multivenue", "load_multivenue", "liquidation_events_to_bars"]
 
@@ -49,14 +49,7 @@ def _read_tables(folder: Path) -> dict[str, tuple[pd.DataFrame, str]]:
 
 
 def _read_parquet(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
-    if not path.exists():
-        raise DataError(str(path), "file not found")
-    try:
-        frame = pd.read_parquet(path)
-    except Exception as exc:  # pyarrow raises several types for a bad file
-        raise DataError(str(path), f"not a readable parquet file: {exc}") from None
-    require_columns(frame, columns, str(path))
-    return frame
+    return read_table(path, pd.read_parquet, "parquet", columns)
 
 
 def _select(frame: pd.DataFrame, venue: str, coin: str, source: str) -> pd.DataFrame:

@@ -6,6 +6,7 @@ and the first offending rows. Nothing here drops, fills or reorders data.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -14,6 +15,7 @@ import pandas as pd
 from ..errors import DataError
 
 __all__ = [
+    "read_table",
     "require_columns",
     "to_utc_index",
     "check_index",
@@ -44,6 +46,31 @@ def _describe_rows(index: pd.Index, mask: np.ndarray, frame: pd.DataFrame | None
             text += f" {values}"
         rows.append(text)
     return rows, len(positions)
+
+
+def read_table(path, read, kind: str, columns=(), errors: tuple = (Exception,)) -> pd.DataFrame:
+    """``read(path)`` as a DataFrame, or a DataError naming the file.
+
+    Parameters
+    ----------
+    read : callable
+        The pandas reader (``pd.read_csv``, ``pd.read_parquet``, ...).
+    kind : str
+        Shown in the message: "not a readable <kind> file".
+    columns : sequence of str
+        Columns the file must have.
+    errors : tuple of exception types
+        What the reader raises for a bad file (pyarrow raises several types).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DataError(str(path), "file not found")
+    try:
+        frame = read(path)
+    except errors as exc:
+        raise DataError(str(path), f"not a readable {kind} file: {exc}") from None
+    require_columns(frame, columns, str(path))
+    return frame
 
 
 def require_columns(frame: pd.DataFrame, columns, source: str) -> None:

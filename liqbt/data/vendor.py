@@ -27,7 +27,7 @@ import pandas as pd
 from ..errors import DataError
 from .bundle import DataBundle
 from .market import GapPolicy, Market
-from .validate import check_funding_unit, check_index, require_columns, to_utc_index
+from .validate import check_funding_unit, check_index, read_table, require_columns, to_utc_index
 
 __all__ = ["read_vendor_hourly", "load_vendor_hourly", "read_vendor_4h", "funding_events_from_intervals"]
 
@@ -39,12 +39,8 @@ _FUNDING_HOURS_UTC = (0, 8, 16)
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
-    if not path.exists():
-        raise DataError(str(path), "file not found")
-    try:
-        frame = pd.read_csv(path)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise DataError(str(path), f"not a readable CSV file: {exc}") from None
+    frame = read_table(path, pd.read_csv, "CSV",
+                       errors=(pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError))
     if frame.empty:
         raise DataError(str(path), "no rows; expected a header and data rows")
     return frame
