@@ -8,6 +8,7 @@ from pydantic import ValidationError
 
 from test_heatmap_kernel import tiny, tiny_market
 from test_heatmap_support import compare_with_reference, random_market
+from liqbt.data import MultiVenueMarket
 from liqbt.heatmap import HeatmapModel, reconstruct, reconstruct_many, reconstruct_named
 
 NAMED = {
@@ -144,3 +145,16 @@ def test_sweep_with_cluster_columns_and_mixed_price_sources():
     for i, m in enumerate(models):
         one = reconstruct(market, m).features[list(cols)].to_numpy().astype(np.float32)
         np.testing.assert_array_equal(sweep.frame(i).to_numpy(), one)
+
+
+def test_named_on_several_venues_equals_reconstruct_per_model():
+    a = random_market(3, 200)
+    b = type(a)(**{**random_market(4, 200).__dict__, "venue": "okx"})
+    market = MultiVenueMarket("BTCUSDT", {"binance": a, "okx": b})
+    models = {"context": HeatmapModel(n_bins=300, window="3d", venue_formulas={"okx": "okx"}),
+              "binance_only": HeatmapModel(n_bins=200, window="24h", venues=("binance",))}
+    got = reconstruct_named(market, models, snapshot_every=10)
+    assert list(got) == ["context", "binance_only"]
+    for name, model in models.items():
+        assert_same_result(got[name], reconstruct(market, model, snapshot_every=10))
+    assert got["context"].venues == ("binance", "okx")

@@ -16,7 +16,7 @@ def register(sub) -> None:
 def run(args) -> int:
     from ..config import load_config
     from ..errors import ConfigError
-    from ..heatmap import reconstruct, reconstruct_named
+    from ..heatmap import reconstruct_named
     from ..plots import view_from_result
     from ..plots.heatmap_html import write_heatmap_html
     from ..plots.heatmap_png import write_heatmap_png
@@ -32,11 +32,7 @@ def run(args) -> int:
     out = output_dir(args, loaded)
     out.mkdir(parents=True, exist_ok=True)
     views, summary = [], {}
-    if hasattr(market, "markets"):  # several venues: reconstruct() combines them per model
-        results = {name: reconstruct(market, model, snapshot_every=config.output.snapshot_every)
-                   for name, model in config.heatmaps.items()}
-    else:  # one pass over the bars for every named model
-        results = reconstruct_named(market, dict(config.heatmaps), snapshot_every=config.output.snapshot_every)
+    results = reconstruct_named(market, dict(config.heatmaps), snapshot_every=config.output.snapshot_every)
     for name, model in config.heatmaps.items():
         result = results[name]
         result.features.to_parquet(out / f"features_{name}.parquet")

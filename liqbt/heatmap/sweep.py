@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..data import Market, MultiVenueMarket
 from ..errors import ConfigError
-from .base import HeatmapResult, wrap
+from .base import HeatmapResult, reconstruct, wrap
 from .enums import FEATURES, FP, IP, N_FEATURES, N_TOTALS, BarArrays, GridArrays, KernelResult, ModelArrays
 from .grid import make_grid
 from .inputs import check_market, market_arrays, model_arrays
@@ -188,7 +188,7 @@ def reconstruct_many(market: Market, models: Sequence[HeatmapModel],
     return SweepResult(out.transpose(0, 2, 1), tuple(columns), market.index, models)
 
 
-def reconstruct_named(market: Market, models: Mapping[str, HeatmapModel], *, snapshot_every=None,
+def reconstruct_named(market: Market | MultiVenueMarket, models: Mapping[str, HeatmapModel], *, snapshot_every=None,
                       totals: bool = True, threads: int | None = None) -> dict[str, HeatmapResult]:
     """Reconstruct several named models over one market in one pass.
 
@@ -200,8 +200,9 @@ def reconstruct_named(market: Market, models: Mapping[str, HeatmapModel], *, sna
 
     Parameters
     ----------
-    market : Market
-        One venue (see :func:`~liqbt.heatmap.reconstruct` for several).
+    market : Market or MultiVenueMarket
+        Several venues are reconstructed model by model (each venue with its
+        own inputs, then combined, as :func:`~liqbt.heatmap.reconstruct` does).
     models : mapping of str to HeatmapModel
         For example ``{"context": HeatmapModel(window="30d"),
         "execution": HeatmapModel(window="24h")}``.
@@ -224,6 +225,8 @@ def reconstruct_named(market: Market, models: Mapping[str, HeatmapModel], *, sna
     if bad:
         raise ConfigError(f"reconstruct_named: {bad[0]!r} is a {type(models[bad[0]]).__name__}, "
                           f"expected a HeatmapModel")
+    if isinstance(market, MultiVenueMarket):
+        return {k: reconstruct(market, models[k], snapshot_every=snapshot_every, totals=totals) for k in names}
     mlist = [models[k] for k in names]
     bars, grids, arrays = _prepare(market, mlist, snapshot_every)
     snapshot = next(iter(bars.values())).snapshot
