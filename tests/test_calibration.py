@@ -11,10 +11,12 @@ import pytest
 
 from conftest import PROJECT_ROOT, shared_path
 from liqbt.calibration import CalibrationConfig, LiquidationPredictor, SearchSpace, calibrate, naive_baseline, score
-from liqbt.calibration.metrics import aggregate_to
+from liqbt.calibration.metrics import aggregate_to, by_month
+from liqbt.config import load_config
 from liqbt.data import Market, generate_market, load_vendor_hourly
 from liqbt.errors import ConfigError, GapWarning
 from liqbt.heatmap import HeatmapModel
+from liqbt.pipeline import load_market
 
 H = pd.Timedelta("1h")
 
@@ -37,6 +39,21 @@ def test_score_literal_values():
     # realised dominant side: short, short, tie(->short), long, long; predicted: long in all five
     assert s["dominant_side_match"] == pytest.approx(2 / 5)
     assert [row["decile"] for row in s["long"]["reliability"]] == [1, 3, 5, 7, 9]
+
+
+def test_by_month_scores_each_calendar_month_separately():
+    index = pd.DatetimeIndex(["2025-01-30 22:00", "2025-01-31 00:00", "2025-01-31 23:00", "2025-02-01 00:00",
+                              "2025-02-01 01:00", "2025-02-02 00:00"], tz="UTC")
+    real = pd.DataFrame({"long": [1.0, 2, 3, 1, 2, 3], "short": [1.0, 2, 3, 3, 2, 1]}, index=index)
+    pred = pd.DataFrame({"long": [1.0, 2, 3, 3, 2, 1], "short": [1.0, 2, 3, 3, 2, 1]}, index=index)
+    months = by_month({"p": pred, "q": pred.iloc[:4]}, real)
+    assert list(months) == ["2025-01", "2025-02"]  # a bar belongs to the month of its open
+    jan, feb = months["2025-01"], months["2025-02"]
+    assert jan["p"]["bars"] == 3 and jan["p"]["long"]["spearman"] == pytest.approx(1.0)
+    assert feb["p"]["long"]["spearman"] == pytest.approx(-1.0) and feb["p"]["short"]["spearman"] == pytest.approx(1.0)
+    assert set(feb["p"]) == {"bars", "long", "short", "dominant_side_match"}
+    assert set(feb["p"]["long"]) == {"spearman", "pearson_log1p"}
+    assert feb["q"]["bars"] == 1 and np.isnan(feb["q"]["long"]["spearman"])  # missing predictions are not zeros
 
 
 def test_naive_baseline_by_hand():
@@ -79,6 +96,8 @@ def test_calibrate_on_synthetic_reports_train_and_test(synthetic):
     assert set(report["scores"]) == {"train", "test"}
     assert set(report["scores"]["test"]) == {"fitted", "baseline", "shipped_default", "engine_only"}
     assert report["split"]["train_bars"] + report["split"]["test_bars"] == report["data"]["realised_bars"]
+    assert list(report["by_month"]) == ["2025-01"]
+    assert set(report["by_month"]["2025-01"]) == {"fitted", "baseline", "shipped_default", "engine_only"}
     json.dumps(report)  # JSON-ready
 
 
@@ -113,3 +132,28 @@ def test_cli_calibrate_writes_json(tmp_path):
     assert proc.returncode == 0, proc.stderr
     report = json.loads((tmp_path / "calibration.json").read_text())
     assert report["scores"]["test"]["fitted"]["long"]["spearman"] > report["scores"]["test"]["baseline"]["long"]["spearman"]
+
+
+@pytest.mark.real_data
+def test_calibrate_btc_4h_config_splits_before_the_shipped_fit_and_scores_the_shipped_default():
+    shared_path("coinglass-btc-4h")
+    loaded = load_config(PROJECT_ROOT / "configs" / "calibrate_btc_4h.yaml")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GapWarning)
+        market = load_market(loaded)
+    # 4h OI (all exchanges) is known at the end of its 4h bar: the 12:00 bar's close from 16:00 on
+    raw = pd.read_csv(shared_path("coinglass-btc-4h", "coinglass_oi_4h.csv"))
+    oi = market.bars["oi_usd"]
+    assert oi.first_valid_index() == pd.Timestamp("2025-10-06 16:00", tz="UTC") == market.start
+    assert oi[pd.Timestamp("2025-10-06 19:55", tz="UTC")] == raw["close"].iloc[0]
+    assert oi[pd.Timestamp("2025-10-06 20:00", tz="UTC")] == raw["close"].iloc[1]
+    small = loaded.config.calibration.model_copy(update={"search": SearchSpace(
+        leverage_median=(25.0,), leverage_sigma=(1.3,), entry_price=("range",), long_share=("equal",),
+        window=("7d",), background_density=(0.03,))})
+    report = calibrate(market, small)
+    assert report["data"]["realised_bar_size"] == "4h"
+    assert report["split"]["train"] == ["2025-10-06 16:00:00+00:00", "2025-12-04 00:00:00+00:00"]
+    assert report["split"]["train_bars"] == 350 and report["split"]["test_bars"] == 466
+    for period in ("train", "test"):
+        assert report["scores"][period]["shipped_default"]["bars"] == report["split"][f"{period}_bars"]
+    assert list(report["by_month"]) == ["2025-10", "2025-11", "2025-12", "2026-01", "2026-02"]

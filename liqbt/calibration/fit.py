@@ -19,7 +19,7 @@ from ..errors import ConfigError
 from ..heatmap import reconstruct_many
 from .baseline import naive_baseline
 from .config import CalibrationConfig
-from .metrics import score
+from .metrics import by_month, score
 from .predictor import LiquidationPredictor, combine, engine_predictions
 
 __all__ = ["calibrate", "realised_liquidations", "split_time"]
@@ -89,7 +89,9 @@ def calibrate(market: Market, config: CalibrationConfig | None = None) -> dict:
         parameters, and for ``train`` and ``test`` the scores
         (:func:`~liqbt.calibration.metrics.score`) of the fitted predictor,
         the naive baseline, the shipped default predictor and the engine alone;
-        plus a leaderboard of the best candidates.
+        the same headline scores per calendar month over the whole span
+        (``by_month``, :func:`~liqbt.calibration.metrics.by_month`); and a
+        leaderboard of the best candidates.
     """
     config = config or CalibrationConfig()
     real, rbar = realised_liquidations(market)
@@ -139,6 +141,7 @@ def calibrate(market: Market, config: CalibrationConfig | None = None) -> dict:
         "candidates": len(candidates),
         "fitted": fitted.model_dump(mode="json"),
         "scores": scores,
+        "by_month": by_month(contenders, real),
         "leaderboard": leaderboard,
     }
 

@@ -8,10 +8,12 @@ are present.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
-__all__ = ["aggregate_to", "side_scores", "score", "reliability_table", "SIDES"]
+__all__ = ["aggregate_to", "side_scores", "score", "reliability_table", "by_month", "SIDES"]
 
 SIDES = ("long", "short")
 
@@ -93,4 +95,27 @@ def score(predicted: pd.DataFrame, realised: pd.DataFrame) -> dict:
     real_long = active["long_real"] > active["short_real"]
     pred_long = active["long_pred"] > active["short_pred"]
     out["dominant_side_match"] = float((real_long == pred_long).mean()) if len(active) else float("nan")
+    return out
+
+
+def by_month(predicted: Mapping[str, pd.DataFrame], realised: pd.DataFrame) -> dict:
+    """Headline scores of several predictors per calendar month (UTC) of the realised bars.
+
+    A bar belongs to the month of its open. Per month (``"2025-10"``, ...)
+    and predictor the layout of :func:`score` without reliability tables:
+    ``bars``, ``long``/``short`` -> ``spearman``, ``pearson_log1p``, and
+    ``dominant_side_match``. Shows whether a predictor's lead is stable or one month's luck.
+    """
+    months = pd.Index(realised.index.strftime("%Y-%m"))
+    out = {}
+    for month in sorted(months.unique()):
+        real = realised[months == month]
+        out[month] = {}
+        for name, pred in predicted.items():
+            s = score(pred.reindex(real.index), real)
+            out[month][name] = {
+                "bars": s["bars"],
+                **{side: {m: s[side][m] for m in ("spearman", "pearson_log1p")} for side in SIDES},
+                "dominant_side_match": s["dominant_side_match"],
+            }
     return out

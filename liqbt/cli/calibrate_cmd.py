@@ -23,6 +23,18 @@ def format_scores(report: dict) -> str:
     return "\n".join(lines)
 
 
+def format_by_month(report: dict, names=("shipped_default", "baseline", "fitted")) -> str:
+    """Spearman long / short per calendar month of the predictors ``names``."""
+    months = report.get("by_month", {})
+    names = [n for n in names if any(n in row for row in months.values())]
+    lines = [f"{'month':<8} {'bars':>5} " + " ".join(f"{n + ' L/S':>20}" for n in names)]
+    for month, row in months.items():
+        bars = max(row[n]["bars"] for n in names) if names else 0
+        cells = [f"{row[n]['long']['spearman']:>9.3f} /{row[n]['short']['spearman']:>6.3f}" for n in names]
+        lines.append(f"{month:<8} {bars:>5} " + " ".join(f"{c:>20}" for c in cells))
+    return "\n".join(lines)
+
+
 def run(args) -> int:
     from ..calibration import calibrate
     from ..config import load_config
@@ -45,5 +57,7 @@ def run(args) -> int:
         print(f"train {split['train'][0]} .. {split['train'][1]} ({split['train_bars']} bars), "
               f"test .. {split['test'][1]} ({split['test_bars']} bars); {report['candidates']} candidates")
         print(format_scores(report))
+        print("Spearman by month (long / short):")
+        print(format_by_month(report))
         print(f"wrote {path}")
     return 0
