@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-__all__ = ["LiqbtError", "DataError", "ConfigError", "DownloadError", "GapWarning"]
+__all__ = ["LiqbtError", "DataError", "ConfigError", "DownloadError", "GapWarning", "GridWarning"]
 
 
 class LiqbtError(Exception):
@@ -68,3 +68,7 @@ class DataError(LiqbtError):
 
 class GapWarning(UserWarning):
     """Bars are missing from a series that should have a fixed bar size."""
+
+
+class GridWarning(UserWarning):
+    """The price left the heatmap's fixed grid: beyond it positions sit in the overflow bins."""

@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from test_heatmap_support import compare_with_reference, random_market
 from liqbt.data import Market
+from liqbt.errors import GridWarning
 from liqbt.heatmap import HeatmapModel, reconstruct
 from liqbt.heatmap.nb import bin_index_nb
 
@@ -119,7 +120,10 @@ def test_nan_oi_opens_nothing_and_first_value_is_a_baseline():
 def test_positions_outside_the_grid_go_to_overflow():
     # 2x longs liquidate at 50, below the 80-USD grid bottom: kept in the overflow bin at 80
     model = tiny(leverage_tiers=({"leverage": 2, "weight": 1},))
-    res = reconstruct(tiny_market([np.nan, 1_000.0, 2_000.0, 2_000.0], low=[95, 95, 95, 79]), model)
+    # the last low (79) trades below the grid: said once, with the bar and the remedy
+    with pytest.warns(GridWarning, match=r"left the grid \[80.00, 120.00\] USD .* on 1 of 4 bars, first at "
+                                         r"2024-01-01 03:00:00\+00:00.*raise n_bins"):
+        res = reconstruct(tiny_market([np.nan, 1_000.0, 2_000.0, 2_000.0], low=[95, 95, 95, 79]), model)
     f = res.features
     assert f["overflow_long_usd"].iloc[2] == pytest.approx(5 * 80.0)
     assert f["resting_long_usd"].iloc[2] == pytest.approx(5 * 80.0)

@@ -151,7 +151,9 @@ def test_named_on_several_venues_equals_reconstruct_per_model():
     a = random_market(3, 200)
     b = type(a)(**{**random_market(4, 200).__dict__, "venue": "okx"})
     market = MultiVenueMarket("BTCUSDT", {"binance": a, "okx": b})
-    models = {"context": HeatmapModel(n_bins=300, window="3d", venue_formulas={"okx": "okx"}),
+    # liqbt has no OKX bracket table: price the okx venue with Binance's, as asked
+    models = {"context": HeatmapModel(n_bins=300, window="3d", venue_formulas={"okx": "okx"},
+                                      venue_brackets={"okx": "binance:BTCUSDT"}),
               "binance_only": HeatmapModel(n_bins=200, window="24h", venues=("binance",))}
     got = reconstruct_named(market, models, snapshot_every=10)
     assert list(got) == ["context", "binance_only"]

@@ -13,7 +13,7 @@ from liqbt.heatmap import HeatmapModel, reconstruct
 from liqbt.heatmap.grid import make_grid
 from liqbt.heatmap.inputs import model_arrays
 from liqbt.heatmap.model import LeverageTier
-from liqbt.margin import BTCUSDT_DEFAULT, liquidation_ratio
+from liqbt.margin import BTCUSDT_DEFAULT, BYBIT_BTCUSDT, liquidation_ratio
 
 H = pd.Timedelta("1h")
 # one 3x tier with a 5 % maintenance rate: Bybit and Binance differ by ~21 bins (long)
@@ -22,14 +22,22 @@ LEV, MMR = 3.0, 0.05
 MODEL = {"leverage_tiers": (LeverageTier(leverage=LEV, weight=1.0),), "maintenance": "constant", "constant_mmr": MMR}
 
 
-def test_defaults_keep_binance_everywhere():
+def test_each_venue_defaults_to_its_own_formula():
     m = HeatmapModel()
     assert m.venue_formulas == {} and m.okx_liquidation_fee_rate == 0.0005
     grid = make_grid(m, 67_000.0)
-    a = model_arrays(m, grid, H, venue="bybit")
-    b = model_arrays(m, grid, H, venue="binance")
-    np.testing.assert_array_equal(a.ratio_long, b.ratio_long)
-    np.testing.assert_array_equal(a.ratio_short, b.ratio_short)
+    # the same (Binance) brackets everywhere, so only the formula differs
+    same = m.model_copy(update={"venue_brackets": {"bybit": "binance:BTCUSDT", "okx": "binance:BTCUSDT"}})
+    binance = model_arrays(same, grid, H, venue="binance")
+    for venue in ("bybit", "okx"):
+        own = model_arrays(same, grid, H, venue=venue)
+        named = model_arrays(same.model_copy(update={"venue_formulas": {venue: venue}}), grid, H, venue=venue)
+        np.testing.assert_array_equal(own.ratio_long, named.ratio_long)
+        assert not np.array_equal(own.ratio_long, binance.ratio_long)
+    as_binance = same.model_copy(update={"venue_formulas": {"bybit": "binance"}})
+    np.testing.assert_array_equal(model_arrays(as_binance, grid, H, venue="bybit").ratio_long, binance.ratio_long)
+    # an unknown venue keeps Binance's formula
+    np.testing.assert_array_equal(model_arrays(same, grid, H, venue="synthetic").ratio_long, binance.ratio_long)
 
 
 def test_unknown_formula_is_rejected():
@@ -57,11 +65,13 @@ def test_bracket_model_ratios_match_liquidation_ratio():
     m = HeatmapModel(venue_formulas={"bybit": "bybit", "okx": "okx"}, position_notional_usd=52_000)
     grid = make_grid(m, 67_000.0)
     lev, _ = m.tier_arrays()
-    for venue, formula, fee in (("bybit", "bybit", None), ("okx", "okx", 0.0005), ("binance", "binance", None)):
+    # bybit has its own table; okx has none, so this single-venue call uses Binance's
+    for venue, formula, fee, table in (("bybit", "bybit", None, BYBIT_BTCUSDT), ("okx", "okx", 0.0005, BTCUSDT_DEFAULT),
+                                       ("binance", "binance", None, BTCUSDT_DEFAULT)):
         arr = model_arrays(m, grid, H, venue=venue)
         for i, x in enumerate(lev):
             for side, got in (("long", arr.ratio_long[i]), ("short", arr.ratio_short[i])):
-                want = liquidation_ratio(x, side, notional_usd=52_000, brackets=BTCUSDT_DEFAULT, formula=formula,
+                want = liquidation_ratio(x, side, notional_usd=52_000, brackets=table, formula=formula,
                                          liquidation_fee_rate=fee)
                 assert got == pytest.approx(want, rel=1e-12)
 
@@ -87,7 +97,7 @@ def _mean_bin(w):
 
 def test_bybit_venue_profile_shifts_as_the_formula_predicts():
     _, _, market = _markets()
-    binance_all = HeatmapModel(**MODEL)
+    binance_all = HeatmapModel(venue_formulas={"bybit": "binance"}, **MODEL)
     by_formula = HeatmapModel(venue_formulas={"bybit": "bybit"}, **MODEL)
     only = {"venues": ("bybit",)}
     base = reconstruct(market, binance_all.model_copy(update=only), snapshot_every=24)

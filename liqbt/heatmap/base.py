@@ -11,7 +11,7 @@ import pandas as pd
 from ..data import Market, MultiVenueMarket
 from ..errors import DataError
 from .enums import FEATURES, N_FEATURES, N_TOTALS, TOTALS, BarArrays, GridArrays, KernelResult, ModelArrays
-from .grid import make_grid
+from .grid import make_grid, warn_off_grid
 from .inputs import bar_arrays, model_arrays
 from .model import HeatmapModel
 from .nb import run_nb
@@ -131,6 +131,7 @@ def run_kernel(market: Market, model: HeatmapModel, snapshot_every=None, grid: G
     bars = bar_arrays(market, model, snapshot_every)
     if grid is None:
         grid = make_grid(model, float(bars.open[0]))
+        warn_off_grid(grid, market.index, bars.low, bars.high, model.n_bins)
     arrays = model_arrays(model, grid, market.bar_size, venue=market.venue, at=market.index[0])
     return run_arrays(bars, grid, arrays, totals), grid
 
@@ -162,7 +163,8 @@ def reconstruct(market: Market | MultiVenueMarket, model: HeatmapModel | None = 
         Bars with ``open, high, low, close, oi_usd`` (and what the model's
         options need). Venues of a multi-venue market are reconstructed each
         with its own OI, candles and brackets on one shared grid and combined
-        (see :func:`liqbt.heatmap.venues.reconstruct_venues`).
+        (see :func:`liqbt.heatmap.venues.reconstruct_venues`); a venue with no
+        bracket table of its own is an error (see ``HeatmapModel.venue_brackets``).
     model : HeatmapModel, optional
         Defaults to ``HeatmapModel()``.
     snapshot_every : int or str, optional

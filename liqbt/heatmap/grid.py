@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
+import pandas as pd
 
-from ..errors import ConfigError
+from ..errors import ConfigError, GridWarning
 from .enums import GridArrays
 from .model import HeatmapModel
 
-__all__ = ["make_grid"]
+__all__ = ["make_grid", "warn_off_grid"]
 
 
 def make_grid(model: HeatmapModel, first_open: float) -> GridArrays:
@@ -43,3 +45,25 @@ def make_grid(model: HeatmapModel, first_open: float) -> GridArrays:
     ext = np.concatenate(([edges[0]], centres, [edges[-1]]))
     return GridArrays(np.ascontiguousarray(edges), np.ascontiguousarray(ext), model.grid == "log",
                       float(origin), float(inv_step))
+
+
+def warn_off_grid(grid: GridArrays, index: pd.DatetimeIndex, low: np.ndarray, high: np.ndarray,
+                  n_bins: int, label: str = "heatmap") -> int:
+    """Warn (:class:`~liqbt.errors.GridWarning`) when bars trade outside the grid; returns their count.
+
+    Off the grid the book degrades quietly: liquidation prices beyond an edge
+    sit in its overflow bin and are all liquidated when the price reaches that
+    edge, so predicted liquidations and clusters stop meaning anything. The
+    grid is placed at the first bar (no look-ahead), so only the user can fix
+    it: more bins, or data that starts nearer the period of interest.
+    """
+    outside = (low < grid.edges[0]) | (high > grid.edges[-1])
+    count = int(np.count_nonzero(outside))
+    if count:
+        first = index[int(np.argmax(outside))]
+        warnings.warn(GridWarning(
+            f"{label}: the price left the grid [{grid.edges[0]:,.2f}, {grid.edges[-1]:,.2f}] USD "
+            f"({n_bins} bins around the first open) on {count} of {len(index)} bars, first at {first}; "
+            f"results there are not meaningful: raise n_bins or start the data nearer the period"),
+            stacklevel=3)
+    return count

@@ -5,20 +5,22 @@ Validation happens here, once; the kernels trust their inputs.
 
 from __future__ import annotations
 
+import difflib
 import math
 
 import numpy as np
 import pandas as pd
 
-from ..data import Market
+from ..data import Market, MultiVenueMarket
 from ..errors import ConfigError, DataError
-from ..margin import bracket_table
+from ..margin import BracketTable, bracket_table, bracket_tables, known_bracket_tables
 from ..margin.enums import FORMULAS, Formula
 from ..margin.nb import venue_liquidation_ratio_nb
 from .enums import FP, IP, BarArrays, CloseMode, CloseSplit, EntryMode, GridArrays, ModelArrays, SplitMode
 from .model import HeatmapModel
 
-__all__ = ["bar_arrays", "check_market", "market_arrays", "model_arrays", "snapshot_flags", "BLOCK_SHIFT"]
+__all__ = ["bar_arrays", "check_market", "check_venue_brackets", "market_arrays", "model_arrays", "snapshot_flags",
+           "venue_bracket_table", "BLOCK_SHIFT"]
 
 #: log2 of the bins per block of upper bounds used by the cluster search.
 BLOCK_SHIFT = 4
@@ -111,16 +113,81 @@ def market_arrays(market: Market, liquidation_price_source: str = "last", snapsh
     )
 
 
+def venue_bracket_table(model: HeatmapModel, venue: str, at=None, *, strict: bool = False) -> BracketTable:
+    """The maintenance bracket table the heatmap uses for ``venue``.
+
+    Parameters
+    ----------
+    model : HeatmapModel
+        ``venue_brackets[venue]`` overrides the choice: ``"SYMBOL"`` is that
+        symbol's table on ``venue`` (Binance's when ``venue`` has none),
+        ``"VENUE:SYMBOL"`` another venue's table (``"binance:BTCUSDT"``).
+        Otherwise the table of ``(venue, bracket_symbol)``.
+    venue : str
+        The market's venue; ``""`` means Binance.
+    at : timestamp, optional
+        The version in force at this time (or ``model.bracket_version``).
+    strict : bool, default False
+        What to do when ``venue`` has no table for ``bracket_symbol`` and no
+        ``venue_brackets`` entry: False uses Binance's table (a single-venue
+        market of an unknown or unlabelled venue), True raises (a multi-venue
+        heatmap must not price one venue with another's brackets unasked).
+
+    Raises
+    ------
+    ConfigError
+        No table (see ``strict``), or no version in force at ``at``.
+    """
+    choice = model.venue_brackets.get(venue)
+    if choice is not None and ":" in choice:
+        owner, symbol = choice.split(":", 1)
+        return bracket_table(symbol, at=at, version=model.bracket_version, venue=owner)
+    symbol = choice or model.bracket_symbol
+    if venue and bracket_tables(symbol, venue=venue):
+        return bracket_table(symbol, at=at, version=model.bracket_version, venue=venue)
+    if strict and venue and choice is None:
+        raise ConfigError(
+            f"heatmap.venue_brackets: no maintenance bracket table for venue {venue!r} symbol {symbol!r}; a "
+            f"multi-venue heatmap prices each venue with its own table. Register one "
+            f"(liqbt.margin.register_bracket_table) or choose one with venue_brackets, e.g. "
+            f"{{{venue!r}: 'binance:{symbol}'}}; known (venue, symbol): {known_bracket_tables()}")
+    return bracket_table(symbol, at=at, version=model.bracket_version, venue="binance")
+
+
+def check_venue_brackets(market: MultiVenueMarket, model: HeatmapModel) -> None:
+    """Raise :class:`ConfigError` unless every venue of a multi-venue heatmap has a bracket table.
+
+    Also rejects ``venue_brackets`` keys that are not venues of ``market``.
+    Venues are checked at their first bar, the time :func:`model_arrays` picks
+    the version at.
+    """
+    for key in model.venue_brackets:
+        if key not in market.markets:
+            close = difflib.get_close_matches(str(key), list(market.venues), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ConfigError(f"heatmap.venue_brackets: venue {key!r} is not in the market{hint}; "
+                              f"venues are {market.venues}")
+    if model.maintenance == "constant":
+        return
+    venues = list(model.venues) if model.venues is not None else market.venues
+    for v in venues:
+        mk = market.markets.get(v)
+        if mk is not None:
+            venue_bracket_table(model, v, mk.index[0] if len(mk.index) else None, strict=True)
+
+
 def _bracket_arrays(model: HeatmapModel, venue: str, at) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if model.maintenance == "constant":
         return np.array([1e300]), np.array([model.constant_mmr]), np.array([0.0])
-    symbol = model.venue_brackets.get(venue, model.bracket_symbol)
-    return bracket_table(symbol, at=at, version=model.bracket_version).arrays()
+    return venue_bracket_table(model, venue, at).arrays()
 
 
 def _formula(model: HeatmapModel, venue: str) -> tuple[int, float]:
-    """Kernel formula code of ``venue`` and its liquidation fee rate (OKX only, else 0)."""
-    code = FORMULAS[model.venue_formulas.get(venue, "binance")]
+    """Kernel formula code of ``venue`` and its liquidation fee rate (OKX only, else 0).
+
+    A venue with a formula of its own (Bybit, OKX) uses it unless ``venue_formulas`` says otherwise.
+    """
+    code = FORMULAS[model.venue_formulas.get(venue, venue if venue in FORMULAS else "binance")]
     return code, (model.okx_liquidation_fee_rate if code == Formula.OKX else 0.0)
 
 
@@ -135,8 +202,10 @@ def model_arrays(model: HeatmapModel, grid: GridArrays, bar_size: pd.Timedelta, 
     bar_size : Timedelta
         Converts the window and decay half-life to bars.
     venue : str
-        Picks ``model.venue_brackets[venue]`` and ``model.venue_formulas[venue]``
-        (liquidation formula, default Binance) when present.
+        Picks the venue's bracket table (:func:`venue_bracket_table`; Binance's
+        when the venue has none, so multi-venue callers check first with
+        :func:`check_venue_brackets`) and ``model.venue_formulas[venue]``
+        (liquidation formula, default Binance).
     at : timestamp, optional
         The bracket version in force at this time (the first bar) is used.
     """

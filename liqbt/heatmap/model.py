@@ -187,10 +187,18 @@ class HeatmapModel(BaseModel):
     constant_mmr : float, default 0.004
         Fraction.
     venue_brackets : dict of str to str, default {}
-        Bracket symbol per venue of a multi-venue market (default: ``bracket_symbol``).
+        Bracket table per venue. Without an entry a venue uses its own table
+        of ``bracket_symbol`` (:func:`liqbt.margin.bracket_table` with
+        ``venue=``); a single-venue market whose venue has none (``""``,
+        ``"synthetic"``, ...) uses Binance's, while a multi-venue heatmap
+        raises :class:`~liqbt.errors.ConfigError` for such a venue. An entry
+        ``"SYMBOL"`` picks that symbol's table on the venue (Binance's if the
+        venue has none); ``"VENUE:SYMBOL"`` picks another venue's table, e.g.
+        ``{"hyperliquid": "binance:BTCUSDT"}``. Keys must be venues of the market.
     venue_formulas : dict of str to {"binance", "bybit", "okx"}, default {}
         Isolated-margin liquidation formula per venue (see
-        :mod:`liqbt.margin.liquidation`); venues not listed use ``"binance"``.
+        :mod:`liqbt.margin.liquidation`); a venue not listed uses its own
+        formula when liqbt has one (``"bybit"``, ``"okx"``), else ``"binance"``.
         ``"bybit"``: ``LP = EP -/+ (IM - MM)/q`` with IM and MM on the value at
         entry; ``"okx"``: margin ratio ``(margin + UPL) / (MM + liquidation
         fee) = 100 %``. Both pick the tier at the entry notional and read the
@@ -214,8 +222,11 @@ class HeatmapModel(BaseModel):
         Bin width of a log grid, basis points (edges grow by ``1 + bps/1e4``).
     bin_size_usd : float, default 50
         Bin width of a linear grid, USD.
-    n_bins : int, default 1000
-        The grid is fixed at the first bar, centred on its open.
+    n_bins : int, default 2000
+        The grid is fixed at the first bar, centred on its open (no
+        look-ahead): 2000 bins of 10 bps span 0.37x to 2.7x of it, room for a
+        year of BTC. Bars trading outside the grid raise a
+        :class:`~liqbt.errors.GridWarning` (the book is meaningless there).
     liquidation_price_source : {"last", "mark"}, default "last"
     cluster_min_share : float, default 0.02
         A bin is a significant cluster when it holds at least this fraction of
@@ -261,7 +272,7 @@ class HeatmapModel(BaseModel):
     grid: Literal["log", "linear"] = "log"
     bin_size_bps: float = Field(default=10.0, gt=0.0)
     bin_size_usd: float = Field(default=50.0, gt=0.0)
-    n_bins: int = Field(default=1000, ge=2, le=1_000_000)
+    n_bins: int = Field(default=2000, ge=2, le=1_000_000)
     liquidation_price_source: Literal["last", "mark"] = "last"
     cluster_min_share: float = Field(default=0.02, gt=0.0, le=1.0)
     cluster_neighbourhood_bins: int = Field(default=10, ge=0)

@@ -22,7 +22,7 @@ from ..data import Market, MultiVenueMarket
 from ..errors import ConfigError
 from .base import HeatmapResult, reconstruct, wrap
 from .enums import FEATURES, FP, IP, N_FEATURES, N_TOTALS, BarArrays, GridArrays, KernelResult, ModelArrays
-from .grid import make_grid
+from .grid import make_grid, warn_off_grid
 from .inputs import check_market, market_arrays, model_arrays
 from .model import HeatmapModel
 from .nb import sweep_nb
@@ -118,8 +118,13 @@ def _prepare(market: Market, models: Sequence[HeatmapModel], snapshot_every):
             bars[src] = market_arrays(market, src, snapshot_every if base is None else None)
             if base is not None:
                 bars[src] = bars[src]._replace(snapshot=base.snapshot)
-    first_open = float(next(iter(bars.values())).open[0])
-    grids = _grids(models, first_open)
+    base = next(iter(bars.values()))
+    grids = _grids(models, float(base.open[0]))
+    checked = set()
+    for m, g in zip(models, grids):
+        if (g.edges[0], g.edges[-1]) not in checked:
+            checked.add((g.edges[0], g.edges[-1]))
+            warn_off_grid(g, market.index, base.low, base.high, m.n_bins)
     arrays = [model_arrays(m, g, market.bar_size, venue=market.venue, at=market.index[0])
               for m, g in zip(models, grids)]
     return bars, grids, arrays

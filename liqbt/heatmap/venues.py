@@ -22,8 +22,8 @@ from numba import njit
 from ..data import MultiVenueMarket
 from ..errors import ConfigError
 from .enums import N_FEATURES, N_TOTALS, F, KernelResult
-from .grid import make_grid
-from .inputs import BLOCK_SHIFT, bar_arrays, model_arrays
+from .grid import make_grid, warn_off_grid
+from .inputs import BLOCK_SHIFT, bar_arrays, check_venue_brackets, model_arrays
 from .model import HeatmapModel
 from .nb import _find_down_nb, _find_up_nb, _strength_nb, run_nb
 
@@ -83,6 +83,9 @@ def reconstruct_venues(market: MultiVenueMarket, model: HeatmapModel, *, snapsho
         raise ConfigError(f"heatmap.venues: {missing} not in the market; venues are {market.venues}")
     if not venues:
         raise ConfigError("heatmap.venues: expected at least one venue")
+    # model_arrays falls back to Binance's brackets for a venue without a table (right for a
+    # single market of an unknown venue); several venues must each have their own
+    check_venue_brackets(market, model)
     for key in model.venue_formulas:
         if key not in market.markets:
             close = difflib.get_close_matches(str(key), list(market.venues), n=1)
@@ -107,6 +110,7 @@ def reconstruct_venues(market: MultiVenueMarket, model: HeatmapModel, *, snapsho
     for v in venues:
         mk = market[v]
         bars = bar_arrays(mk, model, None)._replace(snapshot=np.ones(len(mk), dtype=np.bool_))
+        warn_off_grid(grid, mk.index, bars.low, bars.high, model.n_bins, label=f"heatmap, venue {v}")
         arrays = model_arrays(model, grid, mk.bar_size, venue=v, at=mk.index[0])
         # additive columns only: the clusters are recomputed from the combined profiles
         # (the additive features are the first six, so feats[:, j] is feature j)

@@ -1,12 +1,20 @@
-"""Maintenance-margin brackets: dated, versioned tables per symbol.
+"""Maintenance-margin brackets: dated, versioned tables per venue and symbol.
 
 A bracket table lists, for notional ranges of one position, the maintenance
 margin rate (MMR, fraction) and the maintenance amount ``cum`` (USD) such that
 maintenance margin = ``notional * MMR - cum``. ``cum`` follows from the caps
 and rates, ``cum_n = floor_n * (MMR_n - MMR_{n-1}) + cum_{n-1}`` with
 ``floor_n = cap_{n-1}`` and ``cum_0 = 0``, which keeps the maintenance margin
-continuous in the notional. Tables change over time; each version carries the
-date from which it applies and :func:`bracket_table` picks the one in force.
+continuous in the notional. Binance calls it the maintenance amount, Bybit the
+maintenance margin deduction (same definition on Bybit's margin-parameters
+page). OKX's position tiers give a rate per tier and no deduction (its tier
+announcements list max contracts, MMR, initial margin ratio and leverage only),
+the rate applying to the whole position: such tables are registered with
+``cumulative=False`` and ``cum`` all zero.
+
+Tables are keyed by venue (``"binance"``, ``"bybit"``, ...) and symbol; they
+change over time, each version carries the date from which it applies and
+:func:`bracket_table` picks the one in force.
 """
 
 from __future__ import annotations
@@ -20,8 +28,11 @@ from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from ..errors import ConfigError
 
-__all__ = ["BracketTable", "derive_cum", "BTCUSDT_DEFAULT", "register_bracket_table", "bracket_table",
-           "bracket_tables"]
+__all__ = ["BracketTable", "derive_cum", "BTCUSDT_DEFAULT", "BYBIT_BTCUSDT", "register_bracket_table",
+           "bracket_table", "bracket_tables", "known_bracket_tables"]
+
+#: Venues whose maintenance margin has no cumulative amount (see ``BracketTable.cumulative``).
+_WHOLE_POSITION_VENUES = ("okx",)
 
 
 def derive_cum(caps_usd, mmr) -> tuple[float, ...]:
@@ -33,12 +44,15 @@ def derive_cum(caps_usd, mmr) -> tuple[float, ...]:
 
 
 class BracketTable(BaseModel):
-    """One version of a symbol's maintenance-margin brackets.
+    """One version of a symbol's maintenance-margin brackets on one venue.
 
     Parameters
     ----------
     symbol : str
         For example ``"BTCUSDT"``.
+    venue : str, default "binance"
+        Exchange whose table this is, lower case (``"binance"``, ``"bybit"``,
+        ``"okx"``).
     version : str
         A label for this version of the table.
     valid_from : str
@@ -51,8 +65,13 @@ class BracketTable(BaseModel):
         Maintenance margin rate of each bracket, fraction (0.004 = 0.4 %),
         non-decreasing.
     cum : tuple of float, optional
-        Maintenance amount of each bracket, USD. Derived from ``caps_usd`` and
-        ``mmr`` when omitted; checked against the derivation when given.
+        Maintenance amount (Bybit: maintenance margin deduction) of each
+        bracket, USD. Derived from ``caps_usd`` and ``mmr`` when omitted;
+        checked against the derivation when given.
+    cumulative : bool, default True
+        False for a venue that charges the bracket's rate on the whole position
+        with no maintenance amount (OKX's position tiers): ``cum`` is then all
+        zero. Allowed for venue ``"okx"`` only.
     max_leverage : tuple of float, optional
         Highest initial leverage each bracket allows (informational).
     source : str
@@ -62,13 +81,23 @@ class BracketTable(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     symbol: str
+    venue: str = "binance"
     version: str
     valid_from: str
     caps_usd: tuple[float, ...]
     mmr: tuple[float, ...]
     cum: Optional[tuple[float, ...]] = None
+    cumulative: bool = True
     max_leverage: Optional[tuple[float, ...]] = None
     source: str = ""
+
+    @field_validator("venue")
+    @classmethod
+    def _check_venue(cls, value: str) -> str:
+        # the registry is keyed by the lower-case name, as venues are spelt in markets
+        if not value.strip():
+            raise ValueError("expected an exchange name such as 'binance', found an empty string")
+        return value.strip().lower()
 
     @field_validator("valid_from")
     @classmethod
@@ -88,19 +117,29 @@ class BracketTable(BaseModel):
             raise ValueError(f"caps_usd must be positive and strictly ascending, found {caps}")
         if any(not 0 <= m < 1 for m in mmr) or any(b < a for a, b in zip(mmr, mmr[1:])):
             raise ValueError(f"mmr must be fractions in [0, 1) and non-decreasing, found {mmr}")
-        derived = derive_cum(caps, mmr)
+        derived = self._expected_cum()
         if self.cum is None:
             object.__setattr__(self, "cum", derived)
         else:
             if len(self.cum) != len(caps):
                 raise ValueError(f"cum needs {len(caps)} values, found {len(self.cum)}")
+            rule = ("floor*(mmr_n - mmr_(n-1)) + cum_(n-1)" if self.cumulative
+                    else "0 (cumulative=False: the rate applies to the whole position)")
             for n, (given, want) in enumerate(zip(self.cum, derived)):
                 if abs(given - want) > 1e-6 * max(1.0, abs(want)):
-                    raise ValueError(
-                        f"cum[{n}] = {given} does not match floor*(mmr_n - mmr_(n-1)) + cum_(n-1) = {want}")
+                    raise ValueError(f"cum[{n}] = {given} does not match {rule} = {want}")
         if self.max_leverage is not None and len(self.max_leverage) != len(caps):
             raise ValueError(f"max_leverage needs {len(caps)} values, found {len(self.max_leverage)}")
         return self
+
+    def _expected_cum(self) -> tuple[float, ...]:
+        if self.cumulative:
+            return derive_cum(self.caps_usd, self.mmr)
+        if self.venue not in _WHOLE_POSITION_VENUES:
+            raise ValueError(f"cumulative=False is OKX's rule (venues {list(_WHOLE_POSITION_VENUES)}), found venue "
+                             f"{self.venue!r}; other venues' maintenance amounts follow from the caps and rates: leave "
+                             "cumulative=True")
+        return (0.0,) * len(self.caps_usd)
 
     @property
     def floors_usd(self) -> tuple[float, ...]:
@@ -131,21 +170,59 @@ BTCUSDT_DEFAULT = BracketTable(
     source="Binance USDⓈ-M leverage brackets, one published version (liqbt DOMAIN.md); validity date unknown",
 )
 
-_TABLES: dict[str, list[BracketTable]] = {}
+#: Bybit USDT perpetual BTCUSDT risk-limit tiers (isolated and cross margin), as shown on
+#: Bybit's "Margin Parameters" page. Bybit gives each tier's risk limit (the largest
+#: position value of the tier, USDT) with its maintenance margin rate and deduction; the
+#: deductions on the page equal ``derive_cum`` of the limits and rates for all 20 tiers
+#: (the page states the same rule), so ``cum`` is checked against them. A position value
+#: exactly at a limit belongs to the next tier here (liqbt's ``N < cap`` convention); the
+#: maintenance margin is continuous there, so the liquidation price is the same.
+BYBIT_BTCUSDT = BracketTable(
+    symbol="BTCUSDT",
+    venue="bybit",
+    version="margin-parameters-20-tiers",
+    valid_from="1970-01-01",
+    caps_usd=(2e6, 2.6e6, 3.2e6, 3.8e6, 4.4e6, 5e6, 5.6e6, 8.5e6, 10e6, 14e6, 20e6, 28e6, 38e6, 50e6, 55e6,
+              60e6, 65e6, 70e6, 75e6, 80e6),
+    mmr=(0.005, 0.0056, 0.0063, 0.0067, 0.0071, 0.0077, 0.0091, 0.01, 0.013, 0.015, 0.016, 0.02, 0.025, 0.029,
+         0.03, 0.035, 0.036, 0.038, 0.04, 0.045),
+    cum=(0.0, 1_200.0, 3_020.0, 4_300.0, 5_820.0, 8_460.0, 15_460.0, 20_500.0, 46_000.0, 66_000.0, 80_000.0,
+         160_000.0, 300_000.0, 452_000.0, 502_000.0, 777_000.0, 837_000.0, 967_000.0, 1_107_000.0, 1_482_000.0),
+    max_leverage=(100, 90, 80, 75, 70, 65, 55, 50, 45, 40, 35, 30, 25, 20, 19, 18, 17, 16, 15, 14),
+    source=("Bybit 'Margin Parameters' page, Perpetual / USDT-based / BTCUSDT / isolated & cross margin, read from "
+            "the mirror https://bybitx.global/pt-PT/announcement-info/margin-parameters (same page as "
+            "https://www.bybit.com/en/announcement-info/margin-parameters, whose stored copy had no rows). "
+            "Columns: risk limit (USDT), max leverage, MMR, MM deduction (USDT). The page shows 20 tiers up to "
+            "80,000,000 USDT; larger positions use tier 20's rate here. Tier 1 agrees with Bybit's help article "
+            "'Maintenance Margin (USDT Contract)' (0.5 % up to 2,000,000 USDT, 0.56 % at 2,600,000). The page "
+            "gives no date: the table is used for every date until a dated version is registered."),
+)
+
+_TABLES: dict[tuple[str, str], list[BracketTable]] = {}
+
+
+def _key(symbol: str, venue: str) -> tuple[str, str]:
+    return venue.strip().lower(), symbol.upper()
 
 
 def register_bracket_table(table: BracketTable) -> None:
-    """Add a table version; a second table with the same symbol and version is an error."""
-    versions = _TABLES.setdefault(table.symbol.upper(), [])
+    """Add a table version; a second table with the same venue, symbol and version is an error."""
+    versions = _TABLES.setdefault(_key(table.symbol, table.venue), [])
     if any(t.version == table.version for t in versions):
-        raise ConfigError(f"bracket table {table.symbol} version {table.version!r} is already registered")
+        raise ConfigError(f"bracket table {table.venue} {table.symbol} version {table.version!r} is already "
+                          "registered")
     versions.append(table)
     versions.sort(key=lambda t: _utc(t.valid_from))
 
 
-def bracket_tables(symbol: str) -> list[BracketTable]:
-    """All registered versions for ``symbol``, oldest first."""
-    return list(_TABLES.get(symbol.upper(), []))
+def bracket_tables(symbol: str, venue: str = "binance") -> list[BracketTable]:
+    """All registered versions for ``symbol`` on ``venue``, oldest first (empty if none)."""
+    return list(_TABLES.get(_key(symbol, venue), []))
+
+
+def known_bracket_tables() -> list[tuple[str, str]]:
+    """``(venue, symbol)`` pairs with at least one registered table, sorted."""
+    return sorted(k for k, v in _TABLES.items() if v)
 
 
 def _utc(value) -> pd.Timestamp:
@@ -153,8 +230,8 @@ def _utc(value) -> pd.Timestamp:
     return ts.tz_localize("UTC") if ts.tz is None else ts.tz_convert("UTC")
 
 
-def bracket_table(symbol: str, at=None, version: str | None = None) -> BracketTable:
-    """The table version in force for ``symbol`` at time ``at`` (latest ``valid_from <= at``).
+def bracket_table(symbol: str, at=None, version: str | None = None, venue: str = "binance") -> BracketTable:
+    """The table version in force for ``symbol`` on ``venue`` at time ``at`` (latest ``valid_from <= at``).
 
     Parameters
     ----------
@@ -164,25 +241,35 @@ def bracket_table(symbol: str, at=None, version: str | None = None) -> BracketTa
         UTC time; the newest version when omitted.
     version : str, optional
         Pick a version by label instead of by date.
+    venue : str, default "binance"
+        Exchange of the table (case-insensitive).
+
+    Raises
+    ------
+    ConfigError
+        No table for the venue and symbol (the message lists the known
+        ``(venue, symbol)`` pairs), no such version, or none valid at ``at``.
     """
-    versions = _TABLES.get(symbol.upper())
+    venue_key, symbol_key = _key(symbol, venue)
+    versions = _TABLES.get((venue_key, symbol_key))
     if not versions:
-        known = sorted(_TABLES)
-        raise ConfigError(f"no maintenance bracket table for symbol {symbol!r}; known symbols: {known}")
+        raise ConfigError(f"no maintenance bracket table for venue {venue_key!r} symbol {symbol_key!r}; known "
+                          f"(venue, symbol): {known_bracket_tables()}")
     if version is not None:
         for t in versions:
             if t.version == version:
                 return t
-        raise ConfigError(f"no bracket table version {version!r} for {symbol}; "
+        raise ConfigError(f"no bracket table version {version!r} for venue {venue_key!r} symbol {symbol_key!r}; "
                           f"versions: {[t.version for t in versions]}")
     if at is None:
         return versions[-1]
     when = _utc(at)
     valid = [t for t in versions if _utc(t.valid_from) <= when]
     if not valid:
-        raise ConfigError(f"no bracket table for {symbol} valid at {when}; first version starts "
-                          f"{versions[0].valid_from}")
+        raise ConfigError(f"no bracket table for venue {venue_key!r} symbol {symbol_key!r} valid at {when}; first "
+                          f"version starts {versions[0].valid_from}")
     return valid[-1]
 
 
 register_bracket_table(BTCUSDT_DEFAULT)
+register_bracket_table(BYBIT_BTCUSDT)
