@@ -19,7 +19,7 @@ from ..margin.nb import venue_liquidation_ratio_nb
 from .enums import FP, IP, BarArrays, CloseMode, CloseSplit, EntryMode, GridArrays, ModelArrays, SplitMode
 from .model import HeatmapModel
 
-__all__ = ["bar_arrays", "check_market", "check_venue_brackets", "market_arrays", "model_arrays", "snapshot_flags",
+__all__ = ["bar_arrays", "check_market", "check_venue_options", "market_arrays", "model_arrays", "snapshot_flags",
            "venue_bracket_table", "BLOCK_SHIFT"]
 
 #: log2 of the bins per block of upper bounds used by the cluster search.
@@ -154,19 +154,21 @@ def venue_bracket_table(model: HeatmapModel, venue: str, at=None, *, strict: boo
     return bracket_table(symbol, at=at, version=model.bracket_version, venue="binance")
 
 
-def check_venue_brackets(market: MultiVenueMarket, model: HeatmapModel) -> None:
-    """Raise :class:`ConfigError` unless every venue of a multi-venue heatmap has a bracket table.
+def check_venue_options(market: MultiVenueMarket, model: HeatmapModel) -> None:
+    """Raise :class:`ConfigError` unless the per-venue options fit a multi-venue market.
 
-    Also rejects ``venue_brackets`` keys that are not venues of ``market``.
-    Venues are checked at their first bar, the time :func:`model_arrays` picks
-    the version at.
+    ``venue_brackets`` and ``venue_formulas`` keys must be venues of
+    ``market``, and every venue must have a bracket table of its own (or one
+    named by ``venue_brackets``), checked at its first bar, the time
+    :func:`model_arrays` picks the version at.
     """
-    for key in model.venue_brackets:
-        if key not in market.markets:
-            close = difflib.get_close_matches(str(key), list(market.venues), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise ConfigError(f"heatmap.venue_brackets: venue {key!r} is not in the market{hint}; "
-                              f"venues are {market.venues}")
+    for field in ("venue_brackets", "venue_formulas"):
+        for key in getattr(model, field):
+            if key not in market.markets:
+                close = difflib.get_close_matches(str(key), list(market.venues), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise ConfigError(f"heatmap.{field}: venue {key!r} is not in the market{hint}; "
+                                  f"venues are {market.venues}")
     if model.maintenance == "constant":
         return
     venues = list(model.venues) if model.venues is not None else market.venues
@@ -204,7 +206,7 @@ def model_arrays(model: HeatmapModel, grid: GridArrays, bar_size: pd.Timedelta, 
     venue : str
         Picks the venue's bracket table (:func:`venue_bracket_table`; Binance's
         when the venue has none, so multi-venue callers check first with
-        :func:`check_venue_brackets`) and ``model.venue_formulas[venue]``
+        :func:`check_venue_options`) and ``model.venue_formulas[venue]``
         (liquidation formula, default Binance).
     at : timestamp, optional
         The bracket version in force at this time (the first bar) is used.

@@ -13,8 +13,6 @@ recomputed from the combined per-bar profile, which needs
 
 from __future__ import annotations
 
-import difflib
-
 import numpy as np
 import pandas as pd
 from numba import njit
@@ -23,7 +21,7 @@ from ..data import MultiVenueMarket
 from ..errors import ConfigError
 from .enums import N_FEATURES, N_TOTALS, F, KernelResult
 from .grid import make_grid, warn_off_grid
-from .inputs import BLOCK_SHIFT, bar_arrays, check_venue_brackets, model_arrays
+from .inputs import BLOCK_SHIFT, bar_arrays, check_venue_options, model_arrays
 from .model import HeatmapModel
 from .nb import _find_down_nb, _find_up_nb, _strength_nb, run_nb
 
@@ -85,13 +83,7 @@ def reconstruct_venues(market: MultiVenueMarket, model: HeatmapModel, *, snapsho
         raise ConfigError("heatmap.venues: expected at least one venue")
     # model_arrays falls back to Binance's brackets for a venue without a table (right for a
     # single market of an unknown venue); several venues must each have their own
-    check_venue_brackets(market, model)
-    for key in model.venue_formulas:
-        if key not in market.markets:
-            close = difflib.get_close_matches(str(key), list(market.venues), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise ConfigError(f"heatmap.venue_formulas: venue {key!r} is not in the market{hint}; "
-                              f"venues are {market.venues}")
+    check_venue_options(market, model)
     index = market[venues[0]].index
     for v in venues[1:]:
         index = index.union(market[v].index)
