@@ -89,7 +89,7 @@ def main() -> None:
     print("simulation")
     pf, t_plain = timed("vectorbt from_signals (plain, no funding)", lambda: plain_from_signals(market, sig, base))
     _, t_plain_stats = timed("  vectorbt pf.sharpe_ratio() + total_return() + max_drawdown()",
-                             lambda: (pf.sharpe_ratio(), pf.total_return(), pf.max_drawdown()))
+                             lambda p=pf: (p.sharpe_ratio(), p.total_return(), p.max_drawdown()))
     del pf
     gc.collect()
     runs = [
