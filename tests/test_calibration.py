@@ -157,3 +157,30 @@ def test_calibrate_btc_4h_config_splits_before_the_shipped_fit_and_scores_the_sh
     for period in ("train", "test"):
         assert report["scores"][period]["shipped_default"]["bars"] == report["split"][f"{period}_bars"]
     assert list(report["by_month"]) == ["2025-10", "2025-11", "2025-12", "2026-01", "2026-02"]
+
+
+@pytest.mark.real_data
+def test_cli_says_once_that_the_price_left_the_grid(tmp_path):
+    """BTC fell from 125k (the first open) below 75.8k in February: a 1,000-bin grid is left."""
+    data = shared_path("binance-um", "futures")
+    vendor = shared_path("coinglass-btc-4h")
+    config = tmp_path / "narrow_grid.yaml"
+    config.write_text(f"""
+data:
+  start: 2025-10-06T16:00:00
+  sources:
+    - {{format: freqtrade, path: {data}, pair: "BTC/USDT:USDT", timeframe: 5m, parts: [candles, funding, mark]}}
+    - {{format: vendor_4h, path: {vendor}, parts: [open_interest, liquidations]}}
+calibration:
+  train_end: 2025-12-04T00:00:00
+  base: {{n_bins: 1000}}
+  search: {{leverage_median: [25.0], leverage_sigma: [1.3], entry_price: [range], long_share: [equal], window: [7d],
+           background_density: [0.03, 0.1]}}
+""")
+    proc = subprocess.run([sys.executable, "-m", "liqbt", "calibrate", str(config), "--out", str(tmp_path / "out")],
+                          capture_output=True, text=True, cwd=PROJECT_ROOT)
+    assert proc.returncode == 0, proc.stderr
+    lines = [x for x in proc.stderr.splitlines() if "left the grid" in x]
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("liqbt: warning: heatmap: the price left the grid [75,802.64, ")
+    assert "first at 2026-01-31 18:40:00+00:00" in lines[0] and "raise n_bins" in lines[0]

@@ -28,8 +28,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _show_warning(message, category, filename, lineno, file=None, line=None):
-    print(f"liqbt: warning: {message}", file=file or sys.stderr)
+class _WarningPrinter:
+    """Prints each distinct warning once, as one line (a sweep meets the same off-grid price in every model)."""
+
+    def __init__(self):
+        self.seen: set[str] = set()
+
+    def __call__(self, message, category, filename, lineno, file=None, line=None):
+        text = str(message)
+        if text not in self.seen:
+            self.seen.add(text)
+            print(f"liqbt: warning: {text}", file=file or sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         with warnings.catch_warnings():
-            warnings.showwarning = _show_warning
+            warnings.showwarning = _WarningPrinter()
             if args.quiet:
                 warnings.simplefilter("ignore")
             result = args.handler(args)
