@@ -116,3 +116,13 @@ def test_config_objects_are_frozen(tmp_path):
     config = load_config(path).config
     with pytest.raises(Exception):
         config.data.gaps = "fill"
+
+
+SHIPPED_CONFIGS = sorted((Path(__file__).resolve().parents[1] / "configs").glob("*.yaml"))
+
+
+@pytest.mark.real_data
+@pytest.mark.parametrize("path", SHIPPED_CONFIGS, ids=[p.stem for p in SHIPPED_CONFIGS])
+def test_every_shipped_config_validates(path):
+    """Each example loads and the data files it names exist (load_config checks the paths)."""
+    assert load_config(path).config.data.sources
