@@ -131,7 +131,7 @@ def run_kernel(market: Market, model: HeatmapModel, snapshot_every=None, grid: G
     bars = bar_arrays(market, model, snapshot_every)
     if grid is None:
         grid = make_grid(model, float(bars.open[0]))
-        warn_off_grid(grid, market.index, bars.low, bars.high, model.n_bins)
+        warn_off_grid(grid, market.index, bars.low, bars.high)
     arrays = model_arrays(model, grid, market.bar_size, venue=market.venue, at=market.index[0])
     return run_arrays(bars, grid, arrays, totals), grid
 

@@ -48,8 +48,8 @@ def make_grid(model: HeatmapModel, first_open: float) -> GridArrays:
 
 
 def warn_off_grid(grid: GridArrays, index: pd.DatetimeIndex, low: np.ndarray, high: np.ndarray,
-                  n_bins: int, label: str = "heatmap") -> int:
-    """Warn (:class:`~liqbt.errors.GridWarning`) when bars trade outside the grid; returns their count.
+                  label: str = "heatmap") -> None:
+    """Warn (:class:`~liqbt.errors.GridWarning`) when bars trade outside the grid.
 
     Off the grid the book degrades quietly: liquidation prices beyond an edge
     sit in its overflow bin and are all liquidated when the price reaches that
@@ -63,7 +63,6 @@ def warn_off_grid(grid: GridArrays, index: pd.DatetimeIndex, low: np.ndarray, hi
         first = index[int(np.argmax(outside))]
         warnings.warn(GridWarning(
             f"{label}: the price left the grid [{grid.edges[0]:,.2f}, {grid.edges[-1]:,.2f}] USD "
-            f"({n_bins} bins around the first open) on {count} of {len(index)} bars, first at {first}; "
+            f"({len(grid.edges) - 1} bins around the first open) on {count} of {len(index)} bars, first at {first}; "
             f"results there are not meaningful: raise n_bins or start the data nearer the period"),
             stacklevel=3)
-    return count

@@ -206,8 +206,8 @@ def model_arrays(model: HeatmapModel, grid: GridArrays, bar_size: pd.Timedelta, 
     venue : str
         Picks the venue's bracket table (:func:`venue_bracket_table`; Binance's
         when the venue has none, so multi-venue callers check first with
-        :func:`check_venue_options`) and ``model.venue_formulas[venue]``
-        (liquidation formula, default Binance).
+        :func:`check_venue_options`) and its liquidation formula
+        (``model.venue_formulas[venue]``, else the venue's own, else Binance's).
     at : timestamp, optional
         The bracket version in force at this time (the first bar) is used.
     """

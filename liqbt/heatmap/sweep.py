@@ -120,11 +120,8 @@ def _prepare(market: Market, models: Sequence[HeatmapModel], snapshot_every):
                 bars[src] = bars[src]._replace(snapshot=base.snapshot)
     base = next(iter(bars.values()))
     grids = _grids(models, float(base.open[0]))
-    checked = set()
-    for m, g in zip(models, grids):
-        if (g.edges[0], g.edges[-1]) not in checked:
-            checked.add((g.edges[0], g.edges[-1]))
-            warn_off_grid(g, market.index, base.low, base.high, m.n_bins)
+    for g in {id(g): g for g in grids}.values():  # models with the same grid share one object
+        warn_off_grid(g, market.index, base.low, base.high)
     arrays = [model_arrays(m, g, market.bar_size, venue=market.venue, at=market.index[0])
               for m, g in zip(models, grids)]
     return bars, grids, arrays

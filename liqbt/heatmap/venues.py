@@ -102,7 +102,7 @@ def reconstruct_venues(market: MultiVenueMarket, model: HeatmapModel, *, snapsho
     for v in venues:
         mk = market[v]
         bars = bar_arrays(mk, model, None)._replace(snapshot=np.ones(len(mk), dtype=np.bool_))
-        warn_off_grid(grid, mk.index, bars.low, bars.high, model.n_bins, label=f"heatmap, venue {v}")
+        warn_off_grid(grid, mk.index, bars.low, bars.high, label=f"heatmap, venue {v}")
         arrays = model_arrays(model, grid, mk.bar_size, venue=v, at=mk.index[0])
         # additive columns only: the clusters are recomputed from the combined profiles
         # (the additive features are the first six, so feats[:, j] is feature j)
