@@ -330,3 +330,22 @@ calibration:
     assert len(lines) == 1, proc.stderr
     assert lines[0].startswith("liqbt: warning: heatmap: the price left the grid [75,802.64, ")
     assert "first at 2026-01-31 18:40:00+00:00" in lines[0] and "raise n_bins" in lines[0]
+
+
+def test_cli_calibrate_prints_tie_counts_coverage_and_split_months(tmp_path):
+    from corpus import run_cli
+
+    config = tmp_path / "c.yaml"
+    config.write_text("data:\n  sources:\n    - {format: synthetic, bars: 2016, seed: 3}\n"
+                      "calibration:\n  train_fraction: 0.5\n  search: {leverage_median: [25.0], leverage_sigma: [1.3],"
+                      " entry_price: [range], long_share: [equal], window: [3d], background_density: [0.0]}\n")
+    code, out, err = run_cli(["calibrate", str(config), "--out", str(tmp_path / "out")])
+    assert code == 0, err
+    report = json.loads((tmp_path / "out" / "calibration.json").read_text())
+    assert "realised bars scored: 168; dropped: 0" in out
+    assert "ties pred/real" in out and "a tie matches only a tie" in out
+    ties = report["scores"]["test"]["engine_only"]["dominant_side"]
+    line = next(x for x in out.splitlines() if x.startswith("test   engine_only "))
+    assert line.endswith(f"{ties['predicted_ties']}/{ties['realised_ties']}")
+    assert [x.split()[0] + " " + x.split()[1] for x in out.splitlines() if x.startswith("2025-01 ")] == [
+        "2025-01 train", "2025-01 test"]

@@ -77,10 +77,11 @@ def _scored_realised(market: Market) -> tuple[pd.DataFrame, pd.Timedelta, dict]:
                           f"found opens at {real.index[off_grid][0]}")
     inside = (real.index >= market.start) & (real.index + rbar <= market.end)
     outside = int((~inside).sum())
+    if not inside.any():
+        span = f"{real.index[0]} .. {real.index[-1] + rbar}" if len(real) else "empty"
+        raise ConfigError(f"calibration: no realised liquidation bar lies inside the candles {market.start} .. "
+                          f"{market.end}; the realised liquidations span {span}")
     real = real[inside]
-    if real.empty:
-        raise ConfigError(f"{market.source}: no realised liquidation bar lies inside the candles "
-                          f"{market.start} .. {market.end}")
     span = pd.date_range(real.index[0], real.index[-1], freq=rbar)
     known = real.notna().all(axis=1).to_numpy()
     # candles per realised bar: each must have all rbar / bar_size of them, none inserted by gaps="fill"
@@ -105,8 +106,9 @@ def split_time(index: pd.DatetimeIndex, config: CalibrationConfig) -> pd.Timesta
     if config.train_end is not None:
         split = pd.Timestamp(config.train_end)
         if not (index[0] < split <= index[-1]):
-            raise ConfigError(f"calibration.train_end {split} must fall inside the realised data "
-                              f"{index[0]} .. {index[-1]}")
+            raise ConfigError(f"calibration.train_end: expected a time after the first scored realised bar "
+                              f"({index[0]}) and no later than the last ({index[-1]}), so that both periods have "
+                              f"bars; found {split}")
         return split
     return index[int(len(index) * config.train_fraction)]
 
@@ -158,6 +160,9 @@ def calibrate(market: Market, config: CalibrationConfig | None = None) -> dict:
     """
     config = config or CalibrationConfig()
     real, rbar, coverage = _scored_realised(market)
+    if not market.has("oi_usd"):
+        raise ConfigError(f"{market.source}: no open interest in the data; calibration needs it (the engine and "
+                          "the baseline are built from it): add a source with parts: [open_interest]")
     split = split_time(real.index, config)
     train_real = real[real.index < split]
     excursion = naive_baseline(market, rbar)
