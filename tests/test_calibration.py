@@ -221,11 +221,15 @@ def test_calibrate_on_synthetic_reports_train_and_test(synthetic_report):
     assert report["split"]["train_bars"] + report["split"]["test_bars"] == report["data"]["realised_bars"]
     # the split falls inside January: its training and held-out hours are two rows
     assert list(report["by_month"]) == ["2025-01 train", "2025-01 test"]
-    assert [report["by_month"][k]["fitted"]["bars"] for k in report["by_month"]] == [
-        report["split"]["train_bars"], report["split"]["test_bars"]]
+    assert report["split"]["train_bars"] == report["split"]["test_bars"] == 240
+    # the synthetic OI is first known after the first hour's open: no baseline there, so no predictor is scored
+    assert report["data"]["coverage"] == {"scored_bars": 479, "dropped": {
+        "outside_candles": 0, "missing_realised": 0, "nan_realised": 0, "incomplete_candles": 0,
+        "no_prediction": 1}}
+    for period, bars in (("train", 239), ("test", 240)):
+        assert {s["bars"] for s in report["scores"][period].values()} == {bars}
+    assert [report["by_month"][k]["fitted"]["bars"] for k in report["by_month"]] == [239, 240]
     assert set(report["by_month"]["2025-01 test"]) == names
-    assert report["data"]["coverage"] == {"scored_bars": report["data"]["realised_bars"], "dropped": {
-        "outside_candles": 0, "missing_realised": 0, "nan_realised": 0, "incomplete_candles": 0}}
     json.dumps(report)  # JSON-ready
 
 
@@ -342,7 +346,7 @@ def test_cli_calibrate_prints_tie_counts_coverage_and_split_months(tmp_path):
     code, out, err = run_cli(["calibrate", str(config), "--out", str(tmp_path / "out")])
     assert code == 0, err
     report = json.loads((tmp_path / "out" / "calibration.json").read_text())
-    assert "realised bars scored: 168; dropped: 0" in out
+    assert "realised bars scored: 167; dropped: 1 (1 no prediction)" in out  # no OI known at the first open
     assert "ties pred/real" in out and "a tie matches only a tie" in out
     ties = report["scores"]["test"]["engine_only"]["dominant_side"]
     line = next(x for x in out.splitlines() if x.startswith("test   engine_only "))

@@ -147,7 +147,10 @@ def calibrate(market: Market, config: CalibrationConfig | None = None) -> dict:
     -------
     dict
         JSON-ready: the data span with the realised bars scored and dropped
-        (``data.coverage``, :func:`realised_coverage`), the split, the chosen
+        (``data.coverage``: :func:`realised_coverage`, plus ``no_prediction``,
+        bars left out because some predictor has no value there, so that all
+        are scored on the same bars; the fit and the split use the bars before
+        that last cut, ``data.realised_bars``), the split, the chosen
         predictor's parameters, and for ``train`` and ``test`` the scores
         (:func:`~liqbt.calibration.metrics.score`) of ``fitted``, ``baseline``
         (naive), ``shipped_default`` (:class:`LiquidationPredictor` with its
@@ -193,10 +196,17 @@ def calibrate(market: Market, config: CalibrationConfig | None = None) -> dict:
         "engine_only": combine(shipped_engine, excursion, 0.0, shipped.scale_long, shipped.scale_short),
         "fitted_engine_only": combine(engine, excursion, 0.0, scale_long, scale_short),
     }
+    # every predictor is scored on the same bars: the baseline has no value where the OI at the bar's
+    # open is unknown (e.g. the first hour of hourly OI known at each hour's end), so those are left out
+    compared = np.logical_and.reduce([pred.notna().all(axis=1).to_numpy() for pred in contenders.values()])
+    coverage = {"scored_bars": int(compared.sum()),
+                "dropped": {**coverage["dropped"], "no_prediction": int((~compared).sum())}}
+    contenders = {name: pred[compared] for name, pred in contenders.items()}
+    scored = real[compared]
     scores = {period: {} for period in ("train", "test")}
     for name, pred in contenders.items():
         for period, part in _periods(pred, split).items():
-            scores[period][name] = score(part, _periods(real, split)[period])
+            scores[period][name] = score(part, _periods(scored, split)[period])
 
     leaderboard = []
     for objective, i, dens in candidates[:10]:
@@ -216,7 +226,7 @@ def calibrate(market: Market, config: CalibrationConfig | None = None) -> dict:
         "fitted": fitted.model_dump(mode="json"),
         "scores": scores,
         "dominant_side": "classes long / short / tie (equal USD); a tie matches only a tie",
-        "by_month": by_month(contenders, real, split),
+        "by_month": by_month(contenders, scored, split),
         "leaderboard": leaderboard,
     }
 
