@@ -9,6 +9,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conftest import PROJECT_ROOT, shared_path
 from liqbt.calibration import CalibrationConfig, LiquidationPredictor, SearchSpace, calibrate, naive_baseline, score
@@ -138,6 +139,24 @@ def test_resample_bars_is_point_in_time():
         known = resample_bars(market.slice(None, hour + pd.Timedelta("5min")), H)
         assert known["oi_usd"].get(hour, np.nan) == row["oi_usd"] or (
             np.isnan(row["oi_usd"]) and np.isnan(known["oi_usd"].get(hour, np.nan))), hour
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(known_at=st.lists(st.integers(0, 47), min_size=1, max_size=6, unique=True),
+       missing=st.lists(st.integers(1, 47), max_size=6, unique=True),
+       max_age_bars=st.one_of(st.none(), st.integers(1, 12)))
+def test_resample_bars_opening_oi_never_changes_with_later_data(known_at, missing, max_age_bars):
+    """Property: an hour's opening OI is fixed once its first 5-minute bar is in (any OI times, gaps, ages)."""
+    t0 = pd.Timestamp("2025-01-01", tz="UTC")
+    stamps = sorted(t0 + pd.Timedelta(minutes=5 * k) for k in known_at)
+    oi = pd.Series(np.arange(1.0, len(stamps) + 1) * 1000.0, index=pd.DatetimeIndex(stamps))
+    max_age = None if max_age_bars is None else f"{5 * max_age_bars}min"
+    market = _five_minute_market(48, oi, drop=missing, oi_max_age=max_age)
+    full = resample_bars(market, H)["oi_usd"]
+    for hour in full.index:
+        known = resample_bars(market.slice(None, hour + pd.Timedelta("5min")), H)["oi_usd"]
+        expected = known.get(hour, np.nan)
+        assert (np.isnan(full[hour]) and np.isnan(expected)) or full[hour] == expected, hour
 
 
 def test_realised_liquidations_drop_interior_gaps_and_count_them():
