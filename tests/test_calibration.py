@@ -189,6 +189,17 @@ def test_realised_liquidations_drop_hours_with_filled_candles_and_unknown_values
                                                     "incomplete_candles": 1}
 
 
+def test_realised_liquidations_with_no_complete_hour_is_a_clear_error():
+    hours = pd.date_range("2025-01-01", periods=3, freq="1h", tz="UTC")
+    liq = pd.DataFrame({"realised_liq_long_usd": [1.0, 2, 3], "realised_liq_short_usd": 1.0}, index=hours)
+    market = _five_minute_market(36, pd.Series([1e6], index=hours[:1]), drop=[3, 15, 27], liquidations=liq,
+                                 liquidations_bar_size="1h")
+    with pytest.raises(ConfigError, match=r"^calibration: no realised liquidation bar can be scored \(dropped: "
+                                          r"outside_candles 0, missing_realised 0, nan_realised 0, "
+                                          r"incomplete_candles 3\)$"):
+        realised_liquidations(market)
+
+
 def test_calibrate_scores_only_complete_hours(synthetic):
     hours = pd.date_range(synthetic.start, periods=len(synthetic) // 12, freq="1h")
     liq = pd.DataFrame({"realised_liq_long_usd": np.linspace(0, 1, len(hours)),

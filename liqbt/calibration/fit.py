@@ -96,7 +96,7 @@ def _scored_realised(market: Market) -> tuple[pd.DataFrame, pd.Timedelta, dict]:
                     "nan_realised": int((~known).sum()), "incomplete_candles": int((known & ~full).sum())},
     }
     if not keep.any():
-        raise ConfigError(f"{market.source}: no realised liquidation bar can be scored (dropped: "
+        raise ConfigError("calibration: no realised liquidation bar can be scored (dropped: "
                           + ", ".join(f"{k} {v}" for k, v in coverage["dropped"].items()) + ")")
     return real[keep], rbar, coverage
 

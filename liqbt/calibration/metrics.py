@@ -109,8 +109,8 @@ def dominant_side(pred_long: np.ndarray, pred_short: np.ndarray, real_long: np.n
                   real_short: np.ndarray) -> tuple[float, dict]:
     """Share of bars whose predicted dominant side (long / short / tie) is the realised one, and the counts.
 
-    See :func:`score`. A tie is exact equality of the two sides' USD (the
-    sides are scaled differently, so only equal raw values such as 0 / 0 tie).
+    See :func:`score`. A tie is exact equality of the two sides' USD; in
+    practice a bar where both are 0.
     """
     pred = np.sign(pred_long - pred_short)  # 1 long, -1 short, 0 tie
     real = np.sign(real_long - real_short)
