@@ -16,18 +16,26 @@ __all__ = ["naive_baseline", "resample_bars"]
 
 
 def resample_bars(market: Market, bar_size: pd.Timedelta) -> pd.DataFrame:
-    """OHLC and opening OI of ``market`` in coarser bars ``[T, T + bar_size)``."""
+    """OHLC and opening OI of ``market`` in coarser bars ``[T, T + bar_size)``.
+
+    ``oi_usd`` is the open interest known at ``T``: the value on the market's
+    bar opening exactly at ``T`` (itself the last value known then, see
+    :class:`~liqbt.data.Market`). It is NaN when that bar has none or is
+    missing, never a value that became known later inside the coarse bar.
+    """
     bars = market.bars
     if bar_size == market.bar_size:
         return bars[["open", "high", "low", "close", "oi_usd"]]
     grouped = bars.groupby(bars.index.floor(bar_size))
-    return pd.DataFrame({
+    out = pd.DataFrame({
         "open": grouped["open"].first(),
         "high": grouped["high"].max(),
         "low": grouped["low"].min(),
         "close": grouped["close"].last(),
-        "oi_usd": grouped["oi_usd"].first(),  # known at the coarse bar's open
     })
+    # not grouped.first(): it skips NaN and would take an OI first known later in the bar
+    out["oi_usd"] = bars["oi_usd"].reindex(out.index).to_numpy()
+    return out
 
 
 def naive_baseline(market: Market, bar_size: pd.Timedelta | None = None) -> pd.DataFrame:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, ValidationError, field_validator
 
 from ..config.base import FrozenModel
 from ..heatmap import HeatmapModel, LeverageDistribution
@@ -14,20 +14,32 @@ from ..heatmap import HeatmapModel, LeverageDistribution
 __all__ = ["CalibrationConfig", "SearchSpace"]
 
 
+def _heatmap_window(window: str) -> str:
+    """A window the heatmap model accepts (its own check, so the two never disagree)."""
+    try:
+        HeatmapModel(window=window)
+    except ValidationError as exc:
+        raise ValueError(exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
+    return window
+
+
 class SearchSpace(FrozenModel):
     """Candidate values; the fit tries their product (a small grid, on purpose).
 
     Every heatmap variant shares the fields of the config's ``base`` model and
-    differs only in these.
+    differs only in these. Each list needs at least one value; each value is
+    checked here, so ``liqbt validate`` rejects what the fit would.
     """
 
-    leverage_median: tuple[float, ...] = (10.0, 25.0, 50.0)
-    leverage_sigma: tuple[float, ...] = (0.5, 0.9, 1.3)
-    entry_price: tuple[Literal["close", "typical", "range"], ...] = ("typical", "range")
-    long_share: tuple[Literal["equal", "candle", "taker", "funding"], ...] = ("equal", "funding")
-    window: tuple[str, ...] = ("7d", "30d")
-    close_mode: tuple[Literal["amount", "fraction_of_oi"], ...] = ("fraction_of_oi",)
-    background_density: tuple[float, ...] = (0.0, 0.01, 0.03, 0.1, 0.3)
+    leverage_median: tuple[Annotated[float, Field(gt=1.0)], ...] = Field((10.0, 25.0, 50.0), min_length=1)
+    leverage_sigma: tuple[Annotated[float, Field(gt=0.0)], ...] = Field((0.5, 0.9, 1.3), min_length=1)
+    entry_price: tuple[Literal["close", "typical", "range"], ...] = Field(("typical", "range"), min_length=1)
+    long_share: tuple[Literal["equal", "candle", "taker", "funding"], ...] = Field(("equal", "funding"),
+                                                                                  min_length=1)
+    window: tuple[Annotated[str, AfterValidator(_heatmap_window)], ...] = Field(("7d", "30d"), min_length=1)
+    close_mode: tuple[Literal["amount", "fraction_of_oi"], ...] = Field(("fraction_of_oi",), min_length=1)
+    background_density: tuple[Annotated[float, Field(ge=0.0, allow_inf_nan=False)], ...] = Field(
+        (0.0, 0.01, 0.03, 0.1, 0.3), min_length=1)
 
     def heatmap_models(self, base: HeatmapModel) -> list[HeatmapModel]:
         """Every heatmap variant of the grid, built (and validated) from ``base``."""

@@ -7,6 +7,9 @@ mean Spearman correlation (long, short) on the *training* bars wins. Per-side
 scales then match the training period's realised totals. The held-out period
 is scored once, after the choice, next to the naive baseline and the shipped
 default predictor.
+
+Only realised bars fully covered by candles, with both values known, are
+scored (:func:`realised_liquidations`); the rest are dropped and counted.
 """
 
 from __future__ import annotations
@@ -16,29 +19,86 @@ import pandas as pd
 
 from ..data.market import Market, bar_size_label
 from ..errors import ConfigError
-from ..heatmap import reconstruct_many
+from ..heatmap import reconstruct, reconstruct_many
 from .baseline import naive_baseline
 from .config import CalibrationConfig
 from .metrics import by_month, score
 from .predictor import LiquidationPredictor, combine, engine_predictions
 
-__all__ = ["calibrate", "realised_liquidations", "split_time"]
+__all__ = ["calibrate", "realised_liquidations", "realised_coverage", "split_time"]
 
 _PRED_COLUMNS = ("pred_liq_long_usd", "pred_liq_short_usd")
 
 
 def realised_liquidations(market: Market) -> tuple[pd.DataFrame, pd.Timedelta]:
-    """Realised long/short USD per realised bar, and that bar size."""
+    """Realised long/short USD of the bars that can be scored, and the realised bar size.
+
+    A realised bar ``[T, T + size)`` is scored only when every candle in it is
+    present (not missing, not inserted by ``gaps="fill"``) and both its values
+    are known; the others are dropped, at the ends of the data and inside it
+    alike. :func:`realised_coverage` counts what was dropped and why.
+    """
+    real, rbar, _ = _scored_realised(market)
+    return real, rbar
+
+
+def realised_coverage(market: Market) -> dict:
+    """How many realised bars :func:`realised_liquidations` keeps, and why the others are dropped.
+
+    Returns
+    -------
+    dict
+        ``scored_bars``; ``dropped`` -> ``outside_candles`` (realised bars not
+        inside the candles' span), ``missing_realised`` (bar opens absent from
+        the realised series between its first and last bar inside the candles),
+        ``nan_realised`` (a value missing), ``incomplete_candles`` (a candle
+        missing or filled inside the bar). The four causes are counted
+        disjointly, in that order.
+    """
+    return _scored_realised(market)[2]
+
+
+def _scored_realised(market: Market) -> tuple[pd.DataFrame, pd.Timedelta, dict]:
     if market.liquidations is None or market.liquidations_bar_size is None:
         raise ConfigError(f"{market.source}: no realised liquidations in the data; calibration needs a source "
                           "with them (e.g. format: vendor_hourly, or parts: [liquidations] of one)")
-    if market.liquidations_bar_size < market.bar_size:
-        raise ConfigError(f"realised liquidations are at {bar_size_label(market.liquidations_bar_size)}, finer than "
-                          f"the {bar_size_label(market.bar_size)} candles; use candles at least as fine")
+    rbar = market.liquidations_bar_size
+    if rbar < market.bar_size:
+        raise ConfigError(f"realised liquidations are at {bar_size_label(rbar)}, finer than the "
+                          f"{bar_size_label(market.bar_size)} candles; use candles at least as fine")
+    if rbar % market.bar_size != pd.Timedelta(0):
+        raise ConfigError(f"realised liquidations are at {bar_size_label(rbar)}, not a whole number of "
+                          f"{bar_size_label(market.bar_size)} candles; use candles whose size divides it")
     real = market.liquidations.set_axis(["long", "short"], axis=1)
-    # only realised bars fully covered by candles count
-    real = real[(real.index >= market.start) & (real.index + market.liquidations_bar_size <= market.end)]
-    return real, market.liquidations_bar_size
+    off_grid = real.index != real.index.floor(rbar)
+    if off_grid.any():
+        raise ConfigError(f"{market.source}: realised liquidation bars must open on the {bar_size_label(rbar)} "
+                          f"grid (whole multiples of {bar_size_label(rbar)} since 1970-01-01 UTC); the first "
+                          f"found opens at {real.index[off_grid][0]}")
+    inside = (real.index >= market.start) & (real.index + rbar <= market.end)
+    outside = int((~inside).sum())
+    if not inside.any():
+        span = f"{real.index[0]} .. {real.index[-1] + rbar}" if len(real) else "empty"
+        raise ConfigError(f"calibration: no realised liquidation bar lies inside the candles {market.start} .. "
+                          f"{market.end}; the realised liquidations span {span}")
+    real = real[inside]
+    span = pd.date_range(real.index[0], real.index[-1], freq=rbar)
+    known = real.notna().all(axis=1).to_numpy()
+    # candles per realised bar: each must have all rbar / bar_size of them, none inserted by gaps="fill"
+    stamps = market.bars.index
+    if "is_filled" in market.bars.columns:
+        stamps = stamps[~market.bars["is_filled"].to_numpy(bool)]
+    full = stamps.searchsorted(real.index + rbar) - stamps.searchsorted(real.index) == rbar // market.bar_size
+    keep = known & full
+    coverage = {
+        "scored_bars": int(keep.sum()),
+        "dropped": {"outside_candles": outside, "missing_realised": len(span) - len(real),
+                    "nan_realised": int((~known).sum()), "incomplete_candles": int((known & ~full).sum())},
+    }
+    if not keep.any():
+        raise ConfigError("calibration: no realised liquidation bar can be scored (dropped: "
+                          + ", ".join(f"{k} {v}" for k, v in coverage["dropped"].items()) + ")")
+    return real[keep], rbar, coverage
 
 
 def split_time(index: pd.DatetimeIndex, config: CalibrationConfig) -> pd.Timestamp:
@@ -46,8 +106,9 @@ def split_time(index: pd.DatetimeIndex, config: CalibrationConfig) -> pd.Timesta
     if config.train_end is not None:
         split = pd.Timestamp(config.train_end)
         if not (index[0] < split <= index[-1]):
-            raise ConfigError(f"calibration.train_end {split} must fall inside the realised data "
-                              f"{index[0]} .. {index[-1]}")
+            raise ConfigError(f"calibration.train_end: expected a time after the first scored realised bar "
+                              f"({index[0]}) and no later than the last ({index[-1]}), so that both periods have "
+                              f"bars; found {split}")
         return split
     return index[int(len(index) * config.train_fraction)]
 
@@ -85,16 +146,26 @@ def calibrate(market: Market, config: CalibrationConfig | None = None) -> dict:
     Returns
     -------
     dict
-        JSON-ready: the data span, the split, the chosen predictor's
-        parameters, and for ``train`` and ``test`` the scores
-        (:func:`~liqbt.calibration.metrics.score`) of the fitted predictor,
-        the naive baseline, the shipped default predictor and the engine alone;
-        the same headline scores per calendar month over the whole span
-        (``by_month``, :func:`~liqbt.calibration.metrics.by_month`); and a
-        leaderboard of the best candidates.
+        JSON-ready: the data span with the realised bars scored and dropped
+        (``data.coverage``: :func:`realised_coverage`, plus ``no_prediction``,
+        bars left out because some predictor has no value there, so that all
+        are scored on the same bars; the fit and the split use the bars before
+        that last cut, ``data.realised_bars``), the split, the chosen
+        predictor's parameters, and for ``train`` and ``test`` the scores
+        (:func:`~liqbt.calibration.metrics.score`) of ``fitted``, ``baseline``
+        (naive), ``shipped_default`` (:class:`LiquidationPredictor` with its
+        defaults), ``engine_only`` (the shipped default with background 0)
+        and ``fitted_engine_only`` (the fitted predictor with background 0);
+        the same headline scores per calendar month and period
+        (``by_month``, keys ``"2025-12 train"``, ``"2025-12 test"``:
+        :func:`~liqbt.calibration.metrics.by_month`); and a leaderboard of the
+        best candidates.
     """
     config = config or CalibrationConfig()
-    real, rbar = realised_liquidations(market)
+    real, rbar, coverage = _scored_realised(market)
+    if not market.has("oi_usd"):
+        raise ConfigError(f"{market.source}: no open interest in the data; calibration needs it (the engine and "
+                          "the baseline are built from it): add a source with parts: [open_interest]")
     split = split_time(real.index, config)
     train_real = real[real.index < split]
     excursion = naive_baseline(market, rbar)
@@ -114,16 +185,28 @@ def calibrate(market: Market, config: CalibrationConfig | None = None) -> dict:
     scale_long, scale_short = _fit_scales(combine(engine, excursion, density)[lambda f: f.index < split], train_real)
     fitted = LiquidationPredictor(heatmap=models[best], background_density=density, scale_long=scale_long,
                                   scale_short=scale_short)
+    shipped = LiquidationPredictor()
+    shipped_engine = engine_predictions(reconstruct(market, shipped.heatmap).features, rbar).reindex(real.index)
     contenders = {
         "fitted": fitted.predict(market, rbar).reindex(real.index),
         "baseline": excursion.reindex(real.index),
-        "shipped_default": LiquidationPredictor().predict(market, rbar).reindex(real.index),
-        "engine_only": engine,
+        "shipped_default": combine(shipped_engine, excursion, shipped.background_density, shipped.scale_long,
+                                   shipped.scale_short),
+        # each predictor with its background term off (heatmap and scales kept): what the engine adds
+        "engine_only": combine(shipped_engine, excursion, 0.0, shipped.scale_long, shipped.scale_short),
+        "fitted_engine_only": combine(engine, excursion, 0.0, scale_long, scale_short),
     }
+    # every predictor is scored on the same bars: the baseline has no value where the OI at the bar's
+    # open is unknown (e.g. the first hour of hourly OI known at each hour's end), so those are left out
+    compared = np.logical_and.reduce([pred.notna().all(axis=1).to_numpy() for pred in contenders.values()])
+    coverage = {"scored_bars": int(compared.sum()),
+                "dropped": {**coverage["dropped"], "no_prediction": int((~compared).sum())}}
+    contenders = {name: pred[compared] for name, pred in contenders.items()}
+    scored = real[compared]
     scores = {period: {} for period in ("train", "test")}
     for name, pred in contenders.items():
         for period, part in _periods(pred, split).items():
-            scores[period][name] = score(part, _periods(real, split)[period])
+            scores[period][name] = score(part, _periods(scored, split)[period])
 
     leaderboard = []
     for objective, i, dens in candidates[:10]:
@@ -134,14 +217,16 @@ def calibrate(market: Market, config: CalibrationConfig | None = None) -> dict:
     return {
         "data": {"symbol": market.symbol, "venue": market.venue, "source": market.source,
                  "candles": bar_size_label(market.bar_size), "realised_bar_size": bar_size_label(rbar),
-                 "start": str(real.index[0]), "end": str(real.index[-1] + rbar), "realised_bars": len(real)},
+                 "start": str(real.index[0]), "end": str(real.index[-1] + rbar), "realised_bars": len(real),
+                 "coverage": coverage},
         "split": {"train": [str(real.index[0]), str(split)], "test": [str(split), str(real.index[-1] + rbar)],
                   "train_bars": int((real.index < split).sum()), "test_bars": int((real.index >= split).sum())},
         "objective": "mean of long and short Spearman correlation on the training bars",
         "candidates": len(candidates),
         "fitted": fitted.model_dump(mode="json"),
         "scores": scores,
-        "by_month": by_month(contenders, real),
+        "dominant_side": "classes long / short / tie (equal USD); a tie matches only a tie",
+        "by_month": by_month(contenders, scored, split),
         "leaderboard": leaderboard,
     }
 

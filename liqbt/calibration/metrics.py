@@ -13,7 +13,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-__all__ = ["aggregate_to", "side_scores", "score", "reliability_table", "by_month", "SIDES"]
+__all__ = ["aggregate_to", "side_scores", "score", "dominant_side", "reliability_table", "by_month", "SIDES"]
 
 SIDES = ("long", "short")
 
@@ -83,8 +83,15 @@ def score(predicted: pd.DataFrame, realised: pd.DataFrame) -> dict:
     dict
         Per side ``spearman``, ``pearson_log1p``, ``reliability``; and
         ``dominant_side_match``: the share of bars with any realised
-        liquidation where the side with more predicted notional is the side
-        with more realised notional.
+        liquidation where the predicted dominant side equals the realised one.
+        The dominant side has three classes: ``long`` (more long than short
+        notional), ``short``, and ``tie`` (exactly equal, e.g. an engine that
+        predicts 0 / 0); a tie matches only a tie, so a predictor that cannot
+        tell the sides apart gets no credit for it. ``dominant_side`` gives
+        the counts: ``bars`` (with any realised liquidation),
+        ``predicted_ties``, ``realised_ties``, and ``decided_bars`` /
+        ``match_decided``: the bars where neither side is a tie and the share
+        of them that match (ties excluded).
     """
     both = pd.concat([predicted[["long", "short"]].add_suffix("_pred"),
                       realised[["long", "short"]].add_suffix("_real")], axis=1, join="inner").dropna()
@@ -92,23 +99,56 @@ def score(predicted: pd.DataFrame, realised: pd.DataFrame) -> dict:
     for side in SIDES:
         out[side] = side_scores(both[f"{side}_pred"].to_numpy(float), both[f"{side}_real"].to_numpy(float))
     active = both[(both["long_real"] + both["short_real"]) > 0]
-    real_long = active["long_real"] > active["short_real"]
-    pred_long = active["long_pred"] > active["short_pred"]
-    out["dominant_side_match"] = float((real_long == pred_long).mean()) if len(active) else float("nan")
+    out["dominant_side_match"], out["dominant_side"] = dominant_side(
+        active["long_pred"].to_numpy(float), active["short_pred"].to_numpy(float),
+        active["long_real"].to_numpy(float), active["short_real"].to_numpy(float))
     return out
 
 
-def by_month(predicted: Mapping[str, pd.DataFrame], realised: pd.DataFrame) -> dict:
+def dominant_side(pred_long: np.ndarray, pred_short: np.ndarray, real_long: np.ndarray,
+                  real_short: np.ndarray) -> tuple[float, dict]:
+    """Share of bars whose predicted dominant side (long / short / tie) is the realised one, and the counts.
+
+    See :func:`score`. A tie is exact equality of the two sides' USD; in
+    practice a bar where both are 0.
+    """
+    pred = np.sign(pred_long - pred_short)  # 1 long, -1 short, 0 tie
+    real = np.sign(real_long - real_short)
+    decided = (pred != 0) & (real != 0)
+    nan = float("nan")
+    counts = {
+        "bars": int(len(pred)),
+        "predicted_ties": int((pred == 0).sum()),
+        "realised_ties": int((real == 0).sum()),
+        "decided_bars": int(decided.sum()),
+        "match_decided": float((pred[decided] == real[decided]).mean()) if decided.any() else nan,
+    }
+    return (float((pred == real).mean()) if len(pred) else nan), counts
+
+
+def by_month(predicted: Mapping[str, pd.DataFrame], realised: pd.DataFrame,
+             split: pd.Timestamp | None = None) -> dict:
     """Headline scores of several predictors per calendar month (UTC) of the realised bars.
 
     A bar belongs to the month of its open. Per month (``"2025-10"``, ...)
     and predictor the layout of :func:`score` without reliability tables:
     ``bars``, ``long``/``short`` -> ``spearman``, ``pearson_log1p``, and
     ``dominant_side_match``. Shows whether a predictor's lead is stable or one month's luck.
+
+    Parameters
+    ----------
+    split : Timestamp, optional
+        First bar of the held-out period. When given, no row mixes training
+        and held-out bars: rows are keyed ``"2025-12 train"`` / ``"2025-12 test"``,
+        and the month that holds the split appears twice, once per part.
     """
-    months = pd.Index(realised.index.strftime("%Y-%m"))
+    months = realised.index.strftime("%Y-%m")
+    if split is not None:
+        period = np.where(realised.index < pd.Timestamp(split), " train", " test")
+        months = months + period
+    months = pd.Index(months)
     out = {}
-    for month in sorted(months.unique()):
+    for month in sorted(months.unique(), key=lambda key: (key[:7], key.endswith("test"))):
         real = realised[months == month]
         out[month] = {}
         for name, pred in predicted.items():
