@@ -1,0 +1,102 @@
+"""Magnet zones: trade toward a dominant nearby liquidation cluster, exit at it or when it is cleared.
+
+The claim: price is drawn toward dense bands of resting liquidations. On
+every bar the dominant live cluster above and below the close (relative
+clusters, :func:`liqbt.zones.zones`) are compared; when one outweighs the
+other by ``dominance`` a trade toward it starts (on the bar the setup
+appears), with the take-profit at the cluster and the stop ``stop_ratio``
+times that distance on the other side. The trade ends at the target, the
+stop, when the cluster is cleared by a sweep, when the opposite setup
+appears (reversal), or after ``max_hold_bars``.
+
+:class:`MagnetZoneTwoWindow` takes the direction from a long ``context`` map
+(e.g. 30 days) and the timing from a short ``execution`` map (e.g. 24 hours):
+it trades only when both maps have a band toward the same side within
+``agree_tol`` of each other.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+
+from liqbt.backtest import Signals
+from liqbt.strategy import Param, Strategy, StrategyContext
+
+from ._common import ZONE_PARAMS, hold_exits, make_signals, rising, zone_frame
+
+__all__ = ["MagnetZone", "MagnetZoneTwoWindow"]
+
+_MAGNET_PARAMS = {
+    "min_dist_pct": Param(0.3, 0.1, 1.0, step=0.1, doc="nearest a magnet may be, percent of the close"),
+    "max_dist_pct": Param(3.0, 1.0, 6.0, step=1.0, doc="farthest a magnet may be, percent of the close"),
+    "dominance": Param(1.5, 1.0, 4.0, step=0.5,
+                       doc="weight of the magnet / weight of the dominant zone on the other side (>= 1)"),
+    "stop_ratio": Param(1.0, 0.5, 2.0, step=0.25, doc="stop distance / target distance"),
+    "exit_on_clear": Param(True, doc="exit when a zone on the trade's side is cleared"),
+    "max_hold_bars": Param(288, 0, 864, step=144, doc="exit this many bars after the entry signal (0: never)"),
+}
+
+
+def _setups(z: pd.DataFrame, dominance: float) -> tuple[pd.Series, pd.Series]:
+    up, dn = z["above_weight"], z["below_weight"]
+    long_ok = up.notna() & (dn.isna() | (up >= dominance * dn.fillna(0.0)))
+    short_ok = dn.notna() & (up.isna() | (dn >= dominance * up.fillna(0.0)))
+    both = long_ok & short_ok  # only with dominance == 1 and equal weights
+    return long_ok & ~both, short_ok & ~both
+
+
+def _signals(strategy, z: pd.DataFrame, long_ok: pd.Series, short_ok: pd.Series, index) -> Signals:
+    le, se = rising(long_ok), rising(short_ok)
+    up_d, dn_d = z["above_dist"].to_numpy(), z["below_dist"].to_numpy()
+    tp = np.where(le, up_d, np.where(se, dn_d, np.nan))
+    sl = tp * strategy.stop_ratio
+    lx = hold_exits(le, strategy.max_hold_bars)
+    sx = hold_exits(se, strategy.max_hold_bars)
+    if strategy.exit_on_clear:
+        lx |= z["cleared_above_weight"] > 0
+        sx |= z["cleared_below_weight"] > 0
+    return make_signals(index, le, se, lx, sx, sl_stop=sl, tp_stop=tp)
+
+
+
+class MagnetZone(Strategy):
+    """Trade toward the dominant liquidation cluster within reach (see the module docstring)."""
+
+    heatmaps = ("main",)
+    params: ClassVar[dict[str, Param]] = {**_MAGNET_PARAMS, **ZONE_PARAMS}
+
+    def signals(self, ctx: StrategyContext) -> Signals:
+        z = zone_frame(self, ctx, "main", self.min_dist_pct / 100, self.max_dist_pct / 100)
+        long_ok, short_ok = _setups(z, self.dominance)
+        return _signals(self, z, long_ok, short_ok, ctx.market.index)
+
+
+
+class MagnetZoneTwoWindow(Strategy):
+    """Direction from the ``context`` map (e.g. 30d), timing from the ``execution`` map (e.g. 24h).
+
+    A long needs the context map's dominant cluster above (as in
+    :class:`MagnetZone`) and the execution map to show a live cluster above
+    within ``agree_tol_pct`` of it: a band present on both maps. The target
+    is the execution map's band (the nearer, fresher estimate).
+    """
+
+    heatmaps = ("context", "execution")
+    params: ClassVar[dict[str, Param]] = {**_MAGNET_PARAMS,
+              "agree_tol_pct": Param(0.5, 0.1, 1.5, step=0.2,
+                                     doc="largest gap between the two maps' bands, percent of the price"),
+              **ZONE_PARAMS}
+
+    def signals(self, ctx: StrategyContext) -> Signals:
+        lo, hi = self.min_dist_pct / 100, self.max_dist_pct / 100
+        zc = zone_frame(self, ctx, "context", lo, hi)
+        ze = zone_frame(self, ctx, "execution", lo, hi)
+        long_dir, short_dir = _setups(zc, self.dominance)
+        tol = self.agree_tol_pct / 100
+        agree_up = (ze["above_price"] / zc["above_price"] - 1).abs() <= tol
+        agree_dn = (ze["below_price"] / zc["below_price"] - 1).abs() <= tol
+        # the execution map's zones drive the targets and the clear exits
+        return _signals(self, ze, long_dir & agree_up, short_dir & agree_dn, ctx.market.index)
