@@ -22,6 +22,10 @@ from .params import Param
 
 __all__ = ["Strategy", "StrategyContext"]
 
+# former parameters of the shipped strategies: the level source now belongs to the context
+_MOVED = {"level_source": "the level source is strategy.level_source (heatmap, placebo or sr), not a parameter",
+          "seed": "the placebo's seed is strategy.placebo_seed, not a parameter"}
+
 
 class Strategy:
     """Base class. Subclasses declare ``params`` and ``heatmaps`` and implement :meth:`signals`.
@@ -51,6 +55,8 @@ class Strategy:
             if key not in self.params:
                 close = difflib.get_close_matches(key, list(self.params), n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else f"; parameters are {sorted(self.params)}"
+                if key in _MOVED:
+                    hint = f"; {_MOVED[key]}"
                 raise ConfigError(f"{owner}: unknown parameter {key!r}{hint}")
         for key, spec in self.params.items():
             value = params.get(key, spec.default)

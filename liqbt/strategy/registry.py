@@ -73,6 +73,7 @@ def register_strategy(name: str):
 
     def decorate(cls):
         _check_class(cls, f"@register_strategy({name!r}) target {getattr(cls, '__name__', cls)!r}")
+        _load_entry_points()  # a name taken by an installed package is a duplicate whatever the import order
         _add(name, cls, f"@register_strategy in {cls.__module__}")
         cls.name = name
         return cls
@@ -120,10 +121,13 @@ def _by_name(ref: str) -> type[Strategy]:
     if ref in _REGISTRY:
         return _REGISTRY[ref]
     close = difflib.get_close_matches(ref, list(_REGISTRY), n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else f"; registered: {sorted(_REGISTRY)}"
+    if close:
+        hint = f"; did you mean {close[0]!r}?"
+    else:
+        hint = f"; registered: {sorted(_REGISTRY)}, or give 'file.py:Class' or 'package.module:Class'"
     if set(_REGISTRY) <= {"buy_and_hold"}:
         hint += " (the shipped strategies register through entry points: install liqbt with 'pip install -e .')"
-    raise ConfigError(f"unknown strategy {ref!r}{hint}; or give 'file.py:Class' or 'package.module:Class'")
+    raise ConfigError(f"unknown strategy {ref!r}{hint}")
 
 
 def _from_file(ref: str, file_part: str, class_name: str, base_dir: Path | None) -> type[Strategy]:
@@ -148,6 +152,9 @@ def _from_file(ref: str, file_part: str, class_name: str, base_dir: Path | None)
         sys.modules[name] = module
         try:
             spec.loader.exec_module(module)
+        except ConfigError as exc:  # e.g. a register_strategy name that is taken
+            del sys.modules[name]
+            raise ConfigError(f"strategy {ref!r}: {path.name}: {exc}") from None
         except SyntaxError as exc:
             del sys.modules[name]
             raise ConfigError(f"strategy {ref!r}: {exc.filename}:{exc.lineno}: syntax error: {exc.msg}") from None
