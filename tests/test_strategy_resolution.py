@@ -355,3 +355,66 @@ def test_the_worked_example_runs_through_the_cli_without_pythonpath(tmp_path):
     assert list(table.index) == ["heatmap", "placebo_0", "placebo_1", "placebo_2", "placebo_mean", "sr",
                                  "buy_and_hold"]
     assert "placebo_mean" in done.stdout
+
+
+# ------------------------------------------------------------------ sweeps: file references and placebo for any strategy
+SWEEP = """
+    name: file_sweep
+    data:
+      sources: [{{format: synthetic, bars: 4032, bar_size: 5m, seed: 5}}]
+    heatmaps:
+      main: {{window: 2d, n_bins: 600}}
+    strategy:
+      name: {name}
+    sweep:
+      params:
+        {param}: {values}
+    evaluation:
+      walk_forward: {{kind: rolling, n_splits: 2, train_fraction: 0.6}}
+      placebo_seeds: 2
+    output:
+      dir: out
+      snapshot_every: 1h
+    """
+
+
+def test_a_sweep_of_a_strategy_file_gets_placebo_runs_on_each_test_window(tmp_path):
+    import json
+
+    _write(tmp_path, "my_strategy.py", (EXAMPLE / "my_strategy.py").read_text())
+    _write(tmp_path, "s.yaml", SWEEP.format(name='"my_strategy.py:MyStrategy"', param="dominance",
+                                            values="[1.25, 2.0]"))
+    code, _, err = run_cli(["-q", "sweep", str(tmp_path / "s.yaml")])
+    assert code == 0, err
+    placebo = pd.read_csv(tmp_path / "out" / "placebo.csv")
+    assert placebo["split"].tolist() == [0, 1]
+    assert json.loads((tmp_path / "out" / "sweep_summary.json").read_text())["placebo_note"] is None
+
+
+def test_a_sweep_of_a_strategy_reading_no_levels_states_why_it_has_no_placebo(tmp_path):
+    import json
+
+    _write(tmp_path, "s.yaml", SWEEP.format(name="toy_strategies:ToyImbalance", param="threshold",
+                                            values="[0.1, 0.2]"))
+    code, _, err = run_cli(["-q", "sweep", str(tmp_path / "s.yaml")])
+    assert code == 0, err
+    assert not (tmp_path / "out" / "placebo.csv").exists()
+    assert json.loads((tmp_path / "out" / "sweep_summary.json").read_text())["placebo_note"] == NO_LEVELS_NOTE
+    assert NO_LEVELS_NOTE in (tmp_path / "out" / "sweep_report.html").read_text()
+
+
+def test_liqbt_run_states_that_a_strategy_reading_no_levels_has_no_placebo(tmp_path):
+    _write(tmp_path, "r.yaml", """
+        data:
+          sources: [{format: synthetic, bars: 1000, bar_size: 5m, seed: 5}]
+        heatmaps:
+          main: {window: 1d, n_bins: 400}
+        strategy: {name: "toy_strategies:ToyImbalance"}
+        output: {dir: out, snapshot_every: 1h}
+        """)
+    code, out, err = run_cli(["run", str(tmp_path / "r.yaml")])
+    assert code == 0, err
+    assert f"placebo, sr: {NO_LEVELS_NOTE}" in out
+    table = pd.read_csv(tmp_path / "out" / "baselines.csv", index_col="variant")
+    assert table.loc["placebo", "note"] == NO_LEVELS_NOTE
+    assert NO_LEVELS_NOTE in (tmp_path / "out" / "report.html").read_text()
