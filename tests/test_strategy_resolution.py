@@ -194,12 +194,20 @@ def test_an_entry_point_that_is_not_a_strategy_is_an_error_naming_it(fresh_regis
 
 
 def test_a_duplicate_entry_point_name_is_an_error(fresh_registry, monkeypatch):
-    from liqbt_strategies import MagnetZone, StopHunt
-
-    _entry_points(monkeypatch, [_FakeEntryPoint("dup", "a:MagnetZone", MagnetZone),
-                                _FakeEntryPoint("dup", "b:StopHunt", StopHunt)])
-    with pytest.raises(ConfigError, match="strategy name 'dup' from entry point 'dup' = 'b:StopHunt' is already"):
+    one, two = type("One", (Strategy,), {}), type("Two", (Strategy,), {})
+    _entry_points(monkeypatch, [_FakeEntryPoint("dup", "a:One", one), _FakeEntryPoint("dup", "b:Two", two)])
+    with pytest.raises(ConfigError, match="strategy name 'dup' from entry point 'dup' = 'b:Two' is already"):
         available_strategies()
+
+
+def test_an_entry_point_names_a_class_that_declares_no_name(fresh_registry, monkeypatch):
+    from liqbt_strategies import MagnetZone
+
+    plain = type("Plain", (Strategy,), {})
+    _entry_points(monkeypatch, [_FakeEntryPoint("plain", "a:Plain", plain),
+                                _FakeEntryPoint("alias", "b:MagnetZone", MagnetZone)])
+    assert {"plain", "alias"} <= set(available_strategies())
+    assert plain.name == "plain" and MagnetZone.name == "magnet_zone"
 
 
 def test_registering_a_taken_name_is_an_error():

@@ -46,7 +46,7 @@ class StrategyContext:
     placebo_seed: int = 0
     _memo: dict = field(default_factory=dict, repr=False)
     # set on the first zones()/imbalance() call: tells the baselines whether the strategy read levels here
-    _reads: list = field(default_factory=list, repr=False)
+    _reads: set = field(default_factory=set, repr=False)
 
     def __post_init__(self):
         if self.level_source not in LEVEL_SOURCES:
@@ -108,7 +108,7 @@ class StrategyContext:
         DataFrame
             Columns :data:`liqbt.zones.enums.ZONE_COLUMNS` on the market's index.
         """
-        self._reads.append(role)
+        self._reads.add(role)
         source = self.level_source
         heatmap = None if source == "sr" else self.heatmap(role)
         args = dict(source=source, seed=self.placebo_seed, min_ratio=min_ratio,
@@ -137,7 +137,7 @@ class StrategyContext:
         swing_left, swing_right, max_levels : int
             Plain S/R source only (see :meth:`zones`).
         """
-        self._reads.append(role)
+        self._reads.add(role)
         if self.level_source == "sr":
             z = self.zones(role, max_dist=window, swing_left=swing_left, swing_right=swing_right,
                            max_levels=max_levels)

@@ -107,7 +107,8 @@ def _load_entry_points() -> None:
                               ) from None
         cls = _check_class(obj, origin)
         _add(ep.name, cls, origin)
-        cls.name = ep.name
+        if not cls.__dict__.get("name"):  # a class that declares its own name keeps it (aliases allowed)
+            cls.name = ep.name
 
 
 def available_strategies() -> list[str]:
