@@ -326,6 +326,26 @@ def test_a_custom_strategy_reading_zones_gets_placebo_and_sr_baselines(small):
     assert not np.allclose(table.loc["heatmap", "total_return"], table.loc["placebo_0", "total_return"])
 
 
+@pytest.mark.parametrize("source", ["heatmap", "placebo", "sr"])
+def test_the_worked_example_is_point_in_time(small, source):
+    cls = resolve_strategy("my_strategy.py:MyStrategy", EXAMPLE)
+    full = cls().signals(small.with_levels(source, 1))
+    short = small.market.head(700)
+    heat = reconstruct(short, CALIBRATED_HEATMAP.model_copy(update={"window": "2d"}), snapshot_every=6)
+    part = cls().signals(StrategyContext(short, {"main": heat}, source, 1))
+    for field in ("long_entries", "long_exits", "short_entries", "short_exits"):
+        pd.testing.assert_series_equal(getattr(part, field), getattr(full, field).iloc[:700], check_freq=False)
+
+
+def test_level_source_defaults_are_the_heatmap_and_seed_zero():
+    from liqbt.strategy.config import StrategyConfig
+
+    cfg = StrategyConfig(name="magnet_zone")
+    assert (cfg.level_source, cfg.placebo_seed) == ("heatmap", 0)
+    ctx = StrategyContext(generate_market(50, "5m", seed=1))
+    assert (ctx.level_source, ctx.placebo_seed, ctx.reads_levels) == ("heatmap", 0, False)
+
+
 def test_a_strategy_that_reads_no_levels_is_said_so_not_dropped(small):
     from toy_strategies import ToyImbalance
 

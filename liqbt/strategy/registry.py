@@ -168,7 +168,10 @@ def _from_file(ref: str, file_part: str, class_name: str, base_dir: Path | None)
     return _check_class(getattr(module, class_name), f"strategy {ref!r}: {class_name!r} in {path.name}")
 
 
-def _from_module(ref: str, module_name: str, class_name: str) -> type[Strategy]:
+def _from_module(ref: str, module_name: str, class_name: str, base_dir: Path | None) -> type[Strategy]:
+    if not all(part.isidentifier() for part in module_name.split(".")):
+        raise ConfigError(f"strategy {ref!r}: {module_name!r} is not a module name; expected 'file.py:ClassName' "
+                          "or 'package.module:ClassName'")
     top = module_name.partition(".")[0]
     if top in sys.stdlib_module_names or top == "builtins":
         raise ConfigError(f"strategy {ref!r}: {module_name!r} is part of Python's standard library, which holds "
@@ -176,7 +179,13 @@ def _from_module(ref: str, module_name: str, class_name: str) -> type[Strategy]:
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        raise ConfigError(f"strategy {ref!r}: cannot import {module_name!r}: {exc}") from None
+        hint = ""
+        if base_dir is not None and (Path(base_dir) / (module_name.replace(".", "/") + ".py")).is_file():
+            hint = f"; for the file next to the config write '{module_name.replace('.', '/')}.py:{class_name}'"
+        raise ConfigError(f"strategy {ref!r}: cannot import {module_name!r}: {exc}{hint}") from None
+    except Exception as exc:  # the module's own code failed: name it instead of a traceback
+        raise ConfigError(f"strategy {ref!r}: importing {module_name!r} failed: {type(exc).__name__}: {exc}"
+                          ) from None
     if not hasattr(module, class_name):
         raise ConfigError(f"strategy {ref!r}: module {module_name!r} has no {class_name!r}")
     return _check_class(getattr(module, class_name), f"strategy {ref!r}: {class_name!r} in module {module_name!r}")
@@ -216,7 +225,7 @@ def resolve_strategy(ref: str, base_dir: Path | None = None) -> type[Strategy]:
         raise ConfigError(f"strategy {ref!r}: expected 'file.py:ClassName' or 'package.module:ClassName'")
     if target.endswith(".py") or "/" in target or "\\" in target:
         return _from_file(ref, target, class_name, base_dir)
-    return _from_module(ref, target, class_name)
+    return _from_module(ref, target, class_name, base_dir)
 
 
 def get_strategy(ref: str, base_dir: Path | None = None) -> type[Strategy]:
