@@ -100,6 +100,7 @@ def write_run(run: ExperimentRun, out: Path, *, title: str | None = None) -> dic
     paths = {}
     stats = run.stats.iloc[0].to_dict()
     payload = {"strategy": run.config.strategy.name, "params": run.strategy.get_params(),
+               "level_source": run.config.strategy.level_source, "placebo_seed": run.config.strategy.placebo_seed,
                "stats": {k: (None if pd.isna(v) else v) for k, v in stats.items()},
                "backtest": run.config.backtest.model_dump(mode="json"),
                "liquidation_trigger": run.backtest.liquidation_trigger}

@@ -446,3 +446,17 @@ def test_liqbt_run_states_that_a_strategy_reading_no_levels_has_no_placebo(tmp_p
     table = pd.read_csv(tmp_path / "out" / "baselines.csv", index_col="variant")
     assert table.loc["placebo", "note"] == NO_LEVELS_NOTE
     assert NO_LEVELS_NOTE in (tmp_path / "out" / "report.html").read_text()
+    import json
+
+    stats = json.loads((tmp_path / "out" / "stats.json").read_text())
+    assert (stats["level_source"], stats["placebo_seed"]) == ("heatmap", 0)
+
+
+def test_the_level_source_enters_a_sweeps_identity_only_when_set():
+    from liqbt.research.runner import _identity
+    from liqbt.strategy.config import StrategyConfig
+
+    base = load_config(PROJECT_ROOT / "configs" / "sweep_magnet_zone_14m.yaml").config
+    assert "level_source" not in _identity(base)["strategy"]
+    placebo = base.model_copy(update={"strategy": StrategyConfig(name="magnet_zone", level_source="placebo")})
+    assert _identity(placebo)["strategy"]["level_source"] == "placebo"

@@ -90,10 +90,17 @@ def _identity(config) -> dict:
 
     ``sweep.executor`` and ``sweep.address`` change no result: a sweep started
     on one executor resumes on another (set to their defaults, so the
-    experiments of local sweeps keep their ids).
+    experiments of local sweeps keep their ids). ``strategy.level_source`` and
+    ``strategy.placebo_seed`` appear only when not at their defaults.
     """
     dump = config.model_dump(mode="json")
     dump["sweep"].update(executor="local", address=None)
+    # the level source moved from strategy params to strategy:; at its defaults it is left out, so a
+    # config that never set it keeps the identity (and stored results) it had before the move
+    strategy = dump.get("strategy") or {}
+    if (strategy.get("level_source"), strategy.get("placebo_seed")) == ("heatmap", 0):
+        strategy.pop("level_source", None)
+        strategy.pop("placebo_seed", None)
     return dump
 
 
