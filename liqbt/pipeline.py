@@ -18,6 +18,7 @@ from .config.experiment import ExperimentConfig, LoadedConfig
 from .data.config import load_data
 from .data.market import Market, MultiVenueMarket
 from .errors import ConfigError
+from .evaluation import compare_to_baselines
 from .heatmap import HeatmapResult, reconstruct_named
 from .strategy import Strategy, StrategyContext
 
@@ -43,21 +44,24 @@ def load_market(loaded: LoadedConfig) -> Market | MultiVenueMarket:
     return load_data(loaded.config.data, loaded.base_dir)
 
 
-def build_context(config: ExperimentConfig, market: Market, heatmap_models: dict | None = None
-                  ) -> tuple[dict[str, HeatmapResult], StrategyContext]:
+def build_context(config: ExperimentConfig, market: Market, heatmap_models: dict | None = None, *,
+                  base_dir: Path | None = None) -> tuple[dict[str, HeatmapResult], StrategyContext]:
     """Reconstruct the heatmaps the strategy reads (with ``output.snapshot_every`` profiles) by role.
 
-    ``heatmap_models`` replaces the config's models (a sweep over heatmap fields).
+    ``heatmap_models`` replaces the config's models (a sweep over heatmap fields); ``base_dir`` is the
+    config's folder (a strategy given as ``file.py:Class`` resolves against it). The context's level
+    source is ``strategy.level_source`` (default the heatmap).
     """
     if config.strategy is None:
         raise ConfigError("strategy: no strategy in the config; add e.g. 'strategy: {name: magnet_zone}'")
     if isinstance(market, MultiVenueMarket):
         raise ConfigError("data: backtests run on one venue's market; pick one venue")
     models = heatmap_models if heatmap_models is not None else dict(config.heatmaps)
-    roles = config.strategy.role_map(list(models))
+    roles = config.strategy.role_map(list(models), base_dir=base_dir)
     needed = {name: models[name] for name in dict.fromkeys(roles.values())}
     heatmaps = reconstruct_named(market, needed, snapshot_every=config.output.snapshot_every) if needed else {}
-    ctx = StrategyContext(market=market, heatmaps={role: heatmaps[name] for role, name in roles.items()})
+    ctx = StrategyContext(market=market, heatmaps={role: heatmaps[name] for role, name in roles.items()},
+                          level_source=config.strategy.level_source, placebo_seed=config.strategy.placebo_seed)
     return heatmaps, ctx
 
 
@@ -65,8 +69,8 @@ def run_experiment(loaded: LoadedConfig, market: Market | None = None) -> Experi
     """Run the config's strategy on its data with its backtest settings."""
     config = loaded.config
     market = market if market is not None else load_market(loaded)
-    heatmaps, ctx = build_context(config, market)
-    strategy = config.strategy.build()
+    heatmaps, ctx = build_context(config, market, base_dir=loaded.base_dir)
+    strategy = config.strategy.build(base_dir=loaded.base_dir)
     signals = strategy.signals(ctx)
     result = run_backtest(market, signals, config.backtest)
     baselines = compare_baselines(strategy, ctx, config) if config.evaluation.baselines else None
@@ -75,19 +79,13 @@ def run_experiment(loaded: LoadedConfig, market: Market | None = None) -> Experi
 
 
 def compare_baselines(strategy: Strategy, ctx: StrategyContext, config: ExperimentConfig) -> pd.DataFrame:
-    """The strategy beside its placebo runs, its plain-S/R twin and buy-and-hold, with the same costs.
+    """The strategy beside its placebo runs (``evaluation.placebo_seeds``), its plain-S/R twin and
+    buy-and-hold, with the same costs (:func:`liqbt.evaluation.compare_to_baselines`).
 
-    Strategies without a ``level_source`` parameter are compared with buy-and-hold only.
+    Any strategy that reads levels through the context gets every row; for one that does not, the
+    placebo and S/R rows say so in their ``note``.
     """
-    from strategies.baselines import SUMMARY_COLUMNS, BuyAndHold, compare_to_baselines
-
-    if "level_source" in strategy.get_params():
-        return compare_to_baselines(strategy, ctx, config.backtest, seeds=range(config.evaluation.placebo_seeds))
-    rows = {}
-    for label, variant in (("strategy", strategy), ("buy_and_hold", BuyAndHold())):
-        rows[label] = run_backtest(ctx.market, variant.signals(ctx), config.backtest).stats().iloc[0][
-            list(SUMMARY_COLUMNS)]
-    return pd.DataFrame(rows).T.astype(float)
+    return compare_to_baselines(strategy, ctx, config.backtest, seeds=range(config.evaluation.placebo_seeds))
 
 
 def write_run(run: ExperimentRun, out: Path, *, title: str | None = None) -> dict[str, Path]:
@@ -102,6 +100,7 @@ def write_run(run: ExperimentRun, out: Path, *, title: str | None = None) -> dic
     paths = {}
     stats = run.stats.iloc[0].to_dict()
     payload = {"strategy": run.config.strategy.name, "params": run.strategy.get_params(),
+               "level_source": run.config.strategy.level_source, "placebo_seed": run.config.strategy.placebo_seed,
                "stats": {k: (None if pd.isna(v) else v) for k, v in stats.items()},
                "backtest": run.config.backtest.model_dump(mode="json"),
                "liquidation_trigger": run.backtest.liquidation_trigger}

@@ -1,17 +1,20 @@
-"""Shipped strategies: read them, copy them. Importing this package registers them by name."""
+"""Shipped example strategies (installed as ``liqbt_strategies``): read them, copy them.
 
-from .baselines import BuyAndHold, compare_to_baselines
+They register by name through the ``liqbt.strategies`` entry points in
+``pyproject.toml``, exactly as a third-party package's strategies would; the
+library itself never imports this package. Baselines (placebo, plain S/R,
+buy-and-hold) live in :mod:`liqbt.evaluation`.
+"""
+
 from .imbalance import ImbalanceBias
 from .magnet import MagnetZone, MagnetZoneTwoWindow
 from .sr_confluence import SRConfluence
 from .stop_hunt import StopHunt
 
 __all__ = [
-           "BuyAndHold",
            "ImbalanceBias",
            "MagnetZone",
            "MagnetZoneTwoWindow",
            "SRConfluence",
            "StopHunt",
-           "compare_to_baselines",
 ]

@@ -1,4 +1,9 @@
-"""What the shipped strategies share: zone parameters, the level source switch, signal helpers."""
+"""What the shipped strategies share: zone parameters and signal helpers.
+
+Levels come from the context (``ctx.zones``): whether they are the heatmap's
+clusters, their placebo or plain S/R is the context's ``level_source``, so the
+strategies carry no switch of their own and get every baseline for free.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +12,12 @@ import pandas as pd
 
 from liqbt.backtest import Signals
 from liqbt.strategy import Param, StrategyContext
-from liqbt.zones import LEVEL_SOURCES, zones
 from liqbt.zones.nb import hold_exits_nb
 
 __all__ = ["ZONE_PARAMS", "hold_exits", "last_funding", "make_signals", "rising", "zone_frame"]
 
-#: Parameters of every zone-based strategy: where the zones come from and what counts as a cluster.
+#: Parameters of every zone-based strategy: what counts as a cluster, and the plain-S/R levels' shape.
 ZONE_PARAMS: dict[str, Param] = {
-    "level_source": Param("heatmap", choices=LEVEL_SOURCES,
-                          doc="zones from the heatmap's relative clusters, from the placebo (same clusters at "
-                              "random distances drawn from the real ones seen so far) or from plain swing S/R"),
-    "seed": Param(0, 0, 4, step=1, doc="seed of the placebo's draws"),
     "min_ratio": Param(2.0, 1.5, 4.0, step=0.5, doc="cluster band mean / neighbourhood mean (USD per bin)"),
     "neighbourhood_bins": Param(25, 10, 50, step=5, doc="bins each side that a cluster must outshine"),
     "min_share": Param(0.002, 0.0005, 0.01, log=True, doc="cluster band USD / snapshot's total resting USD"),
@@ -28,15 +28,11 @@ ZONE_PARAMS: dict[str, Param] = {
 
 
 def zone_frame(strategy, ctx: StrategyContext, role: str, min_dist: float, max_dist: float) -> pd.DataFrame:
-    """:func:`liqbt.zones.zones` of ``strategy.level_source`` on the heatmap playing ``role``."""
-    source = strategy.level_source
-    heatmap = None if source == "sr" else ctx.heatmap(role)
-    args = dict(source=source, seed=strategy.seed, min_ratio=strategy.min_ratio,
-                neighbourhood_bins=strategy.neighbourhood_bins, min_share=strategy.min_share,
-                min_dist=min_dist, max_dist=max_dist, swing_left=strategy.swing_left,
-                swing_right=strategy.swing_right, max_levels=strategy.max_levels)
-    key = ("zones", None if heatmap is None else role, tuple(sorted(args.items())))
-    return ctx.memo(key, lambda: zones(ctx.market, heatmap, **args))
+    """``ctx.zones`` of the heatmap playing ``role`` with ``strategy``'s :data:`ZONE_PARAMS`."""
+    return ctx.zones(role, min_dist=min_dist, max_dist=max_dist, min_ratio=strategy.min_ratio,
+                     neighbourhood_bins=strategy.neighbourhood_bins, min_share=strategy.min_share,
+                     swing_left=strategy.swing_left, swing_right=strategy.swing_right,
+                     max_levels=strategy.max_levels)
 
 
 def rising(mask: pd.Series) -> pd.Series:

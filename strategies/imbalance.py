@@ -12,10 +12,11 @@ reversed when it flips; ``stop_pct`` is a protective stop.
 With ``use_funding`` a long also needs the last funding rate below
 ``funding_neutral`` (longs not crowded) and a short above it.
 
-Baselines: ``level_source="placebo"`` replaces each bar's imbalance by one
-drawn from the imbalances seen so far (same distribution, no timing);
-``"sr"`` computes it from plain swing levels instead of the heatmap
-(prominence of the levels below minus above, within the same window).
+The imbalance comes from the context (``ctx.imbalance``), so the baselines
+apply: under a placebo context each bar's imbalance is replaced by one drawn
+from the imbalances seen so far (same distribution, no timing); under plain
+S/R it is computed from swing levels instead of the heatmap (prominence of
+the levels below minus above, within the same window).
 """
 
 from __future__ import annotations
@@ -26,17 +27,17 @@ import numpy as np
 import pandas as pd
 
 from liqbt.backtest import Signals
-from liqbt.strategy import Param, Strategy, StrategyContext, register_strategy
-from liqbt.zones import LEVEL_SOURCES, local_imbalance, placebo_series, zones
+from liqbt.strategy import Param, Strategy, StrategyContext
 
 from ._common import last_funding, make_signals, rising
 
 __all__ = ["ImbalanceBias"]
 
 
-@register_strategy("imbalance_bias")
 class ImbalanceBias(Strategy):
     """Long/short resting imbalance as a directional filter (module docstring)."""
+
+    name = "imbalance_bias"  # the liqbt.strategies entry point registers it under this name
 
     heatmaps = ("main",)
     params: ClassVar[dict[str, Param]] = {
@@ -49,25 +50,15 @@ class ImbalanceBias(Strategy):
         "use_funding": Param(False, doc="also require the funding rate on the trade's side of funding_neutral"),
         "funding_neutral": Param(5e-5, 0.0, 1e-4, step=2.5e-5, doc="funding rate, fraction per interval"),
         "stop_pct": Param(2.0, 0.5, 5.0, step=0.5, doc="protective stop, percent (0: none)"),
-        "level_source": Param("heatmap", choices=LEVEL_SOURCES, doc="heatmap, placebo or plain S/R"),
-        "seed": Param(0, 0, 4, step=1, doc="seed of the placebo's draws"),
         "swing_left": Param(12, 6, 48, step=6, doc="S/R source: bars before a swing pivot"),
         "swing_right": Param(12, 3, 24, step=3, doc="S/R source: bars after a swing pivot"),
         "max_levels": Param(10, 4, 20, step=2, doc="S/R source: last confirmed pivots kept as levels"),
     }
 
     def imbalance(self, ctx: StrategyContext) -> pd.Series:
-        """The smoothed imbalance of this parameter set's source, in [-1, 1] (> 0: more longs below)."""
-        window = self.window_pct / 100
-        if self.level_source == "sr":
-            z = zones(ctx.market, None, source="sr", max_dist=window, swing_left=self.swing_left,
-                      swing_right=self.swing_right, max_levels=self.max_levels)
-            tot = z["below_total"] + z["above_total"]
-            raw = ((z["below_total"] - z["above_total"]) / tot).where(tot > 0)
-        else:
-            raw = local_imbalance(ctx.market, ctx.heatmap("main"), window)["imbalance"]
-            if self.level_source == "placebo":
-                raw = placebo_series(raw, self.seed)
+        """The smoothed imbalance from the context's level source, in [-1, 1] (> 0: more longs below)."""
+        raw = ctx.imbalance("main", self.window_pct / 100, swing_left=self.swing_left,
+                            swing_right=self.swing_right, max_levels=self.max_levels)
         return raw.rolling(self.smooth_bars, min_periods=1).mean()
 
     def signals(self, ctx: StrategyContext) -> Signals:

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from liqbt.backtest import Signals
-from liqbt.strategy import Param, Strategy, StrategyContext, register_strategy
+from liqbt.strategy import Param, Strategy, StrategyContext
 
 from ._common import ZONE_PARAMS, hold_exits, make_signals, rising, zone_frame
 
@@ -61,9 +61,10 @@ def _signals(strategy, z: pd.DataFrame, long_ok: pd.Series, short_ok: pd.Series,
     return make_signals(index, le, se, lx, sx, sl_stop=sl, tp_stop=tp)
 
 
-@register_strategy("magnet_zone")
 class MagnetZone(Strategy):
     """Trade toward the dominant liquidation cluster within reach (see the module docstring)."""
+
+    name = "magnet_zone"  # the liqbt.strategies entry point registers it under this name
 
     heatmaps = ("main",)
     params: ClassVar[dict[str, Param]] = {**_MAGNET_PARAMS, **ZONE_PARAMS}
@@ -74,7 +75,6 @@ class MagnetZone(Strategy):
         return _signals(self, z, long_ok, short_ok, ctx.market.index)
 
 
-@register_strategy("magnet_zone_two_window")
 class MagnetZoneTwoWindow(Strategy):
     """Direction from the ``context`` map (e.g. 30d), timing from the ``execution`` map (e.g. 24h).
 
@@ -83,6 +83,8 @@ class MagnetZoneTwoWindow(Strategy):
     within ``agree_tol_pct`` of it: a band present on both maps. The target
     is the execution map's band (the nearer, fresher estimate).
     """
+
+    name = "magnet_zone_two_window"  # the liqbt.strategies entry point registers it under this name
 
     heatmaps = ("context", "execution")
     params: ClassVar[dict[str, Param]] = {**_MAGNET_PARAMS,

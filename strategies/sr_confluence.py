@@ -13,8 +13,8 @@ levels (:func:`liqbt.zones.confluence_score`) is at least ``min_confluence``.
 * ``mode="break"``: the bar closes beyond the zone -> trade the breakout, stop
   ``stop_pct`` back inside the zone.
 
-With ``level_source="sr"`` the zones are the swing levels themselves and no
-confluence is required (the plain-S/R baseline).
+Under a plain-S/R context (``ctx.level_source == "sr"``) the zones are the
+swing levels themselves and no confluence is required (the plain-S/R baseline).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import ClassVar
 import numpy as np
 
 from liqbt.backtest import Signals
-from liqbt.strategy import Param, Strategy, StrategyContext, register_strategy
+from liqbt.strategy import Param, Strategy, StrategyContext
 from liqbt.zones import confluence_score, level_table
 
 from ._common import ZONE_PARAMS, hold_exits, make_signals, zone_frame
@@ -32,9 +32,10 @@ from ._common import ZONE_PARAMS, hold_exits, make_signals, zone_frame
 __all__ = ["SRConfluence"]
 
 
-@register_strategy("sr_confluence")
 class SRConfluence(Strategy):
     """Trade clusters that coincide with support/resistance (module docstring)."""
+
+    name = "sr_confluence"  # the liqbt.strategies entry point registers it under this name
 
     heatmaps = ("main",)
     params: ClassVar[dict[str, Param]] = {
@@ -56,7 +57,7 @@ class SRConfluence(Strategy):
         market = ctx.market
         z = zone_frame(self, ctx, "main", 0.0, self.max_dist_pct / 100)
         up, dn = z["above_price"].shift(1), z["below_price"].shift(1)  # zones known before the bar
-        if self.level_source != "sr":
+        if ctx.level_source != "sr":
             levels = level_table(market, left=self.swing_left, right=self.swing_right, max_levels=self.max_levels,
                                  vp_window=self.vp_window)
             # the levels known before the bar, like the zones

@@ -21,16 +21,17 @@ import numpy as np
 import pandas as pd
 
 from liqbt.backtest import Signals
-from liqbt.strategy import Param, Strategy, StrategyContext, register_strategy
+from liqbt.strategy import Param, Strategy, StrategyContext
 
 from ._common import ZONE_PARAMS, hold_exits, make_signals, zone_frame
 
 __all__ = ["StopHunt"]
 
 
-@register_strategy("stop_hunt")
 class StopHunt(Strategy):
     """Fade a wick that swept a liquidation cluster and closed back inside (module docstring)."""
+
+    name = "stop_hunt"  # the liqbt.strategies entry point registers it under this name
 
     heatmaps = ("main",)
     params: ClassVar[dict[str, Param]] = {

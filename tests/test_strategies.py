@@ -16,8 +16,9 @@ from liqbt.config import load_config
 from liqbt.data import generate_market, load_data
 from liqbt.errors import ConfigError
 from liqbt.heatmap import HeatmapModel, reconstruct
+from liqbt.evaluation import BuyAndHold, compare_to_baselines
 from liqbt.strategy import StrategyContext, available_strategies, get_strategy
-from strategies import BuyAndHold, MagnetZone, compare_to_baselines
+from liqbt_strategies import MagnetZone
 
 ZONE_STRATEGIES = ("magnet_zone", "sr_confluence", "stop_hunt", "imbalance_bias")
 CONTEXT_MODEL = CALIBRATED_HEATMAP.model_copy(update={"window": "30d"})
@@ -64,8 +65,9 @@ def test_parameters_have_defaults_ranges_and_docs(name):
         assert spec.validate(key, spec.default, name) == spec.default
         assert spec.choices is not None or isinstance(spec.default, bool) or (
             spec.low is not None and spec.high is not None), f"{name}.{key} has no sweep range"
-    assert cls.params["level_source"].choices == ("heatmap", "placebo", "sr")
-    assert len(cls.grid({"level_source": ["heatmap", "placebo"]})) == 2
+    # the level source is the context's (StrategyContext.level_source), not a strategy parameter
+    assert "level_source" not in cls.params and "seed" not in cls.params
+    assert len(cls.grid({"max_levels": [4, 6]})) == 2
 
 
 def test_unknown_parameter_suggests_the_closest():
@@ -98,10 +100,11 @@ CASES = [(name, source) for name in ZONE_STRATEGIES for source in ("heatmap", "p
 def test_signals_on_truncated_data_equal_the_prefix(synthetic, name, source):
     market, ctx = synthetic
     cls = get_strategy(name)
-    strat = cls(level_source=source) if source else cls()
-    full = strat.signals(ctx)
+    strat = cls()
+    source = source or "heatmap"
+    full = strat.signals(ctx.with_levels(source, 1))
     for k in (600, 1111):
-        part = strat.signals(_context(market.head(k)))
+        part = strat.signals(_context(market.head(k)).with_levels(source, 1))
         for field in SIGNAL_FIELDS:
             a, b = _frame(part, field), _frame(full, field)
             if a is None and b is None:

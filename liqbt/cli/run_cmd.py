@@ -78,5 +78,8 @@ def run(args) -> int:
             print("against the baselines (same costs):")
             table = result.baselines[["total_return", "sharpe_ratio", "max_drawdown", "trades"]]
             print(table.to_string(float_format=lambda x: f"{x:.3f}"))
+            notes = result.baselines.get("note")
+            for note in ([] if notes is None else dict.fromkeys(n for n in notes if isinstance(n, str) and n)):
+                print(f"  {', '.join(notes.index[notes == note])}: {note}")
         print(f"wrote {paths['report']}")
     return 0

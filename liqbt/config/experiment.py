@@ -72,7 +72,13 @@ def load_config(path: str | Path) -> LoadedConfig:
     config = validate_section(ExperimentConfig, data, str(path))
     check_data_config(config.data, path.parent, str(path))
     if config.strategy is not None:
+        from ..errors import ConfigError
+
         where = f"{path}: strategy"
-        config.strategy.build(where)
-        config.strategy.role_map(list(config.heatmaps), where)
+        try:  # resolved (and checked to be a Strategy subclass) before anything is called
+            config.strategy.strategy_class(path.parent)
+        except ConfigError as exc:
+            raise ConfigError(f"{where}.name: {exc}") from None
+        config.strategy.build(where, base_dir=path.parent)
+        config.strategy.role_map(list(config.heatmaps), where, base_dir=path.parent)
     return LoadedConfig(config=config, path=path)

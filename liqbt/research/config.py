@@ -96,10 +96,11 @@ class EvaluationConfig(FrozenModel):
     walk_forward : WalkForwardConfig
         Windows of a sweep.
     baselines : bool, default True
-        ``liqbt run`` also backtests, with the same costs, the strategy's
-        placebo variants (``level_source: placebo``: the same logic on clusters
-        at random distances drawn from the real ones seen so far), its plain
-        S/R twin (``level_source: sr``) and buy-and-hold.
+        ``liqbt run`` also backtests, with the same costs, the strategy on
+        placebo levels (a context with ``level_source="placebo"``: the same
+        logic on clusters at random distances drawn from the real ones seen so
+        far), on plain S/R levels (``level_source="sr"``) and buy-and-hold
+        (:func:`liqbt.evaluation.compare_to_baselines`).
     placebo_seeds : int, default 5
         Placebo runs (seeds 0 .. n-1): the distribution a real edge must stand out of.
     """

@@ -150,7 +150,7 @@ def _trial_seed(seed: int, n_done: int) -> int:
 
 
 def optuna_sweep(config: "ExperimentConfig", market: "Market", store: ResultStore, exp: int, wins: list[Window],
-                 *, progress: bool = True) -> tuple[int, list[dict[str, Any]]]:
+                 *, progress: bool = True, base_dir: Path | None = None) -> tuple[int, list[dict[str, Any]]]:
     """Run ``config.sweep``'s Bayesian search, storing every trial's rows in ``store`` under ``exp``.
 
     Parameters
@@ -169,6 +169,8 @@ def optuna_sweep(config: "ExperimentConfig", market: "Market", store: ResultStor
         ``train_<i>`` (or ``all`` without splits).
     progress : bool, default True
         Show a progress bar of trials.
+    base_dir : Path, optional
+        The config's folder (a strategy given as ``file.py:Class`` resolves against it).
 
     Returns
     -------
@@ -181,7 +183,7 @@ def optuna_sweep(config: "ExperimentConfig", market: "Market", store: ResultStor
     from optuna.trial import TrialState
 
     sweep = config.sweep
-    strategy_cls = config.strategy.strategy_class()
+    strategy_cls = config.strategy.strategy_class(base_dir)
     storage_url = f"sqlite:///{optuna_storage_path(store.path)}"
     direction = "minimize" if sweep.metric == "max_drawdown" else "maximize"
     verbosity = optuna.logging.get_verbosity()
@@ -211,7 +213,7 @@ def optuna_sweep(config: "ExperimentConfig", market: "Market", store: ResultStor
                 if overrides not in contexts:
                     if len(contexts) >= _CONTEXT_CACHE_SIZE:
                         contexts.popitem(last=False)
-                    contexts[overrides] = _contexts(config, market, overrides)
+                    contexts[overrides] = _contexts(config, market, overrides, base_dir)
                 contexts.move_to_end(overrides)
                 ctx, backtest = contexts[overrides]
                 rows = evaluate_combos(market, ctx, strategy_cls, [combo], [params], backtest, wins)

@@ -31,6 +31,8 @@ from .store import ResultStore
 from .sweep import Window, chunks, evaluate_combos, split_overrides
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from ..config.experiment import ExperimentConfig
     from ..data.market import Market
 
@@ -55,7 +57,8 @@ def _import_ray():
     return ray
 
 
-def _evaluate_chunk(token: str, refs: tuple, overrides: tuple, chunk: list[dict], wins: list[Window]) -> list:
+def _evaluate_chunk(token: str, refs: tuple, overrides: tuple, chunk: list[dict], wins: list[Window],
+                    base_dir=None) -> list:
     """Ray task body: ``(params, window, metrics)`` rows of one chunk of one override group.
 
     ``refs`` holds the object refs of the config and the market inside a
@@ -73,13 +76,13 @@ def _evaluate_chunk(token: str, refs: tuple, overrides: tuple, chunk: list[dict]
     config, market = _INPUTS[token]
     key = (token, overrides)
     if key not in _CONTEXTS:
-        _CONTEXTS[key] = _contexts(config, market, overrides)
+        _CONTEXTS[key] = _contexts(config, market, overrides, base_dir)
         while len(_CONTEXTS) > _CONTEXTS_KEPT:
             _CONTEXTS.popitem(last=False)
     _CONTEXTS.move_to_end(key)
     ctx, backtest = _CONTEXTS[key]
     params = [{**config.strategy.params, **split_overrides(c)[1]} for c in chunk]
-    return evaluate_combos(market, ctx, config.strategy.strategy_class(), chunk, params, backtest, wins)
+    return evaluate_combos(market, ctx, config.strategy.strategy_class(base_dir), chunk, params, backtest, wins)
 
 
 def _check_reachable(address: str) -> None:
@@ -124,7 +127,8 @@ def _connect(ray, address: str | None) -> bool:
 
 
 def run_groups_ray(config: "ExperimentConfig", market: "Market", groups: dict[tuple, list[dict]],
-                   wins: list[Window], store: ResultStore, exp: int, *, progress: bool = True) -> None:
+                   wins: list[Window], store: ResultStore, exp: int, *, progress: bool = True,
+                   base_dir: Path | None = None) -> None:
     """Evaluate every parameter set of ``groups`` on Ray and store the rows under ``exp``.
 
     Parameters
@@ -146,6 +150,9 @@ def run_groups_ray(config: "ExperimentConfig", market: "Market", groups: dict[tu
         The sweep's experiment id in ``store``.
     progress : bool, default True
         Show a progress bar of parameter sets.
+    base_dir : Path, optional
+        The config's folder (a strategy given as ``file.py:Class`` resolves against it on the workers,
+        which must see the same path).
     """
     ray = _import_ray()
     if not any(groups.values()):
@@ -166,7 +173,7 @@ def run_groups_ray(config: "ExperimentConfig", market: "Market", groups: dict[tu
         while jobs or pending:
             while jobs and len(pending) < limit:
                 overrides, chunk = jobs.pop()
-                ref = remote.remote(token, refs, overrides, chunk, wins)
+                ref = remote.remote(token, refs, overrides, chunk, wins, base_dir)
                 sizes[ref] = len(chunk)
                 pending.append(ref)
             done, pending = ray.wait(pending, num_returns=1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..backtest import run_backtest
+from ..evaluation import NO_LEVELS_NOTE, reads_levels
 from ..report.html import image_tag, page, table
 from .runner import SweepOutcome, _contexts
 from .sweep import evaluate_combos, split_overrides, windows
@@ -21,25 +23,33 @@ def selected_returns(loaded, market, params: dict) -> pd.Series:
     """Per-bar returns (funding and fees included) of one parameter set over the whole period."""
     config = loaded.config
     overrides, strategy_params = split_overrides(params)
-    ctx, backtest = _contexts(config, market, overrides)
-    strategy = config.strategy.strategy_class()(**{**config.strategy.params, **strategy_params})
+    ctx, backtest = _contexts(config, market, overrides, loaded.base_dir)
+    strategy = config.strategy.strategy_class(loaded.base_dir)(**{**config.strategy.params, **strategy_params})
     returns = run_backtest(market, strategy.signals(ctx), backtest).portfolio.returns()
     return returns.iloc[:, 0] if isinstance(returns, pd.DataFrame) else returns
 
 
-def placebo_distribution(loaded, market, outcome: SweepOutcome) -> pd.DataFrame:
+def placebo_distribution(loaded, market, outcome: SweepOutcome) -> tuple[pd.DataFrame, str | None]:
     """The test-window metric of each split's chosen parameter set, beside its placebo runs.
 
-    The placebo is the same strategy and parameters with ``level_source: placebo`` (clusters at
-    random distances drawn from the real ones seen so far), one run per seed
-    (``evaluation.placebo_seeds``). Empty when the strategy has no ``level_source``.
+    The placebo is the same strategy and parameters on a context with placebo levels (clusters
+    at random distances drawn from the real ones seen so far;
+    :meth:`~liqbt.strategy.StrategyContext.with_levels`), one run per seed
+    (``evaluation.placebo_seeds``): any strategy that reads levels through the context has one.
+
+    Returns
+    -------
+    table : DataFrame
+        One row per split; empty without splits, seeds, or levels read.
+    note : str or None
+        Why there is no table when the strategy reads no levels through the context.
     """
     config = loaded.config
-    cls = config.strategy.strategy_class()
+    cls = config.strategy.strategy_class(loaded.base_dir)
     seeds = config.evaluation.placebo_seeds
     wf = outcome.walk_forward
-    if "level_source" not in cls.params or seeds == 0 or wf.empty:
-        return pd.DataFrame()
+    if seeds == 0 or wf.empty:
+        return pd.DataFrame(), None
     metric = config.sweep.metric
     test_windows = {w.name: w for w in windows(len(market), config.evaluation.walk_forward)}
     rows = []
@@ -47,18 +57,20 @@ def placebo_distribution(loaded, market, outcome: SweepOutcome) -> pd.DataFrame:
         params = {n: split[n] for n in outcome.param_names}
         params = {k: (v.item() if hasattr(v, "item") else v) for k, v in params.items()}
         overrides, strategy_params = split_overrides(params)
-        ctx, backtest = _contexts(config, market, overrides)
+        ctx, backtest = _contexts(config, market, overrides, loaded.base_dir)
         base = {**config.strategy.params, **strategy_params}
-        variants = [{**base, "level_source": "placebo", "seed": s} for s in range(seeds)]
+        if not reads_levels(cls(**base), ctx):
+            return pd.DataFrame(), NO_LEVELS_NOTE
         window = test_windows[f"test_{int(split['split'])}"]
-        metrics = [m[metric] for _, _, m in evaluate_combos(market, ctx, cls, variants, variants, backtest,
-                                                             [window])]
+        metrics = [m[metric] for s in range(seeds)
+                   for _, _, m in evaluate_combos(market, ctx.with_levels("placebo", s), cls, [params], [base],
+                                                  backtest, [window])]
         values = np.asarray(metrics, dtype=float)
         rows.append({"split": int(split["split"]), "chosen_test": float(split["test"]),
                      "placebo_mean": float(np.nanmean(values)), "placebo_min": float(np.nanmin(values)),
                      "placebo_max": float(np.nanmax(values)),
                      "share_of_placebos_beaten": float(np.mean(values < split["test"]))})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows), None
 
 
 def _best(frame: pd.DataFrame, metric: str) -> pd.Series:
@@ -149,7 +161,7 @@ def write_sweep_outputs(loaded, market, outcome: SweepOutcome, out: Path) -> dic
     dsr = deflated_sharpe_ratio(selected_returns(loaded, market, best_params).to_numpy(),
                                 full["sharpe_ratio"].to_numpy(dtype=float) / np.sqrt(periods))
     wf = outcome.walk_forward
-    placebo = placebo_distribution(loaded, market, outcome)
+    placebo, placebo_note = placebo_distribution(loaded, market, outcome)
     if len(placebo):
         paths["placebo"] = out / "placebo.csv"
         placebo.to_csv(paths["placebo"], index=False)
@@ -160,7 +172,7 @@ def write_sweep_outputs(loaded, market, outcome: SweepOutcome, out: Path) -> dic
                          "mean_train": float(wf["train"].mean()) if len(wf) else None,
                          "mean_test": float(wf["test"].mean()) if len(wf) else None,
                          "mean_test_median_all": float(wf["test_median_all"].mean()) if len(wf) else None},
-        "placebo": placebo.to_dict("records"),
+        "placebo": placebo.to_dict("records"), "placebo_note": placebo_note,
         "store": str(outcome.store), "experiment_id": outcome.experiment_id,
     }
     paths["summary"].write_text(json.dumps(summary, indent=2, default=str))
@@ -182,6 +194,8 @@ def write_sweep_outputs(loaded, market, outcome: SweepOutcome, out: Path) -> dic
         sections.append((f"Chosen sets against {loaded.config.evaluation.placebo_seeds} placebo runs on each test "
                          "window", table(placebo, index=False) + '<p class="note">Placebo: the same strategy and '
                          "parameters on clusters at random distances drawn from the real ones seen so far.</p>"))
+    elif placebo_note:
+        sections.append(("Placebo runs", f'<p class="note">{html.escape(placebo_note)}</p>'))
     sections += [(title, image_tag(p, title)) for title, p in images.items()]
     top = full.sort_values(metric, ascending=(metric == "max_drawdown")).head(50)
     sections.append((f"Top parameter sets by {metric} (whole period)", table(top.drop(columns="window"), index=False)))

@@ -51,17 +51,17 @@ def store_path(loaded: "LoadedConfig", out: Path) -> Path:
     return (out / loaded.config.output.store).resolve()
 
 
-def _contexts(config, market, overrides):
+def _contexts(config, market, overrides, base_dir=None):
     from ..pipeline import build_context
 
     models, backtest = apply_overrides(config, overrides)
-    return build_context(config, market, models)[1], backtest
+    return build_context(config, market, models, base_dir=base_dir)[1], backtest
 
 
 _GROUPS_PER_PASS = 4  # heatmap variants reconstructed together (snapshots of each stay in memory)
 
 
-def _grouped_contexts(config, market, groups: dict[tuple, list[dict]]):
+def _grouped_contexts(config, market, groups: dict[tuple, list[dict]], base_dir=None):
     """``(overrides, combos, context, backtest)`` per group; the heatmap variants of up to
     :data:`_GROUPS_PER_PASS` groups are reconstructed in one engine pass (``reconstruct_named``)."""
     from ..heatmap import reconstruct_named
@@ -73,13 +73,15 @@ def _grouped_contexts(config, market, groups: dict[tuple, list[dict]]):
         prepared, models = [], {}
         for g, (overrides, combos) in enumerate(batch):
             heatmaps, backtest = apply_overrides(config, overrides)
-            roles = config.strategy.role_map(list(heatmaps))
+            roles = config.strategy.role_map(list(heatmaps), base_dir=base_dir)
             for name in dict.fromkeys(roles.values()):
                 models[f"{g}:{name}"] = heatmaps[name]
             prepared.append((overrides, combos, roles, backtest))
         built = reconstruct_named(market, models, snapshot_every=config.output.snapshot_every) if models else {}
         for g, (overrides, combos, roles, backtest) in enumerate(prepared):
-            ctx = StrategyContext(market=market, heatmaps={r: built[f"{g}:{n}"] for r, n in roles.items()})
+            ctx = StrategyContext(market=market, heatmaps={r: built[f"{g}:{n}"] for r, n in roles.items()},
+                                  level_source=config.strategy.level_source,
+                                  placebo_seed=config.strategy.placebo_seed)
             yield overrides, combos, ctx, backtest
 
 
@@ -88,10 +90,17 @@ def _identity(config) -> dict:
 
     ``sweep.executor`` and ``sweep.address`` change no result: a sweep started
     on one executor resumes on another (set to their defaults, so the
-    experiments of local sweeps keep their ids).
+    experiments of local sweeps keep their ids). ``strategy.level_source`` and
+    ``strategy.placebo_seed`` appear only when not at their defaults.
     """
     dump = config.model_dump(mode="json")
     dump["sweep"].update(executor="local", address=None)
+    # the level source moved from strategy params to strategy:; at its defaults it is left out, so a
+    # config that never set it keeps the identity (and stored results) it had before the move
+    strategy = dump.get("strategy") or {}
+    if (strategy.get("level_source"), strategy.get("placebo_seed")) == ("heatmap", 0):
+        strategy.pop("level_source", None)
+        strategy.pop("placebo_seed", None)
     return dump
 
 
@@ -101,7 +110,7 @@ def run_sweep(loaded: "LoadedConfig", market, out: Path, *, progress: bool = Tru
     if config.sweep is None or config.strategy is None:
         raise ConfigError(f"{loaded.path}: a sweep needs 'strategy:' and 'sweep:' sections")
     sweep = config.sweep
-    strategy_cls = config.strategy.strategy_class()
+    strategy_cls = config.strategy.strategy_class(loaded.base_dir)
     wins = windows(len(market), config.evaluation.walk_forward)
     path = store_path(loaded, out)
     with ResultStore(path) as store:
@@ -109,7 +118,8 @@ def run_sweep(loaded: "LoadedConfig", market, out: Path, *, progress: bool = Tru
         if sweep.method == "optuna":
             from .optuna_search import optuna_sweep
 
-            evaluated, combos = optuna_sweep(config, market, store, exp, wins, progress=progress)
+            evaluated, combos = optuna_sweep(config, market, store, exp, wins, progress=progress,
+                                             base_dir=loaded.base_dir)
         else:
             combos = expand_params(sweep)
             done = store.done(exp)
@@ -122,10 +132,11 @@ def run_sweep(loaded: "LoadedConfig", market, out: Path, *, progress: bool = Tru
             if sweep.executor == "ray":
                 from .ray_executor import run_groups_ray
 
-                run_groups_ray(config, market, groups, wins, store, exp, progress=progress)
+                run_groups_ray(config, market, groups, wins, store, exp, progress=progress,
+                               base_dir=loaded.base_dir)
             else:
                 bar = tqdm(total=len(todo), disable=not progress, desc="sweep", unit="set")
-                for overrides, group, ctx, backtest in _grouped_contexts(config, market, groups):
+                for overrides, group, ctx, backtest in _grouped_contexts(config, market, groups, loaded.base_dir):
                     for chunk in chunks(group, sweep.chunk_size):
                         params = [{**config.strategy.params, **split_overrides(c)[1]} for c in chunk]
                         store.add(exp, evaluate_combos(market, ctx, strategy_cls, chunk, params, backtest, wins))

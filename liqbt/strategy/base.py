@@ -1,63 +1,30 @@
 """The strategy interface: declared parameters in, :class:`~liqbt.backtest.Signals` out.
 
-A strategy reads a :class:`StrategyContext` (the market and one or more *named*
-heatmaps, e.g. a 30d ``context`` map and a 24h ``execution`` map) and returns
-signals on the market's bars. Every value it uses for bar ``t`` must be known
-by ``t``'s close; the point-in-time tests run every strategy on truncated
-inputs and compare.
+A strategy reads a :class:`StrategyContext` (the market, one or more *named*
+heatmaps, e.g. a 30d ``context`` map and a 24h ``execution`` map, and levels
+from the context's level source) and returns signals on the market's bars.
+Every value it uses for bar ``t`` must be known by ``t``'s close; the
+point-in-time tests run every strategy on truncated inputs and compare.
 """
 
 from __future__ import annotations
 
 import difflib
 import itertools
-from dataclasses import dataclass, field
 from typing import Any, ClassVar, Mapping
 
 import pandas as pd
 
 from ..backtest import Signals
-from ..data.market import Market
 from ..errors import ConfigError
+from .context import StrategyContext
 from .params import Param
 
 __all__ = ["Strategy", "StrategyContext"]
 
-
-@dataclass(frozen=True, eq=False)
-class StrategyContext:
-    """What a strategy may read.
-
-    Attributes
-    ----------
-    market : Market
-    heatmaps : mapping of str to HeatmapResult
-        By the strategy's own role names (see :attr:`Strategy.heatmaps`).
-    """
-
-    market: Market
-    heatmaps: Mapping[str, Any] = field(default_factory=dict)
-    _memo: dict = field(default_factory=dict, repr=False)
-
-    def memo(self, key: tuple, compute):
-        """``compute()`` once per ``key`` for this context: parameter sets of a sweep share derived tables
-        (zones, levels) that depend on only some of their parameters."""
-        if key not in self._memo:
-            self._memo[key] = compute()
-        return self._memo[key]
-
-    def heatmap(self, role: str):
-        """The heatmap playing ``role``; a clear error when it is missing."""
-        try:
-            return self.heatmaps[role]
-        except KeyError:
-            raise ConfigError(f"the strategy needs a heatmap for role {role!r}; the context has "
-                              f"{sorted(self.heatmaps) or 'none'} (map roles with strategy.heatmaps in the config)"
-                              ) from None
-
-    def features(self, role: str) -> pd.DataFrame:
-        """Per-bar features of the heatmap playing ``role``."""
-        return self.heatmap(role).features
+# former parameters of the shipped strategies: the level source now belongs to the context
+_MOVED = {"level_source": "the level source is strategy.level_source (heatmap, placebo or sr), not a parameter",
+          "seed": "the placebo's seed is strategy.placebo_seed, not a parameter"}
 
 
 class Strategy:
@@ -88,6 +55,8 @@ class Strategy:
             if key not in self.params:
                 close = difflib.get_close_matches(key, list(self.params), n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else f"; parameters are {sorted(self.params)}"
+                if key in _MOVED:
+                    hint = f"; {_MOVED[key]}"
                 raise ConfigError(f"{owner}: unknown parameter {key!r}{hint}")
         for key, spec in self.params.items():
             value = params.get(key, spec.default)
