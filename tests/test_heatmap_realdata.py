@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from heatmap_reference import UNCALIBRATED, uncalibrated  # noqa: F401  (pre-calibration defaults)
 from conftest import shared_path
 from liqbt.data import Market
 from liqbt.errors import GapWarning
@@ -33,7 +34,7 @@ def coinglass():
 
 def test_real_data_magnitudes_and_correlation(coinglass):
     market, realised = coinglass
-    res = reconstruct(market, HeatmapModel(), snapshot_every="4h")
+    res = reconstruct(market, uncalibrated(), snapshot_every="4h")
     f = res.features
     assert len(f) == len(market) > 1_800
     for side in ("long", "short"):

@@ -13,27 +13,66 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from ..margin.enums import OKX_LIQUIDATION_FEE_RATE
 
-__all__ = ["HeatmapModel", "LeverageTier", "LeverageDistribution", "WINDOW_PRESETS", "parse_duration"]
+__all__ = ["HeatmapModel", "LeverageTier", "LeverageDistribution", "WINDOW_PRESETS", "parse_duration", "DAYS_PER_MONTH",
+           "DAYS_PER_YEAR"]
 
 #: Windows the issue names; any other positive duration ("36h", "2d") is accepted too.
 WINDOW_PRESETS = ("12h", "24h", "3d", "7d", "14d", "30d", "90d", "180d", "1y")
 
 
-_UNITS = {"s": "s", "sec": "s", "min": "min", "m": "min", "h": "h", "d": "D", "w": "W", "y": "Y"}
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]+)\s*$")
+_UNITS = {"s": "s", "sec": "s", "min": "min", "m": "min", "h": "h", "d": "D", "w": "W", "y": "Y",
+          "mo": "MO", "month": "MO", "months": "MO"}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)\s*$")
+_UNIT_WORDS = {"s": "second", "min": "minute", "h": "hour", "D": "day", "W": "week", "Y": "year", "MO": "month"}
+
+#: Days in a month and a year of :func:`parse_duration` (calendar-free, so a window is a fixed span).
+DAYS_PER_MONTH = 30
+DAYS_PER_YEAR = 365
+
+
+def _split_duration(value) -> tuple[float, str]:
+    match = _DURATION.match(str(value))
+    unit = None
+    if match:
+        raw = match.group(2)
+        # capital M is a month (the Binance/trader convention: 1M, 6M); every other unit is case-blind,
+        # so lower-case m stays minutes (bar sizes such as 5m)
+        unit = "MO" if raw == "M" else _UNITS.get(raw.lower())
+    if unit is None:
+        raise ValueError(f"expected a duration such as '12h', '3d', '1mo' or '1y' (units {sorted(_UNITS) + ['M']}), "
+                         f"found {value!r}")
+    return float(match.group(1)), unit
 
 
 def parse_duration(value: str) -> pd.Timedelta:
-    """``"30min"``, ``"12h"``, ``"3d"``, ``"2w"``, ``"1y"`` (= 365 days) as a Timedelta; raises ValueError."""
-    match = _DURATION.match(str(value).lower())
-    if not match or match.group(2) not in _UNITS:
-        raise ValueError(f"expected a duration such as '12h', '3d' or '1y' (units {sorted(_UNITS)}), "
-                         f"found {value!r}")
-    number, unit = float(match.group(1)), _UNITS[match.group(2)]
-    delta = pd.Timedelta(days=365 * number) if unit == "Y" else pd.Timedelta(number, unit=unit)
+    """A duration string as a Timedelta; raises ValueError.
+
+    Units: ``s``/``sec``, ``m``/``min`` (minutes), ``h``, ``d``, ``w``,
+    ``mo``/``month``/``months`` or capital ``M`` (a month = 30 days), ``y``
+    (a year = 365 days). Case-blind except ``M`` (month) versus ``m`` (minute):
+    ``"30min"``, ``"12h"``, ``"3d"``, ``"2w"``, ``"1mo"``, ``"6M"``, ``"1y"``.
+    """
+    number, unit = _split_duration(value)
+    if unit == "Y":
+        delta = pd.Timedelta(days=DAYS_PER_YEAR * number)
+    elif unit == "MO":
+        delta = pd.Timedelta(days=DAYS_PER_MONTH * number)
+    else:
+        delta = pd.Timedelta(number, unit=unit)
     if delta <= pd.Timedelta(0):
         raise ValueError(f"expected a positive duration, found {value!r}")
     return delta
+
+
+def _check_heatmap_window(value: str) -> None:
+    """A heatmap window of less than an hour is almost always a month typed as minutes ('1m', '3m')."""
+    delta = parse_duration(value)
+    if delta < pd.Timedelta(hours=1):
+        number, unit = _split_duration(value)
+        count = f"{number:g}"
+        word = _UNIT_WORDS[unit] + ("" if number == 1 else "s")
+        raise ValueError(f"window {value!r} is {count} {word}; a heatmap window must be at least 1h — did you mean "
+                         f"'{count}mo' ({number * DAYS_PER_MONTH:g} days)?")
 
 
 def _reject_unknown(cls, data):
@@ -80,9 +119,10 @@ class LeverageDistribution(BaseModel):
         ``[min_leverage, max_leverage]``; or uniform in log leverage.
     min_leverage, max_leverage : float, default 2, 125
         Range of leverage (> 1).
-    median : float, default 20
-    sigma : float, default 0.8
-        Standard deviation of the natural log of leverage.
+    median : float, default 25
+    sigma : float, default 1.3
+        Standard deviation of the natural log of leverage. The defaults are
+        the calibrated fit (see :class:`HeatmapModel`).
     n_points : int, default 16
         Tiers used: geometrically spaced from min to max, each weighted by the
         density of log leverage at it.
@@ -93,8 +133,8 @@ class LeverageDistribution(BaseModel):
     kind: Literal["lognormal", "loguniform"] = "lognormal"
     min_leverage: float = Field(default=2.0, gt=1.0)
     max_leverage: float = Field(default=125.0, gt=1.0, le=1000.0)
-    median: float = Field(default=20.0, gt=1.0)
-    sigma: float = Field(default=0.8, gt=0.0)
+    median: float = Field(default=25.0, gt=1.0)
+    sigma: float = Field(default=1.3, gt=0.0)
     n_points: int = Field(default=16, ge=1, le=256)
 
     @model_validator(mode="before")
@@ -126,7 +166,15 @@ class HeatmapModel(BaseModel):
     """How open positions are reconstructed from open interest and prices.
 
     Every field has a default; the model is frozen. Embedded in YAML configs
-    under ``heatmap:``.
+    under ``heatmaps: {name: ...}``.
+
+    **The default model is the calibrated one**: ``HeatmapModel()`` is the fit
+    of ``liqbt calibrate configs/calibrate_btc_5m.yaml`` (docs/calibration.md):
+    ``entry_price="range"`` (5 points), ``long_share="equal"``, a lognormal
+    leverage distribution on 2..125x with median 25x and sigma 1.3
+    (16 points), ``close_mode="fraction_of_oi"``, ``window="7d"``. A bare
+    ``heatmaps: {main: {}}`` therefore draws the calibrated map; set fields to
+    depart from it.
 
     **Timing.** At bar ``t`` the engine uses ``oi_usd[t]`` (known at ``t``'s open)
     and prices of bars ``<= t``. Open interest is converted to coins with the
@@ -155,7 +203,7 @@ class HeatmapModel(BaseModel):
 
     Parameters
     ----------
-    entry_price : {"close", "typical", "range"}, default "typical"
+    entry_price : {"close", "typical", "range"}, default "range"
         Entry price of new positions: close of the bar before the OI snapshot;
         ``(interval high + interval low + that close) / 3``; or ``range_points``
         equal parts at the midpoints of equal slices of the interval's
@@ -173,9 +221,13 @@ class HeatmapModel(BaseModel):
     funding_skew : float, default 1000
         Long share per unit of funding rate (fraction per interval): 0.0001
         (0.01 %) adds 0.1.
-    leverage_tiers : tuple of LeverageTier, default 5/10/25/50/100x, equal weights
-    leverage_distribution : LeverageDistribution, optional
-        A continuous distribution that replaces ``leverage_tiers``.
+    leverage_tiers : tuple of LeverageTier, optional
+        Discrete tiers instead of the distribution: giving them drops the
+        default distribution (giving both is an error). With
+        ``leverage_distribution: null`` and no tiers: 5/10/25/50/100x, equal
+        weights.
+    leverage_distribution : LeverageDistribution or None, default lognormal 2..125x, median 25x, sigma 1.3, 16 points
+        A continuous leverage distribution, discretised into tiers.
     position_notional_usd : float, default 10,000
         Entry notional (USD) of a representative position; picks the
         maintenance bracket (at the liquidation price).
@@ -208,13 +260,20 @@ class HeatmapModel(BaseModel):
         at the liquidation price. An assumption (OKX's regular-tier taker fee,
         the rate OKX's help pages use in the estimated liquidation price), not a
         published constant.
-    close_mode : {"amount", "fraction_of_oi"}, default "amount"
+    close_mode : {"amount", "fraction_of_oi"}, default "fraction_of_oi"
+        See *Opening and closing*. A bar whose close empties a whole side of
+        the book raises a :class:`~liqbt.errors.BookWipeWarning` naming the
+        first such bar (typical of ``"amount"`` after a large OI drop).
     close_split : {"proportional", "taker"}, default "proportional"
         Closed mass comes from both sides in proportion to their books, or by
         taker flow (the taker-sell share of the interval from longs).
-    window : str, default "30d"
+    window : str, default "7d"
         Positions opened longer ago than this no longer count (presets
-        :data:`WINDOW_PRESETS`, any positive duration, or ``"all"``).
+        :data:`WINDOW_PRESETS`, any duration of at least 1h, or ``"all"``).
+        Units as in :func:`parse_duration`: ``mo``/``month`` or capital ``M``
+        is a month of 30 days, ``y`` a year of 365 days, lower-case ``m``
+        minutes; a window under one hour is an error that suggests the month
+        unit (``"1m"`` -> did you mean ``"1mo"``?).
     decay_half_life : str, optional
         Exponential decay of resting positions (a duration); None = no decay.
     grid : {"log", "linear"}, default "log"
@@ -250,13 +309,13 @@ class HeatmapModel(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    entry_price: Literal["close", "typical", "range"] = "typical"
+    entry_price: Literal["close", "typical", "range"] = "range"
     range_points: int = Field(default=5, ge=1, le=64)
     long_share: Literal["equal", "candle", "taker", "funding"] = "equal"
     candle_long_share: float = Field(default=0.6, ge=0.0, le=1.0)
     funding_skew: float = 1000.0
-    leverage_tiers: tuple[LeverageTier, ...] = _DEFAULT_TIERS
-    leverage_distribution: Optional[LeverageDistribution] = None
+    leverage_tiers: Optional[tuple[LeverageTier, ...]] = None
+    leverage_distribution: Optional[LeverageDistribution] = LeverageDistribution()
     position_notional_usd: float = Field(default=10_000.0, gt=0.0)
     maintenance: Literal["brackets", "constant"] = "brackets"
     bracket_symbol: str = "BTCUSDT"
@@ -265,9 +324,9 @@ class HeatmapModel(BaseModel):
     venue_brackets: dict[str, str] = Field(default_factory=dict)
     venue_formulas: dict[str, Literal["binance", "bybit", "okx"]] = Field(default_factory=dict)
     okx_liquidation_fee_rate: float = Field(default=OKX_LIQUIDATION_FEE_RATE, ge=0.0, lt=1.0)
-    close_mode: Literal["amount", "fraction_of_oi"] = "amount"
+    close_mode: Literal["amount", "fraction_of_oi"] = "fraction_of_oi"
     close_split: Literal["proportional", "taker"] = "proportional"
-    window: str = "30d"
+    window: str = "7d"
     decay_half_life: Optional[str] = None
     grid: Literal["log", "linear"] = "log"
     bin_size_bps: float = Field(default=10.0, gt=0.0)
@@ -282,13 +341,21 @@ class HeatmapModel(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _reject_unknown_keys(cls, data):
-        return _reject_unknown(cls, data)
+        data = _reject_unknown(cls, data)
+        # leverage_tiers given without a distribution replaces the default distribution
+        if isinstance(data, dict) and data.get("leverage_tiers") is not None:
+            if "leverage_distribution" not in data:
+                data = {**data, "leverage_distribution": None}
+            elif data["leverage_distribution"] is not None:
+                raise ValueError("leverage_tiers and leverage_distribution are both given; expected one of them "
+                                 "(set the other to null)")
+        return data
 
     @field_validator("window")
     @classmethod
     def _check_window(cls, value: str) -> str:
         if str(value).lower() != "all":
-            parse_duration(value)
+            _check_heatmap_window(value)
         return value
 
     @field_validator("decay_half_life")
@@ -301,6 +368,8 @@ class HeatmapModel(BaseModel):
     @field_validator("leverage_tiers")
     @classmethod
     def _check_tiers(cls, value):
+        if value is None:
+            return value
         if len(value) == 0:
             raise ValueError("expected at least one leverage tier")
         if sum(t.weight for t in value) <= 0:
@@ -309,6 +378,9 @@ class HeatmapModel(BaseModel):
 
     @model_validator(mode="after")
     def _check_tier_filter(self):
+        if self.leverage_tiers is None and self.leverage_distribution is None:
+            # ``leverage_distribution: null`` alone: the five default tiers
+            object.__setattr__(self, "leverage_tiers", _DEFAULT_TIERS)
         if self.tier_filter is None:
             return self
         if len(self.tier_filter) == 0:
