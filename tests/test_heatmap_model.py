@@ -57,7 +57,7 @@ def test_linear_grid_must_stay_positive():
 def test_model_arrays_use_bracket_at_liquidation_price():
     model = uncalibrated(position_notional_usd=52_000)
     grid = make_grid(model, 67_000.0)
-    arr = model_arrays(model, grid, pd.Timedelta("1h"))
+    arr = model_arrays(model, grid, pd.Timedelta("1h"), at="2024-06-01")   # the 2021 table in force
     # 10x long: 52,000 USD is bracket 2 at entry but bracket 1 at the liquidation price
     assert arr.ratio_long[1] == pytest.approx(0.9 / 0.996, rel=1e-12)
     assert arr.ratio_short[1] == pytest.approx(liquidation_ratio(10, "short", notional_usd=52_000,
@@ -81,7 +81,7 @@ def test_decay_factor_per_bar():
 def test_leverage_liquidated_at_entry_is_an_error():
     model = uncalibrated(leverage_tiers=[{"leverage": 300, "weight": 1}])
     with pytest.raises(ConfigError, match=r"leverage_tiers\[0\]"):
-        model_arrays(model, make_grid(model, 100.0), pd.Timedelta("1h"))
+        model_arrays(model, make_grid(model, 100.0), pd.Timedelta("1h"), at="2024-06-01")   # 2021: no max leverage
 
 
 def test_snapshot_flags():

@@ -69,7 +69,7 @@ def test_bracket_model_ratios_match_liquidation_ratio():
     # bybit has its own table; okx has none, so this single-venue call uses Binance's
     for venue, formula, fee, table in (("bybit", "bybit", None, BYBIT_BTCUSDT), ("okx", "okx", 0.0005, BTCUSDT_DEFAULT),
                                        ("binance", "binance", None, BTCUSDT_DEFAULT)):
-        arr = model_arrays(m, grid, H, venue=venue)
+        arr = model_arrays(m, grid, H, venue=venue, at="2024-06-01")   # the 2021 Binance table in force
         for i, x in enumerate(lev):
             for side, got in (("long", arr.ratio_long[i]), ("short", arr.ratio_short[i])):
                 want = liquidation_ratio(x, side, notional_usd=52_000, brackets=table, formula=formula,

@@ -16,9 +16,14 @@ from liqbt.margin import (BTCUSDT_DEFAULT, BYBIT_BTCUSDT, BracketTable, bracket_
 H = pd.Timedelta("1h")
 
 
+#: A date at which the 2021 Binance table is in force (the 2025-26 version starts 2025-01-01).
+D21 = pd.Timestamp("2024-06-01", tz="UTC")
+
+
 # ------------------------------------------------------------------ registry
 def test_existing_calls_keep_binance():
-    assert bracket_table("BTCUSDT") is BTCUSDT_DEFAULT
+    # since the dated 2025-26 table exists, the newest version is that one; the 2021 table before 2025
+    assert bracket_table("BTCUSDT", "2024-06-01") is BTCUSDT_DEFAULT
     assert BTCUSDT_DEFAULT.venue == "binance"
     assert bracket_tables("BTCUSDT") == bracket_tables("BTCUSDT", venue="binance")
 
@@ -140,17 +145,17 @@ def test_model_arrays_use_the_venues_table():
     lev, _ = m.tier_arrays()
     for venue, table in (("bybit", BYBIT_BTCUSDT), ("binance", BTCUSDT_DEFAULT), ("", BTCUSDT_DEFAULT),
                          ("synthetic", BTCUSDT_DEFAULT)):
-        assert venue_bracket_table(m, venue) is table
-        arr = model_arrays(m, grid, H, venue=venue)
+        assert venue_bracket_table(m, venue, D21) is table
+        arr = model_arrays(m, grid, H, venue=venue, at=D21)
         want = [liquidation_ratio(x, "long", notional_usd=10_000, brackets=table) for x in lev]
         assert list(arr.ratio_long) == pytest.approx(want, rel=1e-12)
 
 
 def test_venue_brackets_overrides_by_symbol_or_venue_and_symbol():
     m = uncalibrated(venue_brackets={"bybit": "binance:BTCUSDT", "kraken": "BTCUSDT"})
-    assert venue_bracket_table(m, "bybit") is BTCUSDT_DEFAULT
+    assert venue_bracket_table(m, "bybit", D21) is BTCUSDT_DEFAULT
     # a plain symbol is the venue's own table, Binance's when the venue has none
-    assert venue_bracket_table(m, "kraken", strict=True) is BTCUSDT_DEFAULT
+    assert venue_bracket_table(m, "kraken", D21, strict=True) is BTCUSDT_DEFAULT
     m = uncalibrated(venue_brackets={"binance": "bybit:BTCUSDT"})
     assert venue_bracket_table(m, "binance") is BYBIT_BTCUSDT
 

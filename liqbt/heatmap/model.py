@@ -230,12 +230,28 @@ class HeatmapModel(BaseModel):
         A continuous leverage distribution, discretised into tiers.
     position_notional_usd : float, default 10,000
         Entry notional (USD) of a representative position; picks the
-        maintenance bracket (at the liquidation price).
+        maintenance bracket (at the liquidation price) and the maximum
+        leverage: a tier above the maximum leverage of the bracket holding
+        this notional cannot be opened on the exchange, so it is excluded
+        (weights renormalised over the others) and counted
+        (:attr:`HeatmapResult.excluded_tiers`, a
+        :class:`~liqbt.errors.TierExcludedWarning`).
     maintenance : {"brackets", "constant"}, default "brackets"
         Bracket table of ``bracket_symbol`` (the version in force at the first
         bar, or ``bracket_version``), or a constant ``constant_mmr`` with cum 0.
-    bracket_symbol : str, default "BTCUSDT"
+        The table used is on :attr:`HeatmapResult.bracket_versions`.
+    bracket_symbol : str, optional
+        Symbol whose table is used; None (default) is the market's own symbol
+        as a USDT-margined table (:func:`liqbt.margin.table_symbol`: ETH data
+        gets ``"ETHUSDT"``). A symbol without a table (e.g. XRPUSDT) is a
+        :class:`~liqbt.errors.ConfigError` naming this option: name a table
+        (``bracket_symbol: BTCUSDT``) or use ``maintenance: constant``. An
+        unlabelled market (symbol ``""``) and the synthetic generator's
+        ``SYNTHUSDT`` use ``BTCUSDT``.
     bracket_version : str, optional
+        A version label (``"2021"``, ``"2025-26"``) instead of the one in
+        force at the first bar (Binance BTCUSDT: ``"2021"`` before 2025-01-01,
+        ``"2025-26"`` from then; see :mod:`liqbt.margin.brackets`).
     constant_mmr : float, default 0.004
         Fraction.
     venue_brackets : dict of str to str, default {}
@@ -318,7 +334,7 @@ class HeatmapModel(BaseModel):
     leverage_distribution: Optional[LeverageDistribution] = LeverageDistribution()
     position_notional_usd: float = Field(default=10_000.0, gt=0.0)
     maintenance: Literal["brackets", "constant"] = "brackets"
-    bracket_symbol: str = "BTCUSDT"
+    bracket_symbol: Optional[str] = None
     bracket_version: Optional[str] = None
     constant_mmr: float = Field(default=0.004, ge=0.0, lt=1.0)
     venue_brackets: dict[str, str] = Field(default_factory=dict)

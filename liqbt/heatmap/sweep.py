@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..data import Market, MultiVenueMarket
 from ..errors import ConfigError
-from .base import HeatmapResult, reconstruct, wrap
+from .base import HeatmapResult, market_margin, reconstruct, warn_book_wipes, wrap
 from .enums import FEATURES, FP, IP, N_FEATURES, N_TOTALS, BarArrays, GridArrays, KernelResult, ModelArrays
 from .grid import make_grid, warn_off_grid
 from .inputs import check_market, market_arrays, model_arrays
@@ -122,13 +122,13 @@ def _prepare(market: Market, models: Sequence[HeatmapModel], snapshot_every):
     grids = _grids(models, float(base.open[0]))
     for g in {id(g): g for g in grids}.values():  # models with the same grid share one object
         warn_off_grid(g, market.index, base.low, base.high)
-    arrays = [model_arrays(m, g, market.bar_size, venue=market.venue, at=market.index[0])
+    arrays = [model_arrays(m, g, market.bar_size, venue=market.venue, at=market.index[0], symbol=market.symbol)
               for m, g in zip(models, grids)]
     return bars, grids, arrays
 
 
 def _run_groups(bars: dict[str, BarArrays], models, grids, arrays, cols, features, totals, snap_rows, snap_long,
-                snap_short, threads: int | None) -> None:
+                snap_short, wipes, threads: int | None) -> None:
     """One :func:`sweep_nb` call per liquidation-price source, models dealt dynamically to the threads."""
     threads = numba.get_num_threads() if threads is None else max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS))
     previous_threads = numba.get_num_threads()
@@ -141,11 +141,11 @@ def _run_groups(bars: dict[str, BarArrays], models, grids, arrays, cols, feature
             st = _stack([grids[i] for i in idx], [arrays[i] for i in idx])
             whole = len(idx) == len(models)
             sub = (lambda a: a) if whole else (lambda a: a[idx])
-            f, tt, r, sl, ss = (sub(a) for a in (features, totals, snap_rows, snap_long, snap_short))
+            f, tt, r, sl, ss, w = (sub(a) for a in (features, totals, snap_rows, snap_long, snap_short, wipes))
             sweep_nb(b.open, b.high, b.low, b.close, b.liq_high, b.liq_low, b.oi_usd, b.taker_buy, b.volume,
-                     b.funding, b.snapshot, *st, cols, f, tt, r, sl, ss)
+                     b.funding, b.snapshot, *st, cols, f, tt, r, sl, ss, w)
             if not whole:   # fancy indexing copied: write the group's results back
-                for a, g in zip((features, totals, snap_rows, snap_long, snap_short), (f, tt, r, sl, ss)):
+                for a, g in zip((features, totals, snap_rows, snap_long, snap_short, wipes), (f, tt, r, sl, ss, w)):
                     a[idx] = g
     finally:
         numba.set_parallel_chunksize(previous_chunk)
@@ -184,9 +184,16 @@ def reconstruct_many(market: Market, models: Sequence[HeatmapModel],
     max_bins = max(len(g.edges) for g in grids) - 1
     cols = np.array([FEATURES.index(c) for c in columns], dtype=np.int64)
     out = np.empty((n_sets, len(cols), n_bars), dtype=np.float32)
+    wipes = np.empty((n_sets, 4), dtype=np.int64)
     _run_groups(bars, models, grids, arrays, cols, out, np.empty((n_sets, N_TOTALS, 0)),
                 np.empty((n_sets, 0), dtype=np.int64), np.empty((n_sets, 0, max_bins), dtype=np.float32),
-                np.empty((n_sets, 0, max_bins), dtype=np.float32), threads)
+                np.empty((n_sets, 0, max_bins), dtype=np.float32), wipes, threads)
+    hit = np.flatnonzero((wipes[:, 0] >= 0) | (wipes[:, 1] >= 0))
+    if len(hit):
+        # one warning for the whole sweep, naming the first model that wiped a side
+        first = int(hit[0])
+        warn_book_wipes(wipes[first], market.index, f"heatmap sweep ({len(hit)} of {n_sets} models; first: model "
+                                                    f"{first})")
     return SweepResult(out.transpose(0, 2, 1), tuple(columns), market.index, models)
 
 
@@ -242,13 +249,15 @@ def reconstruct_named(market: Market | MultiVenueMarket, models: Mapping[str, He
     snap_long = np.empty((n_sets, n_snap, max_bins), dtype=np.float32)
     snap_short = np.empty((n_sets, n_snap, max_bins), dtype=np.float32)
     cols = np.arange(N_FEATURES, dtype=np.int64)
-    _run_groups(bars, mlist, grids, arrays, cols, features, tot, rows, snap_long, snap_short, threads)
+    wipes = np.empty((n_sets, 4), dtype=np.int64)
+    _run_groups(bars, mlist, grids, arrays, cols, features, tot, rows, snap_long, snap_short, wipes, threads)
     out = {}
     for i, name in enumerate(names):
         nb_ = bins[i]
         sl, ss = snap_long[i], snap_short[i]
         if nb_ < max_bins:
             sl, ss = np.ascontiguousarray(sl[:, :nb_]), np.ascontiguousarray(ss[:, :nb_])
-        result = KernelResult(features[i].T, tot[i].T, rows[i], sl, ss)
-        out[name] = wrap(result, grids[i], market.index, market.bar_size, mlist[i], (market.venue,))
+        result = KernelResult(features[i].T, tot[i].T, rows[i], sl, ss, wipes[i])
+        out[name] = wrap(result, grids[i], market.index, market.bar_size, mlist[i], (market.venue,),
+                         {market.venue: market_margin(market, mlist[i])}, label=f"heatmap {name!r}")
     return out
