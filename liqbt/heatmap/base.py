@@ -13,7 +13,7 @@ from ..data import Market, MultiVenueMarket
 from ..errors import BookWipeWarning, DataError
 from .enums import FEATURES, N_FEATURES, N_TOTALS, TOTALS, BarArrays, GridArrays, KernelResult, ModelArrays
 from .grid import make_grid, warn_off_grid
-from .inputs import VenueMargin, bar_arrays, model_arrays, venue_margin
+from .inputs import VenueMargin, bar_arrays, check_venue_filter, model_arrays, venue_margin
 from .model import HeatmapModel
 from .nb import run_nb
 
@@ -147,6 +147,7 @@ ALL_FEATURES = np.arange(N_FEATURES, dtype=np.int64)
 def run_kernel(market: Market, model: HeatmapModel, snapshot_every=None, grid: GridArrays | None = None,
                totals: bool = True) -> tuple[KernelResult, GridArrays]:
     """Prepare arrays for one venue and run the numba kernel (no pandas wrapping)."""
+    check_venue_filter(market, model)
     bars = bar_arrays(market, model, snapshot_every)
     if grid is None:
         grid = make_grid(model, float(bars.open[0]))

@@ -21,7 +21,7 @@ from ..margin.nb import bracket_index_nb, venue_liquidation_ratio_nb
 from .enums import FP, IP, BarArrays, CloseMode, CloseSplit, EntryMode, GridArrays, ModelArrays, SplitMode
 from .model import HeatmapModel
 
-__all__ = ["bar_arrays", "check_market", "check_venue_options", "market_arrays", "model_arrays", "snapshot_flags",
+__all__ = ["bar_arrays", "check_market", "check_venue_filter", "check_venue_options", "market_arrays", "model_arrays", "snapshot_flags",
            "venue_bracket_table", "venue_margin", "VenueMargin", "BLOCK_SHIFT"]
 
 #: log2 of the bins per block of upper bounds used by the cluster search.
@@ -64,6 +64,16 @@ def snapshot_flags(index: pd.DatetimeIndex, bar_size: pd.Timedelta, every) -> np
         raise ConfigError(f"snapshot_every={every!r} must be a positive multiple of the bar size {bar_size}")
     close_ns = index.as_unit("ns").asi8 + bar_size.value
     return close_ns % period.value == 0
+
+
+def check_venue_filter(market: Market, model: HeatmapModel) -> None:
+    """Raise :class:`ConfigError` if ``model.venues`` names a venue a single-venue ``market`` does not have."""
+    if model.venues is None:
+        return
+    missing = [v for v in model.venues if v != market.venue]
+    if missing:
+        have = [market.venue] if market.venue else "[] (the market has no venue label)"
+        raise ConfigError(f"heatmap.venues: {missing} not in the market; its venues are {have}")
 
 
 def check_market(market: Market, model: HeatmapModel) -> None:

@@ -5,15 +5,15 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from typing import Literal, Optional
+from typing import Literal, Optional, Union
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..margin.enums import OKX_LIQUIDATION_FEE_RATE
 
-__all__ = ["HeatmapModel", "LeverageTier", "LeverageDistribution", "WINDOW_PRESETS", "parse_duration", "DAYS_PER_MONTH",
+__all__ = ["HeatmapModel", "LeverageTier", "LeverageDistribution", "LeverageRange", "WINDOW_PRESETS", "parse_duration", "DAYS_PER_MONTH",
            "DAYS_PER_YEAR"]
 
 #: Windows the issue names; any other positive duration ("36h", "2d") is accepted too.
@@ -157,6 +157,41 @@ class LeverageDistribution(BaseModel):
             z = (np.log(lev) - math.log(self.median)) / self.sigma
             w = np.exp(-0.5 * z * z)
         return lev, w / w.sum()
+
+
+class LeverageRange(BaseModel):
+    """An inclusive range of leverage, for ``HeatmapModel.tier_filter``.
+
+    Parameters
+    ----------
+    min, max : float, optional
+        Bounds (inclusive, to 1e-9 relative); an omitted bound is open. At
+        least one is required.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    min: Optional[float] = Field(default=None, gt=0.0)
+    max: Optional[float] = Field(default=None, gt=0.0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _reject_unknown_keys(cls, data):
+        return _reject_unknown(cls, data)
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.min is None and self.max is None:
+            raise ValueError("expected a leverage range with min and/or max, e.g. {min: 50, max: 100}")
+        if self.min is not None and self.max is not None and self.max < self.min:
+            raise ValueError(f"max ({self.max}) must be >= min ({self.min})")
+        return self
+
+    def contains(self, lev: np.ndarray) -> np.ndarray:
+        """Boolean mask of the leverages inside the range."""
+        lo = -np.inf if self.min is None else self.min * (1 - 1e-9)
+        hi = np.inf if self.max is None else self.max * (1 + 1e-9)
+        return (lev >= lo) & (lev <= hi)
 
 
 _DEFAULT_TIERS = tuple(LeverageTier(leverage=x, weight=0.2) for x in (5.0, 10.0, 25.0, 50.0, 100.0))
@@ -310,11 +345,16 @@ class HeatmapModel(BaseModel):
         A cluster's strength is its USD over the mean of the bins within this
         many bins of it.
     venues : tuple of str, optional
-        Venues of a multi-venue market to include (default all).
-    tier_filter : tuple of float, optional
-        Leverages of the tiers to *report* (each must be one of the model's
-        tiers, from ``leverage_tiers`` or the discretised
-        ``leverage_distribution``, to 1e-9 relative). The book dynamics still
+        Venues of the market to include (default all). Naming a venue the
+        market does not have is a :class:`~liqbt.errors.ConfigError` listing
+        its venues, for single-venue markets too.
+    tier_filter : LeverageRange or tuple of float, optional
+        Tiers to *report*: a leverage range ``{min: 50, max: 100}``
+        (inclusive; either bound may be omitted; works for tiers and the
+        discretised distribution alike, and must hold at least one tier), or
+        the exact leverages of tiers (each must be one of the model's tiers,
+        from ``leverage_tiers`` or the discretised ``leverage_distribution``,
+        to 1e-9 relative). The book dynamics still
         use every tier: a close removes the same fraction of every position of
         a side (the fraction of the whole book), the liquidations of every tier
         count towards the open-interest accounting (``dQ + L``), and window
@@ -352,7 +392,7 @@ class HeatmapModel(BaseModel):
     cluster_min_share: float = Field(default=0.02, gt=0.0, le=1.0)
     cluster_neighbourhood_bins: int = Field(default=10, ge=0)
     venues: Optional[tuple[str, ...]] = None
-    tier_filter: Optional[tuple[float, ...]] = None
+    tier_filter: Optional[Union[LeverageRange, tuple[float, ...]]] = None
 
     @model_validator(mode="before")
     @classmethod
@@ -372,6 +412,17 @@ class HeatmapModel(BaseModel):
     def _check_window(cls, value: str) -> str:
         if str(value).lower() != "all":
             _check_heatmap_window(value)
+        return value
+
+    @field_validator("tier_filter", mode="before")
+    @classmethod
+    def _range_form(cls, value):
+        # build the range here so its errors read "tier_filter: ..." rather than naming pydantic's union branch
+        if isinstance(value, dict):
+            try:
+                return LeverageRange(**value)
+            except ValidationError as exc:
+                raise ValueError("; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())) from None
         return value
 
     @field_validator("decay_half_life")
@@ -399,13 +450,19 @@ class HeatmapModel(BaseModel):
             object.__setattr__(self, "leverage_tiers", _DEFAULT_TIERS)
         if self.tier_filter is None:
             return self
-        if len(self.tier_filter) == 0:
+        if not isinstance(self.tier_filter, LeverageRange) and len(self.tier_filter) == 0:
             raise ValueError("tier_filter: expected at least one leverage (or None for every tier)")
         lev, _ = self.tier_arrays()
+        if isinstance(self.tier_filter, LeverageRange):
+            if not self.tier_filter.contains(lev).any():
+                raise ValueError(f"tier_filter: the range [{self.tier_filter.min}, {self.tier_filter.max}] holds none "
+                                 f"of the model's tier leverages {[round(float(v), 4) for v in lev]}")
+            return self
         for i, x in enumerate(self.tier_filter):
             if not np.any(np.isclose(lev, x, rtol=1e-9, atol=0.0)):
                 raise ValueError(f"tier_filter[{i}]: {x} is not a leverage of the model's tiers; "
-                                 f"expected one of {[float(v) for v in lev]}")
+                                 f"expected one of {[float(v) for v in lev]}, or a range such as "
+                                 f"{{min: 50, max: 100}}")
         return self
 
     # ------------------------------------------------------------- derived
@@ -422,6 +479,8 @@ class HeatmapModel(BaseModel):
         lev, _ = self.tier_arrays()
         if self.tier_filter is None:
             return np.ones(len(lev), dtype=np.bool_)
+        if isinstance(self.tier_filter, LeverageRange):
+            return self.tier_filter.contains(lev)
         want = np.asarray(self.tier_filter, dtype=np.float64)
         return np.isclose(lev[:, None], want[None, :], rtol=1e-9, atol=0.0).any(axis=1)
 

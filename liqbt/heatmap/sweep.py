@@ -23,7 +23,7 @@ from ..errors import ConfigError
 from .base import HeatmapResult, market_margin, reconstruct, warn_book_wipes, wrap
 from .enums import FEATURES, FP, IP, N_FEATURES, N_TOTALS, BarArrays, GridArrays, KernelResult, ModelArrays
 from .grid import make_grid, warn_off_grid
-from .inputs import check_market, market_arrays, model_arrays
+from .inputs import check_market, check_venue_filter, market_arrays, model_arrays
 from .model import HeatmapModel
 from .nb import sweep_nb
 
@@ -108,6 +108,7 @@ def _prepare(market: Market, models: Sequence[HeatmapModel], snapshot_every):
         raise ConfigError("several models in one pass need a single-venue Market; reconstruct a "
                           "MultiVenueMarket model by model")
     for m in models:
+        check_venue_filter(market, m)
         check_market(market, m)
     bars: dict[str, BarArrays] = {}
     for m in models:
