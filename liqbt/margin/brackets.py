@@ -30,7 +30,7 @@ from ..errors import ConfigError
 
 __all__ = ["BracketTable", "derive_cum", "BTCUSDT_DEFAULT", "BTCUSDT_2021", "BTCUSDT_2025", "ETHUSDT_2025",
            "BINANCE_2025_VALID_FROM", "BYBIT_BTCUSDT", "register_bracket_table", "bracket_table", "bracket_tables",
-           "known_bracket_tables", "table_symbol", "check_leverage"]
+           "known_bracket_tables", "table_symbol", "check_leverage", "check_position_leverage"]
 
 #: Venues whose maintenance margin has no cumulative amount (see ``BracketTable.cumulative``).
 _WHOLE_POSITION_VENUES = ("okx",)
@@ -391,3 +391,21 @@ def check_leverage(leverage: float, notional_usd: float, table: BracketTable, wh
         k = _bracket_of(notional_usd, table.caps_usd)
         raise ConfigError(f"{where}: {leverage:g}x on {notional_usd:,.0f} USDT notional: {table.label} tier "
                           f"{table.tier_range(k)} allows at most {allowed:g}x")
+
+
+def check_position_leverage(leverage: float, notional_usd: float, *, symbol: str = "", venue: str = "binance", at=None,
+                            table: BracketTable | None = None, where: str = "leverage") -> None:
+    """:func:`check_leverage` against ``table``, or the dated table of ``symbol`` on ``venue`` in force at ``at``.
+
+    Without ``table`` the symbol is mapped by :func:`table_symbol` and looked
+    up on ``venue`` (Binance's when the venue has none); a symbol with no
+    table at all is not checked (the caller's liquidation model decides what
+    to do about it).
+    """
+    if table is None:
+        sym = table_symbol(symbol)
+        owner = venue if venue and bracket_tables(sym, venue) else "binance"
+        if not bracket_tables(sym, owner):
+            return
+        table = bracket_table(sym, at=at, venue=owner)
+    check_leverage(float(leverage), float(notional_usd), table, where)
