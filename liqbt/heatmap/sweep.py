@@ -99,16 +99,31 @@ def _stack(grids: Sequence[GridArrays], arrays: Sequence[ModelArrays]) -> _Stack
     return st
 
 
-def _prepare(market: Market, models: Sequence[HeatmapModel], snapshot_every):
+def _named(name: str | None, exc: ConfigError) -> ConfigError:
+    """``exc`` with its ``heatmap.`` option path as ``heatmaps.<name>.`` (the YAML path of a named model)."""
+    text = str(exc)
+    if name is None:
+        return exc
+    if text.startswith("heatmap."):
+        return ConfigError(f"heatmaps.{name}.{text[len('heatmap.'):]}")
+    return ConfigError(f"heatmaps.{name}: {text}")
+
+
+def _prepare(market: Market, models: Sequence[HeatmapModel], snapshot_every, names: Sequence[str] | None = None):
     """Check every model against ``market`` and build the shared inputs once.
 
-    Returns ``(bars by liquidation_price_source, grids, model arrays)``.
+    Returns ``(bars by liquidation_price_source, grids, model arrays)``. With
+    ``names``, a :class:`ConfigError` about a model names it (``heatmaps.<name>.``).
     """
+    names = list(names) if names is not None else [None] * len(models)
     if isinstance(market, MultiVenueMarket):
         raise ConfigError("several models in one pass need a single-venue Market; reconstruct a "
                           "MultiVenueMarket model by model")
-    for m in models:
-        check_venue_filter(market, m)
+    for m, name in zip(models, names):
+        try:
+            check_venue_filter(market, m)
+        except ConfigError as exc:
+            raise _named(name, exc) from None
         check_market(market, m)
     bars: dict[str, BarArrays] = {}
     for m in models:
@@ -123,8 +138,13 @@ def _prepare(market: Market, models: Sequence[HeatmapModel], snapshot_every):
     grids = _grids(models, float(base.open[0]))
     for g in {id(g): g for g in grids}.values():  # models with the same grid share one object
         warn_off_grid(g, market.index, base.low, base.high)
-    arrays = [model_arrays(m, g, market.bar_size, venue=market.venue, at=market.index[0], symbol=market.symbol)
-              for m, g in zip(models, grids)]
+    arrays = []
+    for m, g, name in zip(models, grids, names):
+        try:
+            arrays.append(model_arrays(m, g, market.bar_size, venue=market.venue, at=market.index[0],
+                                       symbol=market.symbol))
+        except ConfigError as exc:
+            raise _named(name, exc) from None
     return bars, grids, arrays
 
 
@@ -236,9 +256,15 @@ def reconstruct_named(market: Market | MultiVenueMarket, models: Mapping[str, He
         raise ConfigError(f"reconstruct_named: {bad[0]!r} is a {type(models[bad[0]]).__name__}, "
                           f"expected a HeatmapModel")
     if isinstance(market, MultiVenueMarket):
-        return {k: reconstruct(market, models[k], snapshot_every=snapshot_every, totals=totals) for k in names}
+        out = {}
+        for k in names:
+            try:
+                out[k] = reconstruct(market, models[k], snapshot_every=snapshot_every, totals=totals)
+            except ConfigError as exc:
+                raise _named(k, exc) from None
+        return out
     mlist = [models[k] for k in names]
-    bars, grids, arrays = _prepare(market, mlist, snapshot_every)
+    bars, grids, arrays = _prepare(market, mlist, snapshot_every, names)
     snapshot = next(iter(bars.values())).snapshot
     n_sets, n_bars = len(mlist), len(market)
     n_snap = int(np.count_nonzero(snapshot))
