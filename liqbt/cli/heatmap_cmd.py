@@ -56,7 +56,8 @@ def run(args) -> int:
     if not args.quiet:
         for name, info in summary.items():
             print(f"{name:>12}: {info['bars']:,} bars, {info['snapshots']:,} snapshots, predicted liquidations "
-                  f"long {info['pred_liq_long_usd_total']:,.0f} USD / short {info['pred_liq_short_usd_total']:,.0f} USD; "
+                  f"long {info['pred_liq_long_usd_total']:,.0f} USD / short "
+                  f"{info['pred_liq_short_usd_total']:,.0f} USD; "
                   f"brackets {', '.join(sorted(set(info['bracket_versions'].values())))}")
         print(f"wrote {Path(html).resolve().parent}")
     return 0

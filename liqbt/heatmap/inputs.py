@@ -21,7 +21,8 @@ from ..margin.nb import bracket_index_nb, venue_liquidation_ratio_nb
 from .enums import FP, IP, BarArrays, CloseMode, CloseSplit, EntryMode, GridArrays, ModelArrays, SplitMode
 from .model import HeatmapModel
 
-__all__ = ["bar_arrays", "check_market", "check_venue_filter", "check_venue_options", "market_arrays", "model_arrays", "snapshot_flags",
+__all__ = ["bar_arrays", "check_market", "check_venue_filter", "check_venue_options", "market_arrays", "model_arrays",
+           "snapshot_flags",
            "venue_bracket_table", "venue_margin", "VenueMargin", "BLOCK_SHIFT"]
 
 #: log2 of the bins per block of upper bounds used by the cluster search.

@@ -13,8 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ..margin.enums import OKX_LIQUIDATION_FEE_RATE
 
-__all__ = ["HeatmapModel", "LeverageTier", "LeverageDistribution", "LeverageRange", "WINDOW_PRESETS", "parse_duration", "DAYS_PER_MONTH",
-           "DAYS_PER_YEAR"]
+__all__ = ["HeatmapModel", "LeverageTier", "LeverageDistribution", "LeverageRange", "WINDOW_PRESETS", "parse_duration",
+           "DAYS_PER_MONTH", "DAYS_PER_YEAR"]
 
 #: Windows the issue names; any other positive duration ("36h", "2d") is accepted too.
 WINDOW_PRESETS = ("12h", "24h", "3d", "7d", "14d", "30d", "90d", "180d", "1y")
