@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Iterable
 
 __all__ = ["LiqbtError", "DataError", "ConfigError", "DownloadError", "GapWarning", "GridWarning", "BookWipeWarning",
-           "TierExcludedWarning"]
+           "TierExcludedWarning", "BracketVersionWarning"]
 
 
 class LiqbtError(Exception):
@@ -77,6 +77,10 @@ class GridWarning(UserWarning):
 
 class BookWipeWarning(UserWarning):
     """A heatmap model emptied a whole side of its book in one bar from closes (not liquidations at price)."""
+
+
+class BracketVersionWarning(UserWarning):
+    """A newer maintenance-bracket table version starts inside the data; the run keeps the one of its first bar."""
 
 
 class TierExcludedWarning(UserWarning):

@@ -186,6 +186,27 @@ def test_every_tier_above_the_max_is_an_error():
         reconstruct(_market("BTCUSDT"), model)
 
 
+def test_a_run_across_the_switch_date_warns_and_keeps_the_first_bars_version():
+    from liqbt.errors import BracketVersionWarning
+
+    index = pd.date_range("2024-12-31 22:00", periods=5, freq="1h", tz="UTC")
+    candles = pd.DataFrame({"open": 100.0, "high": 105.0, "low": 95.0, "close": 100.0, "volume": 1.0}, index=index)
+    oi = pd.Series([1_000.0, 2_000.0, 2_000.0, 2_000.0, 2_000.0], index=index)
+    market = Market.from_parts(candles, bar_size="1h", open_interest=oi, symbol="BTCUSDT", venue="binance")
+    with pytest.warns(BracketVersionWarning, match=r"Binance BTCUSDT 2021, in force at the first bar 2024-12-31 "
+                                                   r"22:00:00\+00:00, is used for the whole run; version '2025-26' "
+                                                   r"applies from 2025-01-01"):
+        res = reconstruct(market, HeatmapModel(n_bins=200))
+    assert res.bracket_versions == {"binance": "Binance BTCUSDT 2021"}
+    # an explicit version: no warning; truncated before the switch: none either
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", BracketVersionWarning)
+        assert reconstruct(market, HeatmapModel(n_bins=200, bracket_version="2025-26")).bracket_versions == \
+            {"binance": "Binance BTCUSDT 2025-26"}
+        head = reconstruct(market.slice(end=index[2]), HeatmapModel(n_bins=200))
+    pd.testing.assert_frame_equal(head.features, res.features.iloc[:2])
+
+
 def test_excluded_tiers_are_point_in_time():
     market = random_market(4, 300)
     model = HeatmapModel(n_bins=400, position_notional_usd=10e6, bracket_version="2025-26")

@@ -13,7 +13,7 @@ from ..data import Market, MultiVenueMarket
 from ..errors import BookWipeWarning, DataError
 from .enums import FEATURES, N_FEATURES, N_TOTALS, TOTALS, BarArrays, GridArrays, KernelResult, ModelArrays
 from .grid import make_grid, warn_off_grid
-from .inputs import VenueMargin, bar_arrays, check_venue_filter, model_arrays, venue_margin
+from .inputs import VenueMargin, bar_arrays, check_venue_filter, model_arrays, venue_margin, warn_version_change
 from .model import HeatmapModel
 from .nb import run_nb
 
@@ -209,8 +209,13 @@ def reconstruct(market: Market | MultiVenueMarket, model: HeatmapModel | None = 
 
 
 def market_margin(market: Market, model: HeatmapModel) -> VenueMargin:
-    """The bracket table (and leverage limit) ``model`` uses on ``market`` (checked when the arrays were built)."""
-    return venue_margin(model, market.venue, market.index[0] if len(market.index) else None, market.symbol)
+    """The bracket table (and leverage limit) ``model`` uses on ``market`` (checked when the arrays were built).
+
+    Warns (:class:`~liqbt.errors.BracketVersionWarning`) if a newer version starts inside the data.
+    """
+    margin = venue_margin(model, market.venue, market.index[0] if len(market.index) else None, market.symbol)
+    warn_version_change(model, margin, market.index)
+    return margin
 
 
 def warn_book_wipes(wipes: np.ndarray, index: pd.DatetimeIndex, label: str = "heatmap") -> dict:

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import Market, MultiVenueMarket
-from ..errors import ConfigError, DataError, TierExcludedWarning
+from ..errors import BracketVersionWarning, ConfigError, DataError, TierExcludedWarning
 from ..margin import BracketTable, bracket_table, bracket_tables, known_bracket_tables, table_symbol
 from ..margin.enums import FORMULAS, Formula
 from ..margin.nb import bracket_index_nb, venue_liquidation_ratio_nb
@@ -23,7 +23,7 @@ from .model import HeatmapModel
 
 __all__ = ["bar_arrays", "check_market", "check_venue_filter", "check_venue_options", "market_arrays", "model_arrays",
            "snapshot_flags",
-           "venue_bracket_table", "venue_margin", "VenueMargin", "BLOCK_SHIFT"]
+           "venue_bracket_table", "venue_margin", "VenueMargin", "warn_version_change", "BLOCK_SHIFT"]
 
 #: log2 of the bins per block of upper bounds used by the cluster search.
 BLOCK_SHIFT = 4
@@ -209,6 +209,24 @@ def venue_margin(model: HeatmapModel, venue: str = "", at=None, symbol: str = ""
     allowed = table.max_leverage_at(model.position_notional_usd)
     keep = np.ones(len(lev), dtype=np.bool_) if allowed is None else lev <= allowed * (1 + 1e-12)
     return VenueMargin(table.label, table, keep, allowed)
+
+
+def warn_version_change(model: HeatmapModel, margin: VenueMargin, index: pd.DatetimeIndex, venue: str = "") -> None:
+    """Warn if a newer version of the table starts after the first bar (the first bar's version is used throughout)."""
+    table = margin.table
+    if table is None or model.bracket_version is not None or len(index) < 2:
+        return
+    first, last = index[0], index[-1]
+    for t in bracket_tables(table.symbol, venue=table.venue):
+        start = pd.Timestamp(t.valid_from)
+        start = start.tz_localize("UTC") if start.tz is None else start
+        if first < start <= last:
+            where = f" (venue {venue!r})" if venue else ""
+            warnings.warn(f"heatmap{where}: {table.label}, in force at the first bar {first}, is used for the whole "
+                          f"run; version {t.version!r} applies from {t.valid_from}, inside the data (last bar "
+                          f"{last}): start the data there or set bracket_version", BracketVersionWarning,
+                          stacklevel=3)
+            return
 
 
 def check_venue_options(market: MultiVenueMarket, model: HeatmapModel) -> None:

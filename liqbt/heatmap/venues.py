@@ -21,7 +21,7 @@ from ..data import MultiVenueMarket
 from ..errors import ConfigError
 from .enums import N_FEATURES, N_TOTALS, F, KernelResult
 from .grid import make_grid, warn_off_grid
-from .inputs import BLOCK_SHIFT, bar_arrays, check_venue_options, model_arrays, venue_margin
+from .inputs import BLOCK_SHIFT, bar_arrays, check_venue_options, model_arrays, venue_margin, warn_version_change
 from .model import HeatmapModel
 from .nb import _find_down_nb, _find_up_nb, _strength_nb, run_nb
 
@@ -107,6 +107,7 @@ def reconstruct_venues(market: MultiVenueMarket, model: HeatmapModel, *, snapsho
         warn_off_grid(grid, mk.index, bars.low, bars.high, label=f"heatmap, venue {v}")
         arrays = model_arrays(model, grid, mk.bar_size, venue=v, at=mk.index[0], symbol=mk.symbol or market.symbol)
         margins[v] = venue_margin(model, v, mk.index[0], mk.symbol or market.symbol)
+        warn_version_change(model, margins[v], mk.index, v)
         # additive columns only: the clusters are recomputed from the combined profiles
         # (the additive features are the first six, so feats[:, j] is feature j)
         feats = np.empty((len(_ADDITIVE), len(mk)))
