@@ -98,6 +98,9 @@ def test_leverage_tiers_replace_the_default_distribution():
     assert m.leverage_distribution is None
     assert m.tier_arrays()[0].tolist() == [10.0]
     assert HeatmapModel(leverage_distribution=None).tier_arrays()[0].tolist() == [5.0, 10.0, 25.0, 50.0, 100.0]
+    # tiers set on the fields of the default model (a sweep over heatmaps.<name>.leverage_tiers) replace it too
+    swept = HeatmapModel(**{**HeatmapModel().model_dump(), "leverage_tiers": [{"leverage": 10, "weight": 1}]})
+    assert swept.leverage_distribution is None and swept.tier_arrays()[0].tolist() == [10.0]
     with pytest.raises(ValidationError, match="leverage_tiers and leverage_distribution are both given"):
         HeatmapModel(leverage_tiers=[{"leverage": 10, "weight": 1}], leverage_distribution={"median": 20})
 

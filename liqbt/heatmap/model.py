@@ -258,7 +258,8 @@ class HeatmapModel(BaseModel):
         (0.01 %) adds 0.1.
     leverage_tiers : tuple of LeverageTier, optional
         Discrete tiers instead of the distribution: giving them drops the
-        default distribution (giving both is an error). With
+        default distribution (giving them with any other distribution is an
+        error). With
         ``leverage_distribution: null`` and no tiers: 5/10/25/50/100x, equal
         weights.
     leverage_distribution : LeverageDistribution or None, default lognormal 2..125x, median 25x, sigma 1.3, 16 points
@@ -398,9 +399,13 @@ class HeatmapModel(BaseModel):
     @classmethod
     def _reject_unknown_keys(cls, data):
         data = _reject_unknown(cls, data)
-        # leverage_tiers given without a distribution replaces the default distribution
+        # leverage_tiers given without a distribution replaces the default distribution; so do tiers set on
+        # the fields of a default model (a sweep overriding heatmaps.<name>.leverage_tiers of a model_dump)
         if isinstance(data, dict) and data.get("leverage_tiers") is not None:
-            if "leverage_distribution" not in data:
+            dist = data.get("leverage_distribution")
+            if isinstance(dist, dict):
+                dist = LeverageDistribution(**dist)
+            if "leverage_distribution" not in data or dist == LeverageDistribution():
                 data = {**data, "leverage_distribution": None}
             elif data["leverage_distribution"] is not None:
                 raise ValueError("leverage_tiers and leverage_distribution are both given; expected one of them "
