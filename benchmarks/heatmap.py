@@ -63,7 +63,10 @@ def main(argv=None) -> None:
     from heatmap_reference import reference
 
     market = synthetic_market(args.bars, args.oi_every)
-    model = HeatmapModel(n_bins=1000, bin_size_bps=10, window="30d")
+    # the pre-calibration model (5 tiers, typical entry, amount closes): the workload the figures in
+    # docs/benchmarks.md were measured on; the calibrated default has 16 tiers and 5 entry points
+    model = HeatmapModel(n_bins=1000, bin_size_bps=10, window="30d", entry_price="typical", close_mode="amount",
+                         leverage_distribution=None)
     print(f"{len(market):,} x 1m bars, OI every {args.oi_every} bar(s), {model.n_bins} bins, "
           f"{len(model.tier_arrays()[0])} tiers, window {model.window}, hourly snapshots")
 

@@ -31,7 +31,10 @@ def main(argv=None) -> None:
     from liqbt.heatmap import HeatmapModel, reconstruct, reconstruct_named
 
     market = generate_market(args.bars, "1m", seed=1)
-    models = {"context": HeatmapModel(window="30d"), "execution": HeatmapModel(window="24h", bin_size_bps=5)}
+    # the pre-calibration model (5 tiers, typical entry, amount closes) the README figure was measured on
+    old = dict(entry_price="typical", close_mode="amount", leverage_distribution=None)
+    models = {"context": HeatmapModel(window="30d", **old),
+              "execution": HeatmapModel(window="24h", bin_size_bps=5, **old)}
     print(f"{len(market):,} x 1m synthetic bars; models: "
           + ", ".join(f"{k} (window {m.window}, {m.n_bins} bins of {m.bin_size_bps} bps)" for k, m in models.items())
           + "; hourly snapshots, totals off")

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-__all__ = ["LiqbtError", "DataError", "ConfigError", "DownloadError", "GapWarning", "GridWarning"]
+__all__ = ["LiqbtError", "DataError", "ConfigError", "DownloadError", "GapWarning", "GridWarning", "BookWipeWarning",
+           "TierExcludedWarning", "BracketVersionWarning"]
 
 
 class LiqbtError(Exception):
@@ -72,3 +73,15 @@ class GapWarning(UserWarning):
 
 class GridWarning(UserWarning):
     """The price left the heatmap's fixed grid: beyond it positions sit in the overflow bins."""
+
+
+class BookWipeWarning(UserWarning):
+    """A heatmap model emptied a whole side of its book in one bar from closes (not liquidations at price)."""
+
+
+class BracketVersionWarning(UserWarning):
+    """A newer maintenance-bracket table version starts inside the data; the run keeps the one of its first bar."""
+
+
+class TierExcludedWarning(UserWarning):
+    """Heatmap leverage tiers above the exchange's maximum leverage for the position size were left out."""

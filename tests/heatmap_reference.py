@@ -238,3 +238,25 @@ def reference(bars: BarArrays, grid: GridArrays, arrays: ModelArrays):
     shape = (len(snap_rows), n)
     return (features, totals, np.array(snap_rows, dtype=np.int64),
             np.array(snap_long, dtype=np.float32).reshape(shape), np.array(snap_short, dtype=np.float32).reshape(shape))
+
+
+# ---------------------------------------------------------------- the pre-calibration defaults
+#: Fields of ``HeatmapModel()`` before the calibrated model became the default (issue #11):
+#: tests that pin numbers of the old default build it explicitly.
+UNCALIBRATED_FIELDS = dict(entry_price="typical", close_mode="amount", window="30d", leverage_distribution=None)
+#: The old ``LeverageDistribution()`` defaults (median 20x, sigma 0.8).
+UNCALIBRATED_DISTRIBUTION = dict(median=20.0, sigma=0.8)
+
+
+def uncalibrated(**fields):
+    """``HeatmapModel(**fields)`` on the pre-calibration defaults (5/10/25/50/100x, typical, amount, 30d)."""
+    from liqbt.heatmap import HeatmapModel
+
+    merged = {**UNCALIBRATED_FIELDS, **fields}
+    dist = merged.get("leverage_distribution")
+    if isinstance(dist, dict):
+        merged["leverage_distribution"] = {**UNCALIBRATED_DISTRIBUTION, **dist}
+    return HeatmapModel(**merged)
+
+
+UNCALIBRATED = uncalibrated()

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from heatmap_reference import UNCALIBRATED, uncalibrated  # noqa: F401  (pre-calibration defaults)
 from test_heatmap_support import compare_with_reference, random_market
 from liqbt.data import Market
 from liqbt.errors import GridWarning
@@ -25,14 +26,14 @@ def tiny_market(oi, low=None, high=None):
 
 #: one 10x tier, MMR 0, linear grid of 1-USD bins from 80 to 120: long LP 90 -> bin [90, 91),
 #: centre 90.5; short LP 110 -> bin [110, 111), centre 110.5
-TINY = HeatmapModel(leverage_tiers=[{"leverage": 10, "weight": 1}], maintenance="constant", constant_mmr=0.0,
+TINY = uncalibrated(leverage_tiers=[{"leverage": 10, "weight": 1}], maintenance="constant", constant_mmr=0.0,
                     grid="linear", bin_size_usd=1.0, n_bins=40, entry_price="close", window="all",
                     cluster_min_share=0.5, cluster_neighbourhood_bins=1)
 
 
 def tiny(**changes) -> HeatmapModel:
     """TINY with validated changes (``model_copy(update=...)`` would skip validation)."""
-    return HeatmapModel(**{**TINY.model_dump(), **changes})
+    return uncalibrated(**{**TINY.model_dump(), **changes})
 
 
 def test_oi_increase_opens_both_sides_at_their_liquidation_bins():
@@ -171,18 +172,18 @@ def test_kernel_matches_reference(opts, seed, n_bars, oi_every, vol, every_kth_t
     if opts["grid"] == "linear":
         opts["n_bins"] = min(opts["n_bins"], 200)
     if every_kth_tier:   # report a subset of the tiers
-        opts["tier_filter"] = tuple(HeatmapModel(**opts).tier_arrays()[0][::every_kth_tier])
-    model = HeatmapModel(**opts)
+        opts["tier_filter"] = tuple(uncalibrated(**opts).tier_arrays()[0][::every_kth_tier])
+    model = uncalibrated(**opts)
     market = random_market(seed, n_bars, oi_every=oi_every, vol=vol)
     compare_with_reference(market, model, snapshot_every=3)
 
 
 def test_kernel_matches_reference_with_hourly_oi_on_5m_bars():
     market = random_market(5, 400, bar_size="5min", oi_every=12, vol=0.002)
-    compare_with_reference(market, HeatmapModel(window="24h", n_bins=300, bin_size_bps=5), snapshot_every="1h")
+    compare_with_reference(market, uncalibrated(window="24h", n_bins=300, bin_size_bps=5), snapshot_every="1h")
 
 
 def test_renormalisation_under_strong_decay_matches_reference():
     # a 1-bar half-life halves the scale every bar: 2**-400 forces rescaling
     market = random_market(3, 420, vol=0.001, oi_vol=0.002)
-    compare_with_reference(market, HeatmapModel(decay_half_life="1h", window="all", n_bins=200))
+    compare_with_reference(market, uncalibrated(decay_half_life="1h", window="all", n_bins=200))

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
+from heatmap_reference import UNCALIBRATED, uncalibrated  # noqa: F401  (pre-calibration defaults)
 from liqbt.errors import ConfigError
 from liqbt.heatmap import HeatmapModel
 from liqbt.heatmap.enums import FP, IP
@@ -14,7 +15,7 @@ from liqbt.margin import BTCUSDT_DEFAULT, liquidation_ratio
 
 
 def test_defaults_are_valid_and_frozen():
-    m = HeatmapModel()
+    m = uncalibrated()
     assert [t.leverage for t in m.leverage_tiers] == [5, 10, 25, 50, 100]
     with pytest.raises(ValidationError):
         m.window = "7d"
@@ -22,9 +23,9 @@ def test_defaults_are_valid_and_frozen():
 
 def test_typo_suggests_the_closest_key():
     with pytest.raises(ValidationError, match="did you mean 'window'"):
-        HeatmapModel(windw="3d")
+        uncalibrated(windw="3d")
     with pytest.raises(ValidationError, match=r"leverage_tiers\.0[\s\S]*did you mean 'weight'"):
-        HeatmapModel(leverage_tiers=[{"leverage": 5, "wieght": 1}])
+        uncalibrated(leverage_tiers=[{"leverage": 5, "wieght": 1}])
 
 
 @pytest.mark.parametrize("field,value", [("window", "3x"), ("bin_size_bps", -1), ("n_bins", 1),
@@ -32,17 +33,17 @@ def test_typo_suggests_the_closest_key():
                                          ("leverage_tiers", []), ("decay_half_life", "0h")])
 def test_invalid_values_are_rejected(field, value):
     with pytest.raises(ValidationError, match=field):
-        HeatmapModel(**{field: value})
+        uncalibrated(**{field: value})
 
 
 def test_window_presets_parse():
     for w, days in (("12h", 0.5), ("3d", 3), ("1y", 365)):
-        assert HeatmapModel(window=w).window_delta() == pd.Timedelta(days=days)
-    assert HeatmapModel(window="all").window_delta() is None
+        assert uncalibrated(window=w).window_delta() == pd.Timedelta(days=days)
+    assert uncalibrated(window="all").window_delta() is None
 
 
 def test_log_grid_is_centred_on_first_open_with_geometric_centres():
-    g = make_grid(HeatmapModel(n_bins=4, bin_size_bps=100), 100.0)
+    g = make_grid(uncalibrated(n_bins=4, bin_size_bps=100), 100.0)
     np.testing.assert_allclose(g.edges, 100 * 1.01 ** np.arange(-2, 3), rtol=1e-14)
     np.testing.assert_allclose(g.centres[1:-1], np.sqrt(g.edges[:-1] * g.edges[1:]), rtol=0)
     assert g.centres[0] == g.edges[0] and g.centres[-1] == g.edges[-1]
@@ -50,13 +51,13 @@ def test_log_grid_is_centred_on_first_open_with_geometric_centres():
 
 def test_linear_grid_must_stay_positive():
     with pytest.raises(ConfigError, match="bin_size_usd"):
-        make_grid(HeatmapModel(grid="linear", bin_size_usd=100, n_bins=1000), 30_000.0)
+        make_grid(uncalibrated(grid="linear", bin_size_usd=100, n_bins=1000), 30_000.0)
 
 
 def test_model_arrays_use_bracket_at_liquidation_price():
-    model = HeatmapModel(position_notional_usd=52_000)
+    model = uncalibrated(position_notional_usd=52_000)
     grid = make_grid(model, 67_000.0)
-    arr = model_arrays(model, grid, pd.Timedelta("1h"))
+    arr = model_arrays(model, grid, pd.Timedelta("1h"), at="2024-06-01")   # the 2021 table in force
     # 10x long: 52,000 USD is bracket 2 at entry but bracket 1 at the liquidation price
     assert arr.ratio_long[1] == pytest.approx(0.9 / 0.996, rel=1e-12)
     assert arr.ratio_short[1] == pytest.approx(liquidation_ratio(10, "short", notional_usd=52_000,
@@ -66,21 +67,21 @@ def test_model_arrays_use_bracket_at_liquidation_price():
 
 
 def test_constant_mmr_ratios():
-    model = HeatmapModel(maintenance="constant", constant_mmr=0.004)
+    model = uncalibrated(maintenance="constant", constant_mmr=0.004)
     arr = model_arrays(model, make_grid(model, 67_000.0), pd.Timedelta("1h"))
     assert arr.ratio_long[1] * 67_000 == pytest.approx(60_542.1686746988, rel=1e-12)
 
 
 def test_decay_factor_per_bar():
-    model = HeatmapModel(decay_half_life="2h")
+    model = uncalibrated(decay_half_life="2h")
     arr = model_arrays(model, make_grid(model, 100.0), pd.Timedelta("1h"))
     assert arr.fparams[FP.DECAY] == pytest.approx(0.5 ** 0.5)
 
 
 def test_leverage_liquidated_at_entry_is_an_error():
-    model = HeatmapModel(leverage_tiers=[{"leverage": 300, "weight": 1}])
+    model = uncalibrated(leverage_tiers=[{"leverage": 300, "weight": 1}])
     with pytest.raises(ConfigError, match=r"leverage_tiers\[0\]"):
-        model_arrays(model, make_grid(model, 100.0), pd.Timedelta("1h"))
+        model_arrays(model, make_grid(model, 100.0), pd.Timedelta("1h"), at="2024-06-01")   # 2021: no max leverage
 
 
 def test_snapshot_flags():

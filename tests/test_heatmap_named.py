@@ -6,15 +6,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from pydantic import ValidationError
 
+from heatmap_reference import UNCALIBRATED, uncalibrated  # noqa: F401  (pre-calibration defaults)
 from test_heatmap_kernel import tiny, tiny_market
 from test_heatmap_support import compare_with_reference, random_market
 from liqbt.data import MultiVenueMarket
 from liqbt.heatmap import HeatmapModel, reconstruct, reconstruct_many, reconstruct_named
 
 NAMED = {
-    "context": HeatmapModel(n_bins=300, window="3d"),
-    "execution": HeatmapModel(n_bins=200, window="24h", bin_size_bps=5, entry_price="range", range_points=3),
-    "mark": HeatmapModel(n_bins=300, window="all", liquidation_price_source="mark", tier_filter=(25.0, 50.0)),
+    "context": uncalibrated(n_bins=300, window="3d"),
+    "execution": uncalibrated(n_bins=200, window="24h", bin_size_bps=5, entry_price="range", range_points=3),
+    "mark": uncalibrated(n_bins=300, window="all", liquidation_price_source="mark", tier_filter=(25.0, 50.0)),
 }
 
 
@@ -69,13 +70,13 @@ def test_named_rejects_non_models():
 # ---------------------------------------------------------------- tier filter
 
 def test_tier_filter_must_name_model_tiers():
-    assert HeatmapModel(tier_filter=(10, 100)).tier_include().tolist() == [False, True, False, False, True]
+    assert uncalibrated(tier_filter=(10, 100)).tier_include().tolist() == [False, True, False, False, True]
     with pytest.raises(ValidationError, match=r"tier_filter\[1\]: 20.0 is not a leverage"):
-        HeatmapModel(tier_filter=(10, 20))
+        uncalibrated(tier_filter=(10, 20))
     with pytest.raises(ValidationError, match="at least one"):
-        HeatmapModel(tier_filter=())
-    lev = HeatmapModel(leverage_distribution={"n_points": 4}).tier_arrays()[0]
-    assert HeatmapModel(leverage_distribution={"n_points": 4}, tier_filter=(lev[2],)).tier_include().sum() == 1
+        uncalibrated(tier_filter=())
+    lev = uncalibrated(leverage_distribution={"n_points": 4}).tier_arrays()[0]
+    assert uncalibrated(leverage_distribution={"n_points": 4}, tier_filter=(lev[2],)).tier_include().sum() == 1
 
 
 #: two tiers on the TINY grid: 10x longs at 90.5 (shorts 110.5), 5x longs at 80.5 (shorts at 120, overflow)
@@ -117,20 +118,20 @@ def test_tier_filter_keeps_the_whole_book_in_the_dynamics():
 def test_tier_filter_matches_reference(seed, opts):
     market = random_market(seed, 160, oi_every=2, vol=0.006)
     for tiers in ((5.0,), (25.0, 100.0)):
-        model = HeatmapModel(**{"n_bins": 200, "cluster_min_share": 0.037, **opts, "tier_filter": tiers})
+        model = uncalibrated(**{"n_bins": 200, "cluster_min_share": 0.037, **opts, "tier_filter": tiers})
         compare_with_reference(market, model)
 
 
 def test_tier_filter_conserves_reported_notional():
-    res = reconstruct(random_market(5, 300, vol=0.006), HeatmapModel(n_bins=300, tier_filter=(10.0, 50.0)))
+    res = reconstruct(random_market(5, 300, vol=0.006), uncalibrated(n_bins=300, tier_filter=(10.0, 50.0)))
     opened = res.totals[["cum_opened_long_usd", "cum_opened_short_usd"]].to_numpy().max()
     assert opened > 0 and res.conservation_error().abs().to_numpy().max() <= 1e-9 * opened
 
 
 def test_all_tiers_in_the_filter_equals_no_filter():
     market = random_market(6, 200)
-    a = reconstruct(market, HeatmapModel(n_bins=200), snapshot_every=5)
-    b = reconstruct(market, HeatmapModel(n_bins=200, tier_filter=(5, 10, 25, 50, 100)), snapshot_every=5)
+    a = reconstruct(market, uncalibrated(n_bins=200), snapshot_every=5)
+    b = reconstruct(market, uncalibrated(n_bins=200, tier_filter=(5, 10, 25, 50, 100)), snapshot_every=5)
     pd.testing.assert_frame_equal(a.features, b.features, check_exact=True)
 
 
@@ -138,8 +139,8 @@ def test_all_tiers_in_the_filter_equals_no_filter():
 
 def test_sweep_with_cluster_columns_and_mixed_price_sources():
     market = random_market(9, 200)
-    models = [HeatmapModel(n_bins=200, window="24h"), HeatmapModel(n_bins=150, liquidation_price_source="mark"),
-              HeatmapModel(n_bins=200, tier_filter=(25.0,))]
+    models = [uncalibrated(n_bins=200, window="24h"), uncalibrated(n_bins=150, liquidation_price_source="mark"),
+              uncalibrated(n_bins=200, tier_filter=(25.0,))]
     cols = ("cluster_above_price", "cluster_below_strength", "imbalance")
     sweep = reconstruct_many(market, models, columns=cols, threads=2)
     for i, m in enumerate(models):
@@ -152,9 +153,9 @@ def test_named_on_several_venues_equals_reconstruct_per_model():
     b = type(a)(**{**random_market(4, 200).__dict__, "venue": "okx"})
     market = MultiVenueMarket("BTCUSDT", {"binance": a, "okx": b})
     # liqbt has no OKX bracket table: price the okx venue with Binance's, as asked
-    models = {"context": HeatmapModel(n_bins=300, window="3d", venue_formulas={"okx": "okx"},
+    models = {"context": uncalibrated(n_bins=300, window="3d", venue_formulas={"okx": "okx"},
                                       venue_brackets={"okx": "binance:BTCUSDT"}),
-              "binance_only": HeatmapModel(n_bins=200, window="24h", venues=("binance",))}
+              "binance_only": uncalibrated(n_bins=200, window="24h", venues=("binance",))}
     got = reconstruct_named(market, models, snapshot_every=10)
     assert list(got) == ["context", "binance_only"]
     for name, model in models.items():

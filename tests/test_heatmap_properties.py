@@ -5,16 +5,17 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from heatmap_reference import UNCALIBRATED, uncalibrated  # noqa: F401  (pre-calibration defaults)
 from test_heatmap_support import random_market
 from liqbt.data import MultiVenueMarket
 from liqbt.errors import DataError
 from liqbt.heatmap import FEATURE_COLUMNS, HeatmapModel, reconstruct, reconstruct_many
 
 MODELS = [
-    HeatmapModel(n_bins=300, window="24h"),
-    HeatmapModel(n_bins=200, grid="linear", bin_size_usd=60, entry_price="range", long_share="taker",
+    uncalibrated(n_bins=300, window="24h"),
+    uncalibrated(n_bins=200, grid="linear", bin_size_usd=60, entry_price="range", long_share="taker",
                  close_split="taker", close_mode="fraction_of_oi", decay_half_life="12h", window="all"),
-    HeatmapModel(n_bins=250, long_share="funding", liquidation_price_source="mark", entry_price="close",
+    uncalibrated(n_bins=250, long_share="funding", liquidation_price_source="mark", entry_price="close",
                  leverage_distribution={"kind": "lognormal", "n_points": 8}, window="3d"),
 ]
 
@@ -49,7 +50,7 @@ def test_conservation_every_bar(seed, which, vol):
 
 def test_features_columns_and_index():
     market = random_market(1, 120)
-    res = reconstruct(market, HeatmapModel(n_bins=200))
+    res = reconstruct(market, uncalibrated(n_bins=200))
     assert tuple(res.features.columns) == FEATURE_COLUMNS
     assert res.features.index.equals(market.index)
     f = res.features.dropna(subset=["cluster_above_price"])
@@ -62,7 +63,7 @@ def test_features_columns_and_index():
 
 def test_profile_at_only_returns_snapshots_already_taken():
     market = random_market(2, 50)
-    snaps = reconstruct(market, HeatmapModel(n_bins=100), snapshot_every="4h").snapshots
+    snaps = reconstruct(market, uncalibrated(n_bins=100), snapshot_every="4h").snapshots
     assert snaps.long.dtype == np.float32 and snaps.long.shape == (len(snaps), 100)
     # bars opening 03:00 close at 04:00: the first snapshot is known at 04:00
     assert snaps.times[0] == pd.Timestamp("2024-01-01 04:00", tz="UTC")
@@ -75,7 +76,7 @@ def test_profile_at_only_returns_snapshots_already_taken():
 
 def test_snapshot_profiles_sum_to_resting_minus_overflow():
     market = random_market(4, 80)
-    res = reconstruct(market, HeatmapModel(n_bins=300), snapshot_every=1)
+    res = reconstruct(market, uncalibrated(n_bins=300), snapshot_every=1)
     f = res.features
     np.testing.assert_allclose(res.snapshots.long.sum(axis=1, dtype=np.float64),
                                f["resting_long_usd"] - f["overflow_long_usd"], rtol=1e-5, atol=1.0)
@@ -84,18 +85,18 @@ def test_snapshot_profiles_sum_to_resting_minus_overflow():
 def test_mark_source_requires_mark_prices():
     market = random_market(1, 30, with_mark=False)
     with pytest.raises(DataError, match="mark"):
-        reconstruct(market, HeatmapModel(liquidation_price_source="mark"))
+        reconstruct(market, uncalibrated(liquidation_price_source="mark"))
 
 
 def test_taker_split_requires_taker_volume():
     market = random_market(1, 30, with_taker=False)
     with pytest.raises(DataError, match="taker_buy_volume"):
-        reconstruct(market, HeatmapModel(long_share="taker"))
+        reconstruct(market, uncalibrated(long_share="taker"))
 
 
 def test_sweep_equals_single_runs():
     market = random_market(8, 300)
-    models = [HeatmapModel(n_bins=200 + 50 * i, window=w, entry_price=e)
+    models = [uncalibrated(n_bins=200 + 50 * i, window=w, entry_price=e)
               for i, (w, e) in enumerate([("24h", "typical"), ("all", "range"), ("3d", "close")])]
     sweep = reconstruct_many(market, models, columns=("pred_liq_long_usd", "resting_short_usd"))
     assert sweep.values.shape == (3, 300, 2) and sweep.values.dtype == np.float32
@@ -108,7 +109,7 @@ def test_multi_venue_adds_books_of_each_venue():
     a = random_market(1, 100)
     b = random_market(2, 100)
     b = type(b)(**{**b.__dict__, "venue": "bybit"})
-    model = HeatmapModel(n_bins=300)
+    model = uncalibrated(n_bins=300)
     both = reconstruct(MultiVenueMarket("BTCUSDT", {"binance": a, "bybit": b}), model, snapshot_every=10)
     ra, rb = reconstruct(a, model, snapshot_every=10), reconstruct(b, model, snapshot_every=10)
     assert both.venues == ("binance", "bybit")
@@ -117,5 +118,5 @@ def test_multi_venue_adds_books_of_each_venue():
     np.testing.assert_allclose(both.snapshots.long, ra.snapshots.long + rb.snapshots.long, rtol=1e-5)
     assert (both.conservation_error().abs().to_numpy() <= 1e-6).all()
     only_a = reconstruct(MultiVenueMarket("BTCUSDT", {"binance": a, "bybit": b}),
-                         HeatmapModel(n_bins=300, venues=("binance",)))
+                         uncalibrated(n_bins=300, venues=("binance",)))
     pd.testing.assert_frame_equal(only_a.features, ra.features, rtol=1e-6)

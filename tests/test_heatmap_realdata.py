@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from heatmap_reference import UNCALIBRATED, uncalibrated  # noqa: F401  (pre-calibration defaults)
 from conftest import shared_path
 from liqbt.data import Market
 from liqbt.errors import GapWarning
@@ -33,7 +34,7 @@ def coinglass():
 
 def test_real_data_magnitudes_and_correlation(coinglass):
     market, realised = coinglass
-    res = reconstruct(market, HeatmapModel(), snapshot_every="4h")
+    res = reconstruct(market, uncalibrated(), snapshot_every="4h")
     f = res.features
     assert len(f) == len(market) > 1_800
     for side in ("long", "short"):
@@ -47,3 +48,21 @@ def test_real_data_magnitudes_and_correlation(coinglass):
     err = res.conservation_error().abs().to_numpy().max()
     assert err <= 1e-9 * res.totals.to_numpy().max()
     assert len(res.snapshots) > 400
+
+
+def test_amount_close_mode_wipes_the_book_when_oi_falls_on_2026_01_31(coinglass):
+    # a week of history, then Binance OI falls on 2026-01-31: close_mode="amount" removes more coins than the
+    # book (opened since 2026-01-24) holds and empties both sides; the calibrated default keeps its book
+    from liqbt.errors import BookWipeWarning
+
+    market, _ = coinglass
+    week = market.slice(start=pd.Timestamp("2026-01-24", tz="UTC"), end=pd.Timestamp("2026-02-02", tz="UTC"))
+    with pytest.warns(BookWipeWarning, match=r"closes emptied the whole long book in one bar at "
+                                             r"2026-01-31 18:00:00\+00:00"):
+        amount = reconstruct(week, HeatmapModel(close_mode="amount"))
+    assert amount.book_wipes["long"][0] == pd.Timestamp("2026-01-31 18:00", tz="UTC")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", BookWipeWarning)
+        calibrated = reconstruct(week, HeatmapModel())
+    assert calibrated.book_wipes == {"long": (None, 0), "short": (None, 0)}
+    assert calibrated.bracket_versions == {"binance": "Binance BTCUSDT 2025-26"}

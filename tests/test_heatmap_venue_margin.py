@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
+from heatmap_reference import UNCALIBRATED, uncalibrated  # noqa: F401  (pre-calibration defaults)
 from liqbt.data import MultiVenueMarket, generate_market
 from liqbt.errors import ConfigError
 from liqbt.heatmap import HeatmapModel, reconstruct
@@ -23,7 +24,7 @@ MODEL = {"leverage_tiers": (LeverageTier(leverage=LEV, weight=1.0),), "maintenan
 
 
 def test_each_venue_defaults_to_its_own_formula():
-    m = HeatmapModel()
+    m = uncalibrated()
     assert m.venue_formulas == {} and m.okx_liquidation_fee_rate == 0.0005
     grid = make_grid(m, 67_000.0)
     # the same (Binance) brackets everywhere, so only the formula differs
@@ -42,13 +43,13 @@ def test_each_venue_defaults_to_its_own_formula():
 
 def test_unknown_formula_is_rejected():
     with pytest.raises(ValidationError, match="venue_formulas"):
-        HeatmapModel(venue_formulas={"bybit": "bybt"})
+        uncalibrated(venue_formulas={"bybit": "bybt"})
     with pytest.raises(ValidationError, match="okx_liquidation_fee_rate"):
-        HeatmapModel(okx_liquidation_fee_rate=-0.001)
+        uncalibrated(okx_liquidation_fee_rate=-0.001)
 
 
 def test_model_arrays_use_each_venues_formula():
-    m = HeatmapModel(venue_formulas={"bybit": "bybit", "okx": "okx"}, okx_liquidation_fee_rate=0.0005, **MODEL)
+    m = uncalibrated(venue_formulas={"bybit": "bybit", "okx": "okx"}, okx_liquidation_fee_rate=0.0005, **MODEL)
     grid = make_grid(m, 67_000.0)
     by = model_arrays(m, grid, H, venue="bybit")
     ok = model_arrays(m, grid, H, venue="okx")
@@ -62,13 +63,13 @@ def test_model_arrays_use_each_venues_formula():
 
 
 def test_bracket_model_ratios_match_liquidation_ratio():
-    m = HeatmapModel(venue_formulas={"bybit": "bybit", "okx": "okx"}, position_notional_usd=52_000)
+    m = uncalibrated(venue_formulas={"bybit": "bybit", "okx": "okx"}, position_notional_usd=52_000)
     grid = make_grid(m, 67_000.0)
     lev, _ = m.tier_arrays()
     # bybit has its own table; okx has none, so this single-venue call uses Binance's
     for venue, formula, fee, table in (("bybit", "bybit", None, BYBIT_BTCUSDT), ("okx", "okx", 0.0005, BTCUSDT_DEFAULT),
                                        ("binance", "binance", None, BTCUSDT_DEFAULT)):
-        arr = model_arrays(m, grid, H, venue=venue)
+        arr = model_arrays(m, grid, H, venue=venue, at="2024-06-01")   # the 2021 Binance table in force
         for i, x in enumerate(lev):
             for side, got in (("long", arr.ratio_long[i]), ("short", arr.ratio_short[i])):
                 want = liquidation_ratio(x, side, notional_usd=52_000, brackets=table, formula=formula,
@@ -77,7 +78,7 @@ def test_bracket_model_ratios_match_liquidation_ratio():
 
 
 def test_leverage_liquidated_at_entry_names_the_formula():
-    m = HeatmapModel(leverage_tiers=(LeverageTier(leverage=25.0, weight=1.0),), maintenance="constant",
+    m = uncalibrated(leverage_tiers=(LeverageTier(leverage=25.0, weight=1.0),), maintenance="constant",
                      constant_mmr=0.039, venue_formulas={"okx": "okx"}, okx_liquidation_fee_rate=0.002)
     grid = make_grid(m, 100.0)
     model_arrays(m, grid, H, venue="binance")                  # 1/25 = 0.04 > 0.039
@@ -97,8 +98,8 @@ def _mean_bin(w):
 
 def test_bybit_venue_profile_shifts_as_the_formula_predicts():
     _, _, market = _markets()
-    binance_all = HeatmapModel(venue_formulas={"bybit": "binance"}, **MODEL)
-    by_formula = HeatmapModel(venue_formulas={"bybit": "bybit"}, **MODEL)
+    binance_all = uncalibrated(venue_formulas={"bybit": "binance"}, **MODEL)
+    by_formula = uncalibrated(venue_formulas={"bybit": "bybit"}, **MODEL)
     only = {"venues": ("bybit",)}
     base = reconstruct(market, binance_all.model_copy(update=only), snapshot_every=24)
     moved = reconstruct(market, by_formula.model_copy(update=only), snapshot_every=24)
@@ -130,12 +131,12 @@ def test_bybit_venue_profile_shifts_as_the_formula_predicts():
 
 def test_two_venues_combine_each_venues_own_formula():
     _, m2, market = _markets()
-    model = HeatmapModel(venue_formulas={"bybit": "bybit"}, **MODEL)
+    model = uncalibrated(venue_formulas={"bybit": "bybit"}, **MODEL)
     both = reconstruct(market, model, snapshot_every=24)
     only_binance = reconstruct(market, model.model_copy(update={"venues": ("binance",)}), snapshot_every=24)
     only_bybit = reconstruct(market, model.model_copy(update={"venues": ("bybit",)}), snapshot_every=24)
     # the binance venue is unaffected by the bybit entry
-    plain = reconstruct(market, HeatmapModel(**MODEL, venues=("binance",)), snapshot_every=24)
+    plain = reconstruct(market, uncalibrated(**MODEL, venues=("binance",)), snapshot_every=24)
     pd.testing.assert_frame_equal(only_binance.features, plain.features)
     np.testing.assert_array_equal(only_binance.snapshots.long, plain.snapshots.long)
     for col in ("resting_long_usd", "resting_short_usd", "pred_liq_long_usd"):
@@ -153,4 +154,4 @@ def test_two_venues_combine_each_venues_own_formula():
 def test_formula_for_a_venue_not_in_the_market_is_an_error():
     _, _, market = _markets(50)
     with pytest.raises(ConfigError, match="did you mean 'bybit'"):
-        reconstruct(market, HeatmapModel(venue_formulas={"bybitt": "bybit"}))
+        reconstruct(market, uncalibrated(venue_formulas={"bybitt": "bybit"}))

@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
+from heatmap_reference import UNCALIBRATED, uncalibrated  # noqa: F401  (pre-calibration defaults)
 from liqbt.data import MultiVenueMarket, generate_market
 from liqbt.errors import ConfigError
 from liqbt.heatmap import HeatmapModel, reconstruct
@@ -15,9 +16,14 @@ from liqbt.margin import (BTCUSDT_DEFAULT, BYBIT_BTCUSDT, BracketTable, bracket_
 H = pd.Timedelta("1h")
 
 
+#: A date at which the 2021 Binance table is in force (the 2025-26 version starts 2025-01-01).
+D21 = pd.Timestamp("2024-06-01", tz="UTC")
+
+
 # ------------------------------------------------------------------ registry
 def test_existing_calls_keep_binance():
-    assert bracket_table("BTCUSDT") is BTCUSDT_DEFAULT
+    # since the dated 2025-26 table exists, the newest version is that one; the 2021 table before 2025
+    assert bracket_table("BTCUSDT", "2024-06-01") is BTCUSDT_DEFAULT
     assert BTCUSDT_DEFAULT.venue == "binance"
     assert bracket_tables("BTCUSDT") == bracket_tables("BTCUSDT", venue="binance")
 
@@ -134,23 +140,23 @@ def test_okx_liquidation_price_by_hand():
 # --------------------------------------------------------------- the heatmap
 def test_model_arrays_use_the_venues_table():
     # Binance's formula everywhere: only the table differs
-    m = HeatmapModel(position_notional_usd=10_000, venue_formulas={"bybit": "binance"})
+    m = uncalibrated(position_notional_usd=10_000, venue_formulas={"bybit": "binance"})
     grid = make_grid(m, 67_000.0)
     lev, _ = m.tier_arrays()
     for venue, table in (("bybit", BYBIT_BTCUSDT), ("binance", BTCUSDT_DEFAULT), ("", BTCUSDT_DEFAULT),
                          ("synthetic", BTCUSDT_DEFAULT)):
-        assert venue_bracket_table(m, venue) is table
-        arr = model_arrays(m, grid, H, venue=venue)
+        assert venue_bracket_table(m, venue, D21) is table
+        arr = model_arrays(m, grid, H, venue=venue, at=D21)
         want = [liquidation_ratio(x, "long", notional_usd=10_000, brackets=table) for x in lev]
         assert list(arr.ratio_long) == pytest.approx(want, rel=1e-12)
 
 
 def test_venue_brackets_overrides_by_symbol_or_venue_and_symbol():
-    m = HeatmapModel(venue_brackets={"bybit": "binance:BTCUSDT", "kraken": "BTCUSDT"})
-    assert venue_bracket_table(m, "bybit") is BTCUSDT_DEFAULT
+    m = uncalibrated(venue_brackets={"bybit": "binance:BTCUSDT", "kraken": "BTCUSDT"})
+    assert venue_bracket_table(m, "bybit", D21) is BTCUSDT_DEFAULT
     # a plain symbol is the venue's own table, Binance's when the venue has none
-    assert venue_bracket_table(m, "kraken", strict=True) is BTCUSDT_DEFAULT
-    m = HeatmapModel(venue_brackets={"binance": "bybit:BTCUSDT"})
+    assert venue_bracket_table(m, "kraken", D21, strict=True) is BTCUSDT_DEFAULT
+    m = uncalibrated(venue_brackets={"binance": "bybit:BTCUSDT"})
     assert venue_bracket_table(m, "binance") is BYBIT_BTCUSDT
 
 
@@ -158,7 +164,7 @@ def test_venue_table_is_picked_by_the_first_bar_date():
     for version, start, mmr in (("d1", "2021-01-01", 0.01), ("d2", "2023-01-01", 0.02)):
         register_bracket_table(BracketTable(symbol="DTESTUSDT", venue="bybit", version=version, valid_from=start,
                                             caps_usd=(1e9,), mmr=(mmr,)))
-    m = HeatmapModel(bracket_symbol="DTESTUSDT")
+    m = uncalibrated(bracket_symbol="DTESTUSDT")
     assert venue_bracket_table(m, "bybit", pd.Timestamp("2022-06-01", tz="UTC")).version == "d1"
     assert venue_bracket_table(m, "bybit", pd.Timestamp("2024-06-01", tz="UTC")).version == "d2"
 
@@ -172,21 +178,21 @@ def _two_venues(second="okx", n_bars=48):
 def test_multi_venue_heatmap_without_a_table_for_a_venue_is_an_error():
     _, market = _two_venues("okx")
     with pytest.raises(ConfigError, match=r"venue_brackets.*venue 'okx' symbol 'BTCUSDT'.*'binance:BTCUSDT'"):
-        reconstruct(market, HeatmapModel())
+        reconstruct(market, uncalibrated())
     # choosing a table for it, or leaving the venue out, or constant maintenance is fine
-    reconstruct(market, HeatmapModel(venue_brackets={"okx": "binance:BTCUSDT"}))
-    reconstruct(market, HeatmapModel(venues=("binance",)))
-    reconstruct(market, HeatmapModel(maintenance="constant"))
+    reconstruct(market, uncalibrated(venue_brackets={"okx": "binance:BTCUSDT"}))
+    reconstruct(market, uncalibrated(venues=("binance",)))
+    reconstruct(market, uncalibrated(maintenance="constant"))
 
 
 def test_single_venue_market_of_a_venue_without_a_table_keeps_binance():
     single, _ = _two_venues("okx")
-    plain = reconstruct(single.__class__(**{**single.__dict__, "venue": "binance"}), HeatmapModel())
-    okx = reconstruct(single, HeatmapModel(venue_formulas={"okx": "binance"}))  # the table alone
+    plain = reconstruct(single.__class__(**{**single.__dict__, "venue": "binance"}), uncalibrated())
+    okx = reconstruct(single, uncalibrated(venue_formulas={"okx": "binance"}))  # the table alone
     pd.testing.assert_frame_equal(okx.features, plain.features)
 
 
 def test_venue_brackets_key_not_in_the_market_is_an_error():
     _, market = _two_venues("bybit")
     with pytest.raises(ConfigError, match="did you mean 'bybit'"):
-        reconstruct(market, HeatmapModel(venue_brackets={"bybitt": "BTCUSDT"}))
+        reconstruct(market, uncalibrated(venue_brackets={"bybitt": "BTCUSDT"}))

@@ -11,6 +11,7 @@ from vectorbt.portfolio.enums import log_dt
 
 from ..data.market import Market
 from ..errors import ConfigError
+from ..margin import check_position_leverage
 from .config import BacktestConfig
 from .enums import FILL_REASON_NAMES, liquidation_dt, order_dt
 from .nb import funding_from_positions_nb, positions_at_funding_nb, simulate_nb
@@ -114,6 +115,13 @@ def _filled_size(sig: SignalArrays, config: BacktestConfig) -> np.ndarray:
 
 
 def _run_liqbt(market: Market, sig: SignalArrays, config: BacktestConfig, mk: MarketArrays):
+    if config.liquidation.maintenance_margin_rate is None and len(sig.size):
+        # Binance refuses leverage above the tier maximum of the position's notional (issue #11): the largest
+        # planned notional, at the initial equity for equity_fraction sizing
+        size = float(np.nanmax(_filled_size(sig, config)))
+        notional = size if config.size_type == "notional_usd" else size * config.init_cash_usd * config.leverage
+        check_position_leverage(config.leverage, notional, symbol=market.symbol, venue=market.venue,
+                                at=market.index[0], table=config.liquidation.brackets, where="backtest.leverage")
     max_orders, max_liqs = _bounds(sig)
     orders = np.empty(max_orders, dtype=order_dt)
     liqs = np.empty(max_liqs, dtype=liquidation_dt)

@@ -48,6 +48,7 @@ def run(args) -> int:
             "pred_liq_short_usd_total": float(f["pred_liq_short_usd"].sum()),
             "resting_long_usd_last": float(f["resting_long_usd"].iloc[-1]),
             "resting_short_usd_last": float(f["resting_short_usd"].iloc[-1]),
+            "bracket_versions": result.bracket_versions, "excluded_tiers": result.excluded_tiers,
             "model": model.model_dump(mode="json"),
         }
     html = write_heatmap_html(views, out / "heatmap.html", title=f"liqbt heatmap: {config.name or loaded.path.stem}")
@@ -55,6 +56,8 @@ def run(args) -> int:
     if not args.quiet:
         for name, info in summary.items():
             print(f"{name:>12}: {info['bars']:,} bars, {info['snapshots']:,} snapshots, predicted liquidations "
-                  f"long {info['pred_liq_long_usd_total']:,.0f} USD / short {info['pred_liq_short_usd_total']:,.0f} USD")
+                  f"long {info['pred_liq_long_usd_total']:,.0f} USD / short "
+                  f"{info['pred_liq_short_usd_total']:,.0f} USD; "
+                  f"brackets {', '.join(sorted(set(info['bracket_versions'].values())))}")
         print(f"wrote {Path(html).resolve().parent}")
     return 0

@@ -73,6 +73,8 @@ def run(args) -> int:
         print(f"{loaded.config.strategy.name} on {market.symbol} ({market.venue}), {len(market):,} bars "
               f"{market.start:%Y-%m-%d} .. {market.end:%Y-%m-%d}; costs and funding "
               f"{'on' if loaded.config.backtest.funding else 'FUNDING OFF'}")
+        for name, hm in result.heatmaps.items():  # the maintenance table each heatmap used (issue #11)
+            print(f"heatmap {name}: brackets {', '.join(sorted(set(hm.bracket_versions.values())))}")
         print(format_summary(result.stats.iloc[0]))
         if result.baselines is not None:
             print("against the baselines (same costs):")

@@ -7,7 +7,7 @@ named models (a 30-day context and a 24-hour execution heatmap) in one pass.
 """
 
 from .base import FEATURE_COLUMNS, TOTAL_COLUMNS, HeatmapResult, Profile, Snapshots, reconstruct
-from .model import WINDOW_PRESETS, HeatmapModel, LeverageDistribution, LeverageTier
+from .model import WINDOW_PRESETS, HeatmapModel, LeverageDistribution, LeverageRange, LeverageTier
 from .sweep import SweepResult, reconstruct_many, reconstruct_named
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "HeatmapModel",
     "LeverageTier",
     "LeverageDistribution",
+    "LeverageRange",
     "HeatmapResult",
     "Snapshots",
     "Profile",

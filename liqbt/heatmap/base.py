@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from ..data import Market, MultiVenueMarket
-from ..errors import DataError
+from ..errors import BookWipeWarning, DataError
 from .enums import FEATURES, N_FEATURES, N_TOTALS, TOTALS, BarArrays, GridArrays, KernelResult, ModelArrays
 from .grid import make_grid, warn_off_grid
-from .inputs import bar_arrays, model_arrays
+from .inputs import VenueMargin, bar_arrays, check_venue_filter, model_arrays, venue_margin, warn_version_change
 from .model import HeatmapModel
 from .nb import run_nb
 
@@ -100,6 +101,16 @@ class HeatmapResult:
         (decay counts as expired). None when not recorded.
     venues : tuple of str
         Venues combined into this result.
+    bracket_versions : dict of str to str
+        Per venue, the maintenance table used (``"Binance BTCUSDT 2025-26"``,
+        the version in force at the venue's first bar) or ``"constant MMR x"``.
+    excluded_tiers : dict of str to tuple of float
+        Per venue, leverages of the model's tiers left out because the table's
+        maximum leverage at ``position_notional_usd`` is lower (empty: none).
+    book_wipes : dict of str to tuple
+        Per side (``"long"``, ``"short"``): ``(first bar open or None, number
+        of bars)`` at which closes emptied the whole side of the book in one bar
+        (a :class:`~liqbt.errors.BookWipeWarning` names the first).
     """
 
     features: pd.DataFrame
@@ -107,6 +118,14 @@ class HeatmapResult:
     model: HeatmapModel
     totals: pd.DataFrame | None
     venues: tuple[str, ...] = ()
+    bracket_versions: dict = field(default_factory=dict)
+    excluded_tiers: dict = field(default_factory=dict)
+    book_wipes: dict = field(default_factory=dict)
+
+    @property
+    def n_excluded_tiers(self) -> int:
+        """Leverage tiers excluded by the tables' maximum leverage, summed over venues."""
+        return sum(len(v) for v in self.excluded_tiers.values())
 
     def conservation_error(self) -> pd.DataFrame:
         """``opened - resting - liquidated - closed - expired`` per side, USD (zero up to rounding)."""
@@ -128,11 +147,12 @@ ALL_FEATURES = np.arange(N_FEATURES, dtype=np.int64)
 def run_kernel(market: Market, model: HeatmapModel, snapshot_every=None, grid: GridArrays | None = None,
                totals: bool = True) -> tuple[KernelResult, GridArrays]:
     """Prepare arrays for one venue and run the numba kernel (no pandas wrapping)."""
+    check_venue_filter(market, model)
     bars = bar_arrays(market, model, snapshot_every)
     if grid is None:
         grid = make_grid(model, float(bars.open[0]))
         warn_off_grid(grid, market.index, bars.low, bars.high)
-    arrays = model_arrays(model, grid, market.bar_size, venue=market.venue, at=market.index[0])
+    arrays = model_arrays(model, grid, market.bar_size, venue=market.venue, at=market.index[0], symbol=market.symbol)
     return run_arrays(bars, grid, arrays, totals), grid
 
 
@@ -149,8 +169,9 @@ def run_arrays(bars: BarArrays, grid: GridArrays, arrays: ModelArrays, totals: b
     rows = np.empty(n_snap, dtype=np.int64)
     snap_long = np.empty((n_snap, n_bins), dtype=np.float32)
     snap_short = np.empty((n_snap, n_bins), dtype=np.float32)
-    run_nb(*bars, grid.edges, grid.centres, *arrays, ALL_FEATURES, features, tot, rows, snap_long, snap_short)
-    return KernelResult(features.T, tot.T, rows, snap_long, snap_short)
+    wipes = np.empty(4, dtype=np.int64)
+    run_nb(*bars, grid.edges, grid.centres, *arrays, ALL_FEATURES, features, tot, rows, snap_long, snap_short, wipes)
+    return KernelResult(features.T, tot.T, rows, snap_long, snap_short, wipes)
 
 
 def reconstruct(market: Market | MultiVenueMarket, model: HeatmapModel | None = None, *,
@@ -183,12 +204,44 @@ def reconstruct(market: Market | MultiVenueMarket, model: HeatmapModel | None = 
         from .venues import reconstruct_venues
         return reconstruct_venues(market, model, snapshot_every=snapshot_every, totals=totals)
     result, grid = run_kernel(market, model, snapshot_every, totals=totals)
-    return wrap(result, grid, market.index, market.bar_size, model, (market.venue,))
+    return wrap(result, grid, market.index, market.bar_size, model, (market.venue,),
+                {market.venue: market_margin(market, model)})
+
+
+def market_margin(market: Market, model: HeatmapModel) -> VenueMargin:
+    """The bracket table (and leverage limit) ``model`` uses on ``market`` (checked when the arrays were built).
+
+    Warns (:class:`~liqbt.errors.BracketVersionWarning`) if a newer version starts inside the data.
+    """
+    margin = venue_margin(model, market.venue, market.index[0] if len(market.index) else None, market.symbol)
+    warn_version_change(model, margin, market.index)
+    return margin
+
+
+def warn_book_wipes(wipes: np.ndarray, index: pd.DatetimeIndex, label: str = "heatmap") -> dict:
+    """Warn once if closes emptied a side of the book in one bar; returns :attr:`HeatmapResult.book_wipes`."""
+    out = {}
+    for s, side in enumerate(("long", "short")):
+        first, count = int(wipes[s]), int(wipes[2 + s])
+        out[side] = (index[first] if first >= 0 else None, count)
+    hit = [(t, side, c) for side, (t, c) in out.items() if t is not None]
+    if hit:
+        t, side, _ = min(hit)
+        sides = " and ".join(f"{sd} ({c} bar{'s' if c != 1 else ''})" for _, sd, c in hit)
+        warnings.warn(f"{label}: closes emptied the whole {side} book in one bar at {t} (bar open): the open interest "
+                      f"fell by more than the book holds; emptied sides: {sides}. close_mode='amount' removes as many "
+                      f"coins as the OI fell from a book that holds only positions opened since the start or window; "
+                      f"'fraction_of_oi' (the default) removes the same fraction", BookWipeWarning, stacklevel=3)
+    return out
 
 
 def wrap(result: KernelResult, grid: GridArrays, index: pd.DatetimeIndex, bar_size: pd.Timedelta,
-         model: HeatmapModel, venues: tuple[str, ...]) -> HeatmapResult:
-    """Kernel output on ``index`` as a :class:`HeatmapResult`."""
+         model: HeatmapModel, venues: tuple[str, ...], margins: dict | None = None,
+         label: str = "heatmap") -> HeatmapResult:
+    """Kernel output on ``index`` as a :class:`HeatmapResult` (warns about book wipes).
+
+    ``margins`` maps each venue to its :class:`~liqbt.heatmap.inputs.VenueMargin`.
+    """
     # column-major kernel buffers: wrapped without copying
     features = pd.DataFrame(result.features, index=index, columns=list(FEATURES), copy=False)
     totals = (pd.DataFrame(result.totals, index=index, columns=list(TOTALS), copy=False)
@@ -196,4 +249,10 @@ def wrap(result: KernelResult, grid: GridArrays, index: pd.DatetimeIndex, bar_si
     bar_times = index[result.snap_rows]
     snaps = Snapshots(times=bar_times + bar_size, bar_times=bar_times, bin_edges=grid.edges,
                       bin_centres=grid.centres[1:-1], long=result.snap_long, short=result.snap_short)
-    return HeatmapResult(features=features, snapshots=snaps, model=model, totals=totals, venues=venues)
+    margins = margins or {}
+    lev, _ = model.tier_arrays()
+    return HeatmapResult(features=features, snapshots=snaps, model=model, totals=totals, venues=venues,
+                         bracket_versions={v: m.label for v, m in margins.items()},
+                         excluded_tiers={v: tuple(float(x) for x in lev[~m.keep]) for v, m in margins.items()
+                                         if not m.keep.all()},
+                         book_wipes=warn_book_wipes(result.wipes, index, label))

@@ -141,3 +141,4 @@ class KernelResult(NamedTuple):
     snap_rows: np.ndarray      # (n_snapshots,) int64 bar positions
     snap_long: np.ndarray      # (n_snapshots, n_bins) float32 USD
     snap_short: np.ndarray     # (n_snapshots, n_bins) float32 USD
+    wipes: np.ndarray          # (4,) int64: first bar a close emptied the long / short book (-1: never), counts

@@ -7,20 +7,23 @@ from __future__ import annotations
 
 import difflib
 import math
+import warnings
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from ..data import Market, MultiVenueMarket
-from ..errors import ConfigError, DataError
-from ..margin import BracketTable, bracket_table, bracket_tables, known_bracket_tables
+from ..errors import BracketVersionWarning, ConfigError, DataError, TierExcludedWarning
+from ..margin import BracketTable, bracket_table, bracket_tables, known_bracket_tables, table_symbol
 from ..margin.enums import FORMULAS, Formula
-from ..margin.nb import venue_liquidation_ratio_nb
+from ..margin.nb import bracket_index_nb, venue_liquidation_ratio_nb
 from .enums import FP, IP, BarArrays, CloseMode, CloseSplit, EntryMode, GridArrays, ModelArrays, SplitMode
 from .model import HeatmapModel
 
-__all__ = ["bar_arrays", "check_market", "check_venue_options", "market_arrays", "model_arrays", "snapshot_flags",
-           "venue_bracket_table", "BLOCK_SHIFT"]
+__all__ = ["bar_arrays", "check_market", "check_venue_filter", "check_venue_options", "market_arrays", "model_arrays",
+           "snapshot_flags",
+           "venue_bracket_table", "venue_margin", "VenueMargin", "warn_version_change", "BLOCK_SHIFT"]
 
 #: log2 of the bins per block of upper bounds used by the cluster search.
 BLOCK_SHIFT = 4
@@ -62,6 +65,16 @@ def snapshot_flags(index: pd.DatetimeIndex, bar_size: pd.Timedelta, every) -> np
         raise ConfigError(f"snapshot_every={every!r} must be a positive multiple of the bar size {bar_size}")
     close_ns = index.as_unit("ns").asi8 + bar_size.value
     return close_ns % period.value == 0
+
+
+def check_venue_filter(market: Market, model: HeatmapModel) -> None:
+    """Raise :class:`ConfigError` if ``model.venues`` names a venue a single-venue ``market`` does not have."""
+    if model.venues is None:
+        return
+    missing = [v for v in model.venues if v != market.venue]
+    if missing:
+        have = [market.venue] if market.venue else "[] (the market has no venue label)"
+        raise ConfigError(f"heatmap.venues: {missing} not in the market; its venues are {have}")
 
 
 def check_market(market: Market, model: HeatmapModel) -> None:
@@ -113,7 +126,8 @@ def market_arrays(market: Market, liquidation_price_source: str = "last", snapsh
     )
 
 
-def venue_bracket_table(model: HeatmapModel, venue: str, at=None, *, strict: bool = False) -> BracketTable:
+def venue_bracket_table(model: HeatmapModel, venue: str, at=None, *, strict: bool = False,
+                        symbol: str = "") -> BracketTable:
     """The maintenance bracket table the heatmap uses for ``venue``.
 
     Parameters
@@ -122,36 +136,97 @@ def venue_bracket_table(model: HeatmapModel, venue: str, at=None, *, strict: boo
         ``venue_brackets[venue]`` overrides the choice: ``"SYMBOL"`` is that
         symbol's table on ``venue`` (Binance's when ``venue`` has none),
         ``"VENUE:SYMBOL"`` another venue's table (``"binance:BTCUSDT"``).
-        Otherwise the table of ``(venue, bracket_symbol)``.
+        Otherwise the table of ``(venue, bracket_symbol)``, where
+        ``bracket_symbol`` None means the market's own symbol
+        (:func:`liqbt.margin.table_symbol`: ``"ETHUSD"`` -> ``"ETHUSDT"``).
     venue : str
         The market's venue; ``""`` means Binance.
     at : timestamp, optional
         The version in force at this time (or ``model.bracket_version``).
     strict : bool, default False
-        What to do when ``venue`` has no table for ``bracket_symbol`` and no
-        ``venue_brackets`` entry: False uses Binance's table (a single-venue
-        market of an unknown or unlabelled venue), True raises (a multi-venue
-        heatmap must not price one venue with another's brackets unasked).
+        What to do when ``venue`` has no table for the symbol and no
+        ``venue_brackets`` entry: False uses Binance's table of the same
+        symbol (a single-venue market of an unknown or unlabelled venue), True
+        raises (a multi-venue heatmap must not price one venue with another's
+        brackets unasked).
+    symbol : str, default ""
+        The market's symbol (used when ``model.bracket_symbol`` is None).
 
     Raises
     ------
     ConfigError
-        No table (see ``strict``), or no version in force at ``at``.
+        No table (see ``strict``; a symbol without a Binance table either,
+        e.g. XRPUSDT, is always an error naming ``bracket_symbol``), or no
+        version in force at ``at``.
     """
     choice = model.venue_brackets.get(venue)
     if choice is not None and ":" in choice:
-        owner, symbol = choice.split(":", 1)
-        return bracket_table(symbol, at=at, version=model.bracket_version, venue=owner)
-    symbol = choice or model.bracket_symbol
-    if venue and bracket_tables(symbol, venue=venue):
-        return bracket_table(symbol, at=at, version=model.bracket_version, venue=venue)
+        owner, sym = choice.split(":", 1)
+        return bracket_table(sym, at=at, version=model.bracket_version, venue=owner)
+    wanted = choice or model.bracket_symbol or table_symbol(symbol)
+    if venue and bracket_tables(wanted, venue=venue):
+        return bracket_table(wanted, at=at, version=model.bracket_version, venue=venue)
     if strict and venue and choice is None:
         raise ConfigError(
-            f"heatmap.venue_brackets: no maintenance bracket table for venue {venue!r} symbol {symbol!r}; a "
+            f"heatmap.venue_brackets: no maintenance bracket table for venue {venue!r} symbol {wanted!r}; a "
             f"multi-venue heatmap prices each venue with its own table. Register one "
             f"(liqbt.margin.register_bracket_table) or choose one with venue_brackets, e.g. "
-            f"{{{venue!r}: 'binance:{symbol}'}}; known (venue, symbol): {known_bracket_tables()}")
-    return bracket_table(symbol, at=at, version=model.bracket_version, venue="binance")
+            f"{{{venue!r}: 'binance:{wanted}'}}; known (venue, symbol): {known_bracket_tables()}")
+    if not bracket_tables(wanted, venue="binance"):
+        if choice is not None:
+            option, what = f"heatmap.venue_brackets[{venue!r}]", f"{choice!r}"
+        elif model.bracket_symbol is not None:
+            option, what = "heatmap.bracket_symbol", f"{wanted!r}"
+        else:
+            option, what = "heatmap.bracket_symbol", f"{wanted!r} (the market's symbol {symbol!r})"
+        raise ConfigError(
+            f"{option}: no maintenance bracket table for {what}; known (venue, symbol): {known_bracket_tables()}; "
+            f"name a table with heatmap.bracket_symbol (e.g. 'BTCUSDT') or heatmap.venue_brackets, or set "
+            f"heatmap.maintenance: constant")
+    return bracket_table(wanted, at=at, version=model.bracket_version, venue="binance")
+
+
+class VenueMargin(NamedTuple):
+    """The margin assumptions a heatmap uses on one venue (what outputs print)."""
+    label: str                     # "Binance BTCUSDT 2025-26" or "constant MMR 0.004"
+    table: BracketTable | None     # None with maintenance="constant"
+    keep: np.ndarray               # bool over model.tier_arrays(): tiers within the table's max leverage
+    max_leverage: float | None     # allowed at position_notional_usd (None: no limit known)
+
+
+def venue_margin(model: HeatmapModel, venue: str = "", at=None, symbol: str = "", *,
+                 strict: bool = False) -> VenueMargin:
+    """Bracket table (or constant rate) of ``venue`` and the leverage tiers its maximum leverage allows.
+
+    A tier whose leverage exceeds the maximum of the bracket holding
+    ``model.position_notional_usd`` (entry notional) cannot be opened on the
+    exchange, so it is excluded (:func:`model_arrays` warns with the count).
+    """
+    lev, _ = model.tier_arrays()
+    if model.maintenance == "constant":
+        return VenueMargin(f"constant MMR {model.constant_mmr:g}", None, np.ones(len(lev), dtype=np.bool_), None)
+    table = venue_bracket_table(model, venue, at, strict=strict, symbol=symbol)
+    allowed = table.max_leverage_at(model.position_notional_usd)
+    keep = np.ones(len(lev), dtype=np.bool_) if allowed is None else lev <= allowed * (1 + 1e-12)
+    return VenueMargin(table.label, table, keep, allowed)
+
+
+def warn_version_change(model: HeatmapModel, margin: VenueMargin, index: pd.DatetimeIndex, venue: str = "") -> None:
+    """Warn if a newer version of the table starts after the first bar (the first bar's version is used throughout)."""
+    table = margin.table
+    if table is None or model.bracket_version is not None or len(index) < 2:
+        return
+    first, last = index[0], index[-1]
+    for t in bracket_tables(table.symbol, venue=table.venue):
+        start = pd.Timestamp(t.valid_from)
+        start = start.tz_localize("UTC") if start.tz is None else start
+        if first < start <= last:
+            where = f" (venue {venue!r})" if venue else ""
+            warnings.warn(f"heatmap{where}: {table.label}, in force at the first bar {first}, is used for the whole "
+                          f"run; version {t.version!r} applies from {t.valid_from}, inside the data (last bar "
+                          f"{last}): start the data there or set bracket_version", BracketVersionWarning,
+                          stacklevel=3)
+            return
 
 
 def check_venue_options(market: MultiVenueMarket, model: HeatmapModel) -> None:
@@ -175,13 +250,28 @@ def check_venue_options(market: MultiVenueMarket, model: HeatmapModel) -> None:
     for v in venues:
         mk = market.markets.get(v)
         if mk is not None:
-            venue_bracket_table(model, v, mk.index[0] if len(mk.index) else None, strict=True)
+            venue_bracket_table(model, v, mk.index[0] if len(mk.index) else None, strict=True,
+                                symbol=mk.symbol or market.symbol)
 
 
-def _bracket_arrays(model: HeatmapModel, venue: str, at) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    if model.maintenance == "constant":
-        return np.array([1e300]), np.array([model.constant_mmr]), np.array([0.0])
-    return venue_bracket_table(model, venue, at).arrays()
+def _exclude_warning(model: HeatmapModel, margin: VenueMargin, lev: np.ndarray, weight: np.ndarray,
+                     venue: str) -> None:
+    """Warn that tiers above the table's maximum leverage are left out; an error if nothing is left."""
+    drop = ~margin.keep
+    table = margin.table
+    k = int(bracket_index_nb(float(model.position_notional_usd), np.asarray(table.caps_usd, dtype=np.float64)))
+    where = f" (venue {venue!r})" if venue else ""
+    what = (f"{table.label} allows at most {margin.max_leverage:g}x on {model.position_notional_usd:,.0f} USDT "
+            f"notional (position_notional_usd, tier {table.tier_range(k)})")
+    if not margin.keep.any():
+        raise ConfigError(f"heatmap.leverage_tiers: every leverage tier exceeds the maximum: {what}{where}; lower the "
+                          f"leverages or position_notional_usd")
+    if not model.tier_include()[margin.keep].any():
+        raise ConfigError(f"heatmap.tier_filter: every reported tier exceeds the maximum: {what}{where}")
+    levs = ", ".join(f"{x:g}x" for x in lev[drop])
+    warnings.warn(f"heatmap{where}: {int(drop.sum())} of {len(lev)} leverage tiers ({levs}; {weight[drop].sum():.1%} of "
+                  f"new notional) excluded: {what}; the other tiers share their notional",
+                  TierExcludedWarning, stacklevel=3)
 
 
 def _formula(model: HeatmapModel, venue: str) -> tuple[int, float]:
@@ -194,7 +284,7 @@ def _formula(model: HeatmapModel, venue: str) -> tuple[int, float]:
 
 
 def model_arrays(model: HeatmapModel, grid: GridArrays, bar_size: pd.Timedelta, *, venue: str = "",
-                 at=None) -> ModelArrays:
+                 at=None, symbol: str = "") -> ModelArrays:
     """Liquidation ratios per tier and the option vectors of the kernels.
 
     Parameters
@@ -210,9 +300,22 @@ def model_arrays(model: HeatmapModel, grid: GridArrays, bar_size: pd.Timedelta, 
         (``model.venue_formulas[venue]``, else the venue's own, else Binance's).
     at : timestamp, optional
         The bracket version in force at this time (the first bar) is used.
+    symbol : str, default ""
+        The market's symbol: picks the table when ``model.bracket_symbol`` is None.
+
+    Tiers above the table's maximum leverage at ``position_notional_usd``
+    are left out (weights renormalised over the rest) with a
+    :class:`~liqbt.errors.TierExcludedWarning` giving their count.
     """
     lev, weight = model.tier_arrays()
-    caps, mmr, cum = _bracket_arrays(model, venue, at)
+    include = model.tier_include()
+    margin = venue_margin(model, venue, at, symbol)
+    if not margin.keep.all():
+        _exclude_warning(model, margin, lev, weight, venue)
+        lev, weight, include = lev[margin.keep], weight[margin.keep], include[margin.keep]
+        weight = weight / weight.sum()
+    caps, mmr, cum = (margin.table.arrays() if margin.table is not None
+                      else (np.array([1e300]), np.array([model.constant_mmr]), np.array([0.0])))
     code, fee = _formula(model, venue)
     n = model.position_notional_usd
     rl = np.array([venue_liquidation_ratio_nb(n, x, 1, caps, mmr, cum, code, fee) for x in lev])
@@ -244,6 +347,6 @@ def model_arrays(model: HeatmapModel, grid: GridArrays, bar_size: pd.Timedelta, 
     fp[FP.GRID_INV_STEP] = grid.inv_step
     if not math.isfinite(fp[FP.DECAY]) or not 0 < fp[FP.DECAY] <= 1:
         raise ConfigError(f"heatmap.decay_half_life: {model.decay_half_life!r} gives a decay factor {fp[FP.DECAY]}")
-    include = np.ascontiguousarray(model.tier_include())
+    include = np.ascontiguousarray(include)
     return ModelArrays(np.ascontiguousarray(rl), np.ascontiguousarray(rs), np.ascontiguousarray(weight), include,
                        ip, fp)

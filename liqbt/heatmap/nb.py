@@ -249,7 +249,7 @@ def _renorm_nb(m, mr, filtered, c, bmax, side, lo, hi, sum_m, sum_mc, scale, rin
 @njit(cache=True, nogil=True)
 def run_nb(open_, high, low, close, liq_high, liq_low, oi_usd, taker_buy, volume, funding, snapshot,
            edges, centres, ratio_long, ratio_short, weight, include, iparams, fparams,
-           cols, features, totals, snap_rows, snap_long, snap_short):
+           cols, features, totals, snap_rows, snap_long, snap_short, wipes):
     """Reconstruct the books bar by bar, writing into the given output arrays.
 
     Parameters
@@ -289,7 +289,14 @@ def run_nb(open_, high, low, close, liq_high, liq_low, oi_usd, taker_buy, volume
     snap_rows : ndarray of int64 (n_snapshots,)
     snap_long, snap_short : ndarray (n_snapshots, n_bins)
         Outputs: bar positions and USD profiles of the snapshots.
+    wipes : ndarray of int64 (4,)
+        Output: first bar at which a close emptied the whole long / short
+        book (-1 if never), then the number of such bars per side.
     """
+    wipes[0] = -1
+    wipes[1] = -1
+    wipes[2] = 0
+    wipes[3] = 0
     n_bars = close.shape[0]
     n = edges.shape[0] - 1
     n_ext = n + 2
@@ -621,6 +628,10 @@ def run_nb(open_, high, low, close, liq_high, liq_low, oi_usd, taker_buy, volume
                                 continue
                             f = a / bk
                             if f >= _FULL_CLOSE:
+                                # a whole side gone in one bar from closes: the wrapper warns
+                                if wipes[s] < 0:
+                                    wipes[s] = t
+                                wipes[2 + s] += 1
                                 closed[s] += scale[s] * sum_mc[s]
                                 _clear_side_nb(m, mr, filtered, cnt, last_zero, bmax, s, lo, hi, sum_m, sum_mc,
                                                scale, n_live, t)
@@ -837,16 +848,17 @@ def reconstruct_nb(open_, high, low, close, liq_high, liq_low, oi_usd, taker_buy
     snap_rows = np.empty(n_snap, dtype=np.int64)
     snap_long = np.empty((n_snap, n), dtype=np.float32)
     snap_short = np.empty((n_snap, n), dtype=np.float32)
+    wipes = np.empty(4, dtype=np.int64)
     run_nb(open_, high, low, close, liq_high, liq_low, oi_usd, taker_buy, volume, funding, snapshot,
            edges, centres, ratio_long, ratio_short, weight, include, iparams, fparams,
-           cols, features, totals, snap_rows, snap_long, snap_short)
-    return KernelResult(features.T, totals.T, snap_rows, snap_long, snap_short)
+           cols, features, totals, snap_rows, snap_long, snap_short, wipes)
+    return KernelResult(features.T, totals.T, snap_rows, snap_long, snap_short, wipes)
 
 
 @njit(cache=True, nogil=True, parallel=True)
 def sweep_nb(open_, high, low, close, liq_high, liq_low, oi_usd, taker_buy, volume, funding, snapshot,
              edges, n_edges, centres, ratio_long, ratio_short, weight, include, n_tiers, iparams, fparams,
-             cols, features, totals, snap_rows, snap_long, snap_short):
+             cols, features, totals, snap_rows, snap_long, snap_short, wipes):
     """Run many parameter sets over the same bars, in parallel across sets (``prange``).
 
     Set ``i`` runs exactly what :func:`run_nb` runs for it alone.
@@ -865,6 +877,8 @@ def sweep_nb(open_, high, low, close, liq_high, liq_low, oi_usd, taker_buy, volu
     snap_rows : ndarray of int64 (n_sets, n_snapshots)
     snap_long, snap_short : ndarray (n_sets, n_snapshots, max_edges - 1)
         Set ``i`` fills the first ``n_edges[i] - 1`` bins.
+    wipes : ndarray of int64 (n_sets, 4)
+        Book wipes of each set (see :func:`run_nb`).
     """
     n_sets = features.shape[0]
     for i in prange(n_sets):
@@ -873,4 +887,4 @@ def sweep_nb(open_, high, low, close, liq_high, liq_low, oi_usd, taker_buy, volu
         run_nb(open_, high, low, close, liq_high, liq_low, oi_usd, taker_buy, volume, funding, snapshot,
                edges[i, :ne], centres[i, :ne + 1], ratio_long[i, :nt], ratio_short[i, :nt], weight[i, :nt],
                include[i, :nt], iparams[i], fparams[i], cols, features[i], totals[i], snap_rows[i],
-               snap_long[i, :, :ne - 1], snap_short[i, :, :ne - 1])
+               snap_long[i, :, :ne - 1], snap_short[i, :, :ne - 1], wipes[i])

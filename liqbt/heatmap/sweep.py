@@ -20,10 +20,10 @@ import pandas as pd
 
 from ..data import Market, MultiVenueMarket
 from ..errors import ConfigError
-from .base import HeatmapResult, reconstruct, wrap
+from .base import HeatmapResult, market_margin, reconstruct, warn_book_wipes, wrap
 from .enums import FEATURES, FP, IP, N_FEATURES, N_TOTALS, BarArrays, GridArrays, KernelResult, ModelArrays
 from .grid import make_grid, warn_off_grid
-from .inputs import check_market, market_arrays, model_arrays
+from .inputs import check_market, check_venue_filter, market_arrays, model_arrays
 from .model import HeatmapModel
 from .nb import sweep_nb
 
@@ -99,15 +99,31 @@ def _stack(grids: Sequence[GridArrays], arrays: Sequence[ModelArrays]) -> _Stack
     return st
 
 
-def _prepare(market: Market, models: Sequence[HeatmapModel], snapshot_every):
+def _named(name: str | None, exc: ConfigError) -> ConfigError:
+    """``exc`` with its ``heatmap.`` option path as ``heatmaps.<name>.`` (the YAML path of a named model)."""
+    text = str(exc)
+    if name is None:
+        return exc
+    if text.startswith("heatmap."):
+        return ConfigError(f"heatmaps.{name}.{text[len('heatmap.'):]}")
+    return ConfigError(f"heatmaps.{name}: {text}")
+
+
+def _prepare(market: Market, models: Sequence[HeatmapModel], snapshot_every, names: Sequence[str] | None = None):
     """Check every model against ``market`` and build the shared inputs once.
 
-    Returns ``(bars by liquidation_price_source, grids, model arrays)``.
+    Returns ``(bars by liquidation_price_source, grids, model arrays)``. With
+    ``names``, a :class:`ConfigError` about a model names it (``heatmaps.<name>.``).
     """
+    names = list(names) if names is not None else [None] * len(models)
     if isinstance(market, MultiVenueMarket):
         raise ConfigError("several models in one pass need a single-venue Market; reconstruct a "
                           "MultiVenueMarket model by model")
-    for m in models:
+    for m, name in zip(models, names):
+        try:
+            check_venue_filter(market, m)
+        except ConfigError as exc:
+            raise _named(name, exc) from None
         check_market(market, m)
     bars: dict[str, BarArrays] = {}
     for m in models:
@@ -122,13 +138,18 @@ def _prepare(market: Market, models: Sequence[HeatmapModel], snapshot_every):
     grids = _grids(models, float(base.open[0]))
     for g in {id(g): g for g in grids}.values():  # models with the same grid share one object
         warn_off_grid(g, market.index, base.low, base.high)
-    arrays = [model_arrays(m, g, market.bar_size, venue=market.venue, at=market.index[0])
-              for m, g in zip(models, grids)]
+    arrays = []
+    for m, g, name in zip(models, grids, names):
+        try:
+            arrays.append(model_arrays(m, g, market.bar_size, venue=market.venue, at=market.index[0],
+                                       symbol=market.symbol))
+        except ConfigError as exc:
+            raise _named(name, exc) from None
     return bars, grids, arrays
 
 
 def _run_groups(bars: dict[str, BarArrays], models, grids, arrays, cols, features, totals, snap_rows, snap_long,
-                snap_short, threads: int | None) -> None:
+                snap_short, wipes, threads: int | None) -> None:
     """One :func:`sweep_nb` call per liquidation-price source, models dealt dynamically to the threads."""
     threads = numba.get_num_threads() if threads is None else max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS))
     previous_threads = numba.get_num_threads()
@@ -141,11 +162,11 @@ def _run_groups(bars: dict[str, BarArrays], models, grids, arrays, cols, feature
             st = _stack([grids[i] for i in idx], [arrays[i] for i in idx])
             whole = len(idx) == len(models)
             sub = (lambda a: a) if whole else (lambda a: a[idx])
-            f, tt, r, sl, ss = (sub(a) for a in (features, totals, snap_rows, snap_long, snap_short))
+            f, tt, r, sl, ss, w = (sub(a) for a in (features, totals, snap_rows, snap_long, snap_short, wipes))
             sweep_nb(b.open, b.high, b.low, b.close, b.liq_high, b.liq_low, b.oi_usd, b.taker_buy, b.volume,
-                     b.funding, b.snapshot, *st, cols, f, tt, r, sl, ss)
+                     b.funding, b.snapshot, *st, cols, f, tt, r, sl, ss, w)
             if not whole:   # fancy indexing copied: write the group's results back
-                for a, g in zip((features, totals, snap_rows, snap_long, snap_short), (f, tt, r, sl, ss)):
+                for a, g in zip((features, totals, snap_rows, snap_long, snap_short, wipes), (f, tt, r, sl, ss, w)):
                     a[idx] = g
     finally:
         numba.set_parallel_chunksize(previous_chunk)
@@ -184,9 +205,16 @@ def reconstruct_many(market: Market, models: Sequence[HeatmapModel],
     max_bins = max(len(g.edges) for g in grids) - 1
     cols = np.array([FEATURES.index(c) for c in columns], dtype=np.int64)
     out = np.empty((n_sets, len(cols), n_bars), dtype=np.float32)
+    wipes = np.empty((n_sets, 4), dtype=np.int64)
     _run_groups(bars, models, grids, arrays, cols, out, np.empty((n_sets, N_TOTALS, 0)),
                 np.empty((n_sets, 0), dtype=np.int64), np.empty((n_sets, 0, max_bins), dtype=np.float32),
-                np.empty((n_sets, 0, max_bins), dtype=np.float32), threads)
+                np.empty((n_sets, 0, max_bins), dtype=np.float32), wipes, threads)
+    hit = np.flatnonzero((wipes[:, 0] >= 0) | (wipes[:, 1] >= 0))
+    if len(hit):
+        # one warning for the whole sweep, naming the first model that wiped a side
+        first = int(hit[0])
+        warn_book_wipes(wipes[first], market.index, f"heatmap sweep ({len(hit)} of {n_sets} models; first: model "
+                                                    f"{first})")
     return SweepResult(out.transpose(0, 2, 1), tuple(columns), market.index, models)
 
 
@@ -228,9 +256,15 @@ def reconstruct_named(market: Market | MultiVenueMarket, models: Mapping[str, He
         raise ConfigError(f"reconstruct_named: {bad[0]!r} is a {type(models[bad[0]]).__name__}, "
                           f"expected a HeatmapModel")
     if isinstance(market, MultiVenueMarket):
-        return {k: reconstruct(market, models[k], snapshot_every=snapshot_every, totals=totals) for k in names}
+        out = {}
+        for k in names:
+            try:
+                out[k] = reconstruct(market, models[k], snapshot_every=snapshot_every, totals=totals)
+            except ConfigError as exc:
+                raise _named(k, exc) from None
+        return out
     mlist = [models[k] for k in names]
-    bars, grids, arrays = _prepare(market, mlist, snapshot_every)
+    bars, grids, arrays = _prepare(market, mlist, snapshot_every, names)
     snapshot = next(iter(bars.values())).snapshot
     n_sets, n_bars = len(mlist), len(market)
     n_snap = int(np.count_nonzero(snapshot))
@@ -242,13 +276,15 @@ def reconstruct_named(market: Market | MultiVenueMarket, models: Mapping[str, He
     snap_long = np.empty((n_sets, n_snap, max_bins), dtype=np.float32)
     snap_short = np.empty((n_sets, n_snap, max_bins), dtype=np.float32)
     cols = np.arange(N_FEATURES, dtype=np.int64)
-    _run_groups(bars, mlist, grids, arrays, cols, features, tot, rows, snap_long, snap_short, threads)
+    wipes = np.empty((n_sets, 4), dtype=np.int64)
+    _run_groups(bars, mlist, grids, arrays, cols, features, tot, rows, snap_long, snap_short, wipes, threads)
     out = {}
     for i, name in enumerate(names):
         nb_ = bins[i]
         sl, ss = snap_long[i], snap_short[i]
         if nb_ < max_bins:
             sl, ss = np.ascontiguousarray(sl[:, :nb_]), np.ascontiguousarray(ss[:, :nb_])
-        result = KernelResult(features[i].T, tot[i].T, rows[i], sl, ss)
-        out[name] = wrap(result, grids[i], market.index, market.bar_size, mlist[i], (market.venue,))
+        result = KernelResult(features[i].T, tot[i].T, rows[i], sl, ss, wipes[i])
+        out[name] = wrap(result, grids[i], market.index, market.bar_size, mlist[i], (market.venue,),
+                         {market.venue: market_margin(market, mlist[i])}, label=f"heatmap {name!r}")
     return out

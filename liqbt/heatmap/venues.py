@@ -21,7 +21,7 @@ from ..data import MultiVenueMarket
 from ..errors import ConfigError
 from .enums import N_FEATURES, N_TOTALS, F, KernelResult
 from .grid import make_grid, warn_off_grid
-from .inputs import BLOCK_SHIFT, bar_arrays, check_venue_options, model_arrays
+from .inputs import BLOCK_SHIFT, bar_arrays, check_venue_options, model_arrays, venue_margin, warn_version_change
 from .model import HeatmapModel
 from .nb import _find_down_nb, _find_up_nb, _strength_nb, run_nb
 
@@ -99,11 +99,15 @@ def reconstruct_venues(market: MultiVenueMarket, model: HeatmapModel, *, snapsho
     prof_l = np.zeros((n_bars, n))
     prof_s = np.zeros((n_bars, n))
     close = np.full(n_bars, np.nan)
+    margins = {}
+    wipes = np.array([-1, -1, 0, 0], dtype=np.int64)
     for v in venues:
         mk = market[v]
         bars = bar_arrays(mk, model, None)._replace(snapshot=np.ones(len(mk), dtype=np.bool_))
         warn_off_grid(grid, mk.index, bars.low, bars.high, label=f"heatmap, venue {v}")
-        arrays = model_arrays(model, grid, mk.bar_size, venue=v, at=mk.index[0])
+        arrays = model_arrays(model, grid, mk.bar_size, venue=v, at=mk.index[0], symbol=mk.symbol or market.symbol)
+        margins[v] = venue_margin(model, v, mk.index[0], mk.symbol or market.symbol)
+        warn_version_change(model, margins[v], mk.index, v)
         # additive columns only: the clusters are recomputed from the combined profiles
         # (the additive features are the first six, so feats[:, j] is feature j)
         feats = np.empty((len(_ADDITIVE), len(mk)))
@@ -111,7 +115,14 @@ def reconstruct_venues(market: MultiVenueMarket, model: HeatmapModel, *, snapsho
         rows = np.empty(len(mk), dtype=np.int64)
         pl = np.empty((len(mk), n))
         ps = np.empty((len(mk), n))
-        run_nb(*bars, grid.edges, grid.centres, *arrays, _ADDITIVE, feats, vt, rows, pl, ps)
+        vw = np.empty(4, dtype=np.int64)
+        run_nb(*bars, grid.edges, grid.centres, *arrays, _ADDITIVE, feats, vt, rows, pl, ps, vw)
+        # a venue's wipe bar on the union index; the combined result names the earliest
+        for s in range(2):
+            if vw[s] >= 0:
+                at = int(index.get_loc(mk.index[vw[s]]))
+                wipes[s] = at if wipes[s] < 0 else min(wipes[s], at)
+                wipes[2 + s] += vw[2 + s]
         feats, vt = feats.T, vt.T
         # carry each venue's state forward onto the union index (a missing bar changes nothing)
         pos = index.get_indexer(mk.index)
@@ -134,5 +145,6 @@ def reconstruct_venues(market: MultiVenueMarket, model: HeatmapModel, *, snapsho
                          model.cluster_min_share, model.cluster_neighbourhood_bins, shift, combined)
     flags = snapshot_flags(index, first.bar_size, snapshot_every)
     rows = np.flatnonzero(flags).astype(np.int64)
-    result = KernelResult(combined, tot, rows, prof_l[rows].astype(np.float32), prof_s[rows].astype(np.float32))
-    return wrap(result, grid, index, first.bar_size, model, tuple(venues))
+    result = KernelResult(combined, tot, rows, prof_l[rows].astype(np.float32), prof_s[rows].astype(np.float32),
+                          wipes)
+    return wrap(result, grid, index, first.bar_size, model, tuple(venues), margins)

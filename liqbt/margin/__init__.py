@@ -1,13 +1,21 @@
 """Isolated-margin liquidation prices (Binance, Bybit, OKX formulas) and maintenance-margin bracket tables."""
 
-from .brackets import (BTCUSDT_DEFAULT, BYBIT_BTCUSDT, BracketTable, bracket_table, bracket_tables, derive_cum,
-                       known_bracket_tables, register_bracket_table)
+from .brackets import (BINANCE_2025_VALID_FROM, BTCUSDT_2021, BTCUSDT_2025, BTCUSDT_DEFAULT, BYBIT_BTCUSDT,
+                       ETHUSDT_2025, BracketTable, bracket_table, bracket_tables, check_leverage, check_position_leverage,
+                       derive_cum, known_bracket_tables, register_bracket_table, table_symbol)
 from .enums import FORMULAS, OKX_LIQUIDATION_FEE_RATE
 from .liquidation import bracket_at, constant_mmr_table, formula_code, liquidation_price, liquidation_ratio
 
 __all__ = [
     "BracketTable",
     "BTCUSDT_DEFAULT",
+    "BTCUSDT_2021",
+    "BTCUSDT_2025",
+    "ETHUSDT_2025",
+    "BINANCE_2025_VALID_FROM",
+    "check_leverage",
+    "check_position_leverage",
+    "table_symbol",
     "BYBIT_BTCUSDT",
     "bracket_table",
     "bracket_tables",

@@ -28,8 +28,9 @@ from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from ..errors import ConfigError
 
-__all__ = ["BracketTable", "derive_cum", "BTCUSDT_DEFAULT", "BYBIT_BTCUSDT", "register_bracket_table",
-           "bracket_table", "bracket_tables", "known_bracket_tables"]
+__all__ = ["BracketTable", "derive_cum", "BTCUSDT_DEFAULT", "BTCUSDT_2021", "BTCUSDT_2025", "ETHUSDT_2025",
+           "BINANCE_2025_VALID_FROM", "BYBIT_BTCUSDT", "register_bracket_table", "bracket_table", "bracket_tables",
+           "known_bracket_tables", "table_symbol", "check_leverage", "check_position_leverage"]
 
 #: Venues whose maintenance margin has no cumulative amount (see ``BracketTable.cumulative``).
 _WHOLE_POSITION_VENUES = ("okx",)
@@ -73,7 +74,10 @@ class BracketTable(BaseModel):
         with no maintenance amount (OKX's position tiers): ``cum`` is then all
         zero. Allowed for venue ``"okx"`` only.
     max_leverage : tuple of float, optional
-        Highest initial leverage each bracket allows (informational).
+        Highest initial leverage each bracket allows (None when the source
+        does not give it). The exchange refuses a position whose leverage
+        exceeds its bracket's maximum: :func:`check_leverage` turns that into
+        an error, the heatmap excludes such leverage tiers.
     source : str
         Where the table comes from.
     """
@@ -155,19 +159,91 @@ class BracketTable(BaseModel):
         return pd.DataFrame({"floor_usd": self.floors_usd, "cap_usd": self.caps_usd, "mmr": self.mmr,
                              "cum_usd": self.cum})
 
+    @property
+    def label(self) -> str:
+        """``"Binance BTCUSDT 2025-26"``: venue, symbol and version, as outputs print it."""
+        return f"{self.venue.title()} {self.symbol} {self.version}"
 
-#: BTCUSDT brackets as published in DOMAIN.md. The date from which this
-#: version applied is not known; it is used for every date until a newer,
-#: dated version is registered.
-BTCUSDT_DEFAULT = BracketTable(
+    def tier_range(self, k: int) -> str:
+        """Notional range of bracket ``k`` in short form, e.g. ``"3M–12M"`` (USD)."""
+        return f"{_short(self.floors_usd[k])}–{_short(self.caps_usd[k])}"
+
+    def max_leverage_at(self, notional_usd: float) -> float | None:
+        """Highest leverage allowed for a position of ``notional_usd`` (None if the table has no limits)."""
+        if self.max_leverage is None:
+            return None
+        return float(self.max_leverage[_bracket_of(notional_usd, self.caps_usd)])
+
+
+def _bracket_of(notional_usd: float, caps) -> int:
+    # the kernels' rule (first bracket with N < cap, the last takes the rest), without importing them
+    for k, cap in enumerate(caps):
+        if notional_usd < cap:
+            return k
+    return len(caps) - 1
+
+
+def _short(usd: float) -> str:
+    for size, unit in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if usd >= size:
+            return f"{usd / size:g}{unit}"
+    return f"{usd:g}"
+
+
+#: Binance USDⓈ-M BTCUSDT brackets, **2021 version**: read from Binance's web page on
+#: 2021-03-26 and published in a public gist (liqbt DOMAIN.md). No maximum leverage per
+#: bracket is known for it. It is the oldest version liqbt has, so it applies to every date
+#: before the 2025–26 version (``valid_from`` 1970-01-01).
+BTCUSDT_2021 = BracketTable(
     symbol="BTCUSDT",
-    version="domain-v1",
+    version="2021",
     valid_from="1970-01-01",
     caps_usd=(50e3, 250e3, 1e6, 10e6, 20e6, 50e6, 100e6, 200e6, 300e6, 500e6),
     mmr=(0.004, 0.005, 0.01, 0.025, 0.05, 0.10, 0.125, 0.15, 0.25, 0.50),
     cum=(0.0, 50.0, 1_300.0, 16_300.0, 266_300.0, 1_266_300.0, 2_516_300.0, 5_016_300.0, 25_016_300.0,
          100_016_300.0),
-    source="Binance USDⓈ-M leverage brackets, one published version (liqbt DOMAIN.md); validity date unknown",
+    source=("Binance USDⓈ-M leverage brackets of BTCUSDT read from Binance's web page on 2021-03-26 (public gist; "
+            "liqbt DOMAIN.md); used for every date before 2025-01-01"),
+)
+
+#: Former name of :data:`BTCUSDT_2021` (the only table liqbt had before the dated versions).
+BTCUSDT_DEFAULT = BTCUSDT_2021
+
+#: Date from which the 2025–26 Binance tables apply. Binance publishes no history of its
+#: bracket changes (the live table needs an authenticated endpoint), so this is a choice:
+#: the start of the first year whose data the tables were taken for (freqtrade 2026.9's
+#: bundled copy of the live answer). Data before it uses the 2021 version.
+BINANCE_2025_VALID_FROM = "2025-01-01"
+
+_FREQTRADE_SOURCE = ("Binance GET /fapi/v1/leverageBracket answer for {symbol} as bundled in freqtrade 2026.9 "
+                     "(freqtrade/exchange/binance_leverage_tiers.json; liqbt DOMAIN.md): cap USDT, MMR, max leverage, "
+                     "cum. No public change history exists; valid_from {valid_from} is liqbt's choice")
+
+#: Binance USDⓈ-M BTCUSDT brackets, **2025–26 version**, with each bracket's maximum leverage.
+BTCUSDT_2025 = BracketTable(
+    symbol="BTCUSDT",
+    version="2025-26",
+    valid_from=BINANCE_2025_VALID_FROM,
+    caps_usd=(300e3, 800e3, 3e6, 12e6, 70e6, 100e6, 230e6, 480e6, 600e6, 800e6, 1.2e9, 1.8e9),
+    mmr=(0.004, 0.005, 0.0065, 0.01, 0.02, 0.025, 0.05, 0.10, 0.125, 0.15, 0.25, 0.50),
+    cum=(0.0, 300.0, 1_500.0, 12_000.0, 132_000.0, 482_000.0, 2_982_000.0, 14_482_000.0, 26_482_000.0,
+         41_482_000.0, 121_482_000.0, 421_482_000.0),
+    max_leverage=(150, 100, 75, 50, 25, 20, 10, 5, 4, 3, 2, 1),
+    source=_FREQTRADE_SOURCE.format(symbol="BTCUSDT", valid_from=BINANCE_2025_VALID_FROM),
+)
+
+#: Binance USDⓈ-M ETHUSDT brackets, 2025–26 version. liqbt has no older ETHUSDT table, so
+#: this one applies to every date (``valid_from`` 1970-01-01); outputs name the version.
+ETHUSDT_2025 = BracketTable(
+    symbol="ETHUSDT",
+    version="2025-26",
+    valid_from="1970-01-01",
+    caps_usd=(300e3, 800e3, 3e6, 12e6, 50e6, 65e6, 150e6, 320e6, 400e6, 530e6, 800e6, 1.2e9),
+    mmr=(0.004, 0.005, 0.0065, 0.01, 0.02, 0.025, 0.05, 0.10, 0.125, 0.15, 0.25, 0.50),
+    cum=(0.0, 300.0, 1_500.0, 12_000.0, 132_000.0, 382_000.0, 2_007_000.0, 9_507_000.0, 17_507_000.0,
+         27_507_000.0, 80_507_000.0, 280_507_000.0),
+    max_leverage=(150, 100, 75, 50, 25, 20, 10, 5, 4, 3, 2, 1),
+    source=_FREQTRADE_SOURCE.format(symbol="ETHUSDT", valid_from="1970-01-01 (the only ETHUSDT version)"),
 )
 
 #: Bybit USDT perpetual BTCUSDT risk-limit tiers (isolated and cross margin), as shown on
@@ -271,5 +347,65 @@ def bracket_table(symbol: str, at=None, version: str | None = None, venue: str =
     return valid[-1]
 
 
-register_bracket_table(BTCUSDT_DEFAULT)
+register_bracket_table(BTCUSDT_2021)
+register_bracket_table(BTCUSDT_2025)
+register_bracket_table(ETHUSDT_2025)
 register_bracket_table(BYBIT_BTCUSDT)
+
+
+# ---------------------------------------------------------------- symbols and leverage limits
+#: Quote currencies stripped from a market's symbol to find its coin.
+_QUOTES = ("USDT", "USDC", "BUSD", "USD")
+#: Market symbols without a table of their own that use BTCUSDT's: an unlabelled market
+#: (``""``) and liqbt's synthetic generator (shaped on Binance BTCUSDT).
+UNLABELLED_SYMBOLS = ("", "SYNTHUSDT")
+
+
+def table_symbol(market_symbol: str) -> str:
+    """The USDT-margined table symbol of a market symbol: ``"BTC/USDT:USDT"``, ``"BTCUSD"``, ``"BTC"`` -> ``"BTCUSDT"``.
+
+    An unlabelled market (``""``) and the synthetic generator's ``"SYNTHUSDT"``
+    map to ``"BTCUSDT"`` (:data:`UNLABELLED_SYMBOLS`).
+    """
+    raw = str(market_symbol or "").upper()
+    if raw in UNLABELLED_SYMBOLS:
+        return "BTCUSDT"
+    base = raw.split(":")[0]
+    coin = "".join(ch for ch in base if ch.isalnum())
+    for quote in _QUOTES:
+        if coin.endswith(quote) and len(coin) > len(quote):
+            coin = coin[: -len(quote)]
+            break
+    return f"{coin}USDT"
+
+
+def check_leverage(leverage: float, notional_usd: float, table: BracketTable, where: str = "leverage") -> None:
+    """Raise :class:`ConfigError` if ``table`` refuses ``leverage`` for a position of ``notional_usd``.
+
+    Binance refuses to open a position whose leverage exceeds its bracket's
+    maximum (the bracket of the position's notional, USD). Tables without
+    limits (``max_leverage`` None) accept every leverage.
+    """
+    allowed = table.max_leverage_at(notional_usd)
+    if allowed is not None and leverage > allowed * (1 + 1e-12):
+        k = _bracket_of(notional_usd, table.caps_usd)
+        raise ConfigError(f"{where}: {leverage:g}x on {notional_usd:,.0f} USDT notional: {table.label} tier "
+                          f"{table.tier_range(k)} allows at most {allowed:g}x")
+
+
+def check_position_leverage(leverage: float, notional_usd: float, *, symbol: str = "", venue: str = "binance", at=None,
+                            table: BracketTable | None = None, where: str = "leverage") -> None:
+    """:func:`check_leverage` against ``table``, or the dated table of ``symbol`` on ``venue`` in force at ``at``.
+
+    Without ``table`` the symbol is mapped by :func:`table_symbol` and looked
+    up on ``venue`` (Binance's when the venue has none); a symbol with no
+    table at all is not checked (the caller's liquidation model decides what
+    to do about it).
+    """
+    if table is None:
+        sym = table_symbol(symbol)
+        owner = venue if venue and bracket_tables(sym, venue) else "binance"
+        if not bracket_tables(sym, owner):
+            return
+        table = bracket_table(sym, at=at, venue=owner)
+    check_leverage(float(leverage), float(notional_usd), table, where)
