@@ -20,7 +20,7 @@ from pydantic import Field
 
 from ..config.base import FrozenModel
 from ..data.market import Market
-from ..heatmap import HeatmapModel, LeverageDistribution, reconstruct
+from ..heatmap import HeatmapModel, reconstruct
 from .baseline import naive_baseline
 from .metrics import aggregate_to
 
@@ -29,14 +29,7 @@ __all__ = ["LiquidationPredictor", "CALIBRATED_HEATMAP", "engine_predictions", "
 # The shipped defaults are the fit of `liqbt calibrate configs/calibrate_btc_5m.yaml`
 # (Binance BTCUSDT 5m + hourly OI; trained on 2025-12-04 06:00 .. 2026-01-19 17:00 UTC,
 # the first 60 % of the realised hours). docs/calibration.md has the held-out scores.
-CALIBRATED_HEATMAP = HeatmapModel(
-    entry_price="range",
-    long_share="equal",
-    leverage_distribution=LeverageDistribution(kind="lognormal", min_leverage=2.0, max_leverage=125.0,
-                                               median=25.0, sigma=1.3, n_points=16),
-    close_mode="fraction_of_oi",
-    window="7d",
-)
+CALIBRATED_HEATMAP = HeatmapModel()  # the calibrated model is HeatmapModel's default
 DEFAULT_BACKGROUND_DENSITY = 0.03
 # Realised liquidations cover Binance + Bybit + OKX, the open interest Binance only:
 # these scales only change levels, never ranks.
