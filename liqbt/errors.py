@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-__all__ = ["LiqbtError", "DataError", "ConfigError", "DownloadError", "GapWarning", "GridWarning"]
+__all__ = ["LiqbtError", "DataError", "ConfigError", "DownloadError", "GapWarning", "GridWarning", "SpanWarning"]
 
 
 class LiqbtError(Exception):
@@ -72,3 +72,7 @@ class GapWarning(UserWarning):
 
 class GridWarning(UserWarning):
     """The price left the heatmap's fixed grid: beyond it positions sit in the overflow bins."""
+
+
+class SpanWarning(UserWarning):
+    """A configured period reaches beyond the data: the run covers less than was asked for."""

@@ -134,4 +134,5 @@ class DataBundle:
             liquidations_bar_size=self.liquidations_bar_size,
             known=self.known,
             gaps=gaps,
+            part_sources=self.sources,
         )
