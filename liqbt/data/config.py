@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from dataclasses import replace
 import warnings
 from pathlib import Path
 from typing import Annotated, ClassVar, Literal, Union
@@ -375,6 +376,9 @@ def load_data(config: DataConfig, base_dir: str | Path = ".") -> Market | MultiV
         part = source.read(base_dir)
         if source.parts is not None:
             part = part.only(*source.parts)
+        # data.symbol / data.venue name the market: sources that call it differently then agree
+        names = {k: v for k, v in (("symbol", config.symbol), ("venue", config.venue)) if v is not None}
+        part = replace(part, **names) if names else part
         bundle = part if bundle is None else bundle.merge(part)
     market = bundle.to_market(gaps=config.gaps, oi_max_age=config.oi_max_age, symbol=config.symbol,
                               venue=config.venue)
