@@ -274,6 +274,10 @@ CASES = [
          {"c.yaml": config(FT_SOURCE + "    - format: vendor_4h\n      path: v4h\n"
                                        "      parts: [open_interest, funding]\n"),
           FT: feather(), **vendor_4h_folder(skip=("funding",))}),
+    Case("part missing from its source", ("data", "inspect", "{tmp}/c.yaml"),
+         "data.sources[0].parts: ['mark'] not found in this source (it holds ['candles']: {tmp}/ft/"
+         "BTC_USDT_USDT-1h-futures.feather); remove them or add the files",
+         {"c.yaml": config(FT_SOURCE + "      parts: [candles, mark]\n"), FT: feather()}),
     # 8. nothing reordered or deduplicated silently
     Case("unsorted rows", ("data", "inspect", "{tmp}/v.csv"),
          "column 'timestamp': timestamps not sorted; expected strictly increasing (liqbt never reorders data) "

@@ -367,14 +367,25 @@ def check_span(start, end, first: pd.Timestamp, last: pd.Timestamp, *, prefix: s
                       SpanWarning, stacklevel=3)
 
 
+def _check_parts_given(bundle: DataBundle, parts, where: str) -> None:
+    """A part listed in ``parts:`` that the source does not hold is an error, not an empty part."""
+    held = bundle.parts()
+    missing = [p for p in parts if (p == "known" and not bundle.known) or (p != "known" and p not in held)]
+    if missing:
+        files = ", ".join(sorted(set(bundle.sources.values()))) or "no files"
+        raise ConfigError(f"{where}.parts: {missing} not found in this source (it holds {held or 'nothing'}: "
+                          f"{files}); remove them or add the files")
+
+
 def load_data(config: DataConfig, base_dir: str | Path = ".") -> Market | MultiVenueMarket:
     """Read every source, merge the parts and align them into a :class:`Market`."""
     base_dir = Path(base_dir)
     check_data_config(config, base_dir)
     bundle = None
-    for source in config.sources:
+    for i, source in enumerate(config.sources):
         part = source.read(base_dir)
         if source.parts is not None:
+            _check_parts_given(part, source.parts, f"data.sources[{i}]")
             part = part.only(*source.parts)
         # data.symbol / data.venue name the market: sources that call it differently then agree
         names = {k: v for k, v in (("symbol", config.symbol), ("venue", config.venue)) if v is not None}
