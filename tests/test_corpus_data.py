@@ -173,6 +173,9 @@ CASES = [
          "candles.parquet [binance BTC]: column 'c': expected numbers, found text (1 rows; first: row 4 ('n/a'))",
          dict([multivenue_parquet("candles.parquet", mv_candles().astype({"c": str}).assign(
              c=lambda f: f["c"].where(f.index != 4, "n/a")))])),
+    Case("text in close, liqbt run", ("run", "{tmp}/c.yaml", "--out", "{tmp}/out"),
+         "BTC_USDT_USDT-1h-futures.feather: column 'close': expected numbers, found text (1 rows; first: row 3 ('abc'))",
+         {"c.yaml": config(FT_SOURCE), FT: feather_with("close", 3, "abc")}),
     # 2. epoch units
     Case("seconds in an ms column", ("data", "inspect", "{tmp}/v.csv"),
          "column 'timestamp': expected epoch milliseconds (e.g. 1764828000000 for 2025-12-04), found seconds "
@@ -221,6 +224,10 @@ CASES = [
          "(2025-12-04 09:00:00+00:00) high=1e+308)",
          {FT: feather(lambda f: f.assign(high=np.where(f.index == 3, 1e308, f["high"]),
                                          close=np.where(f.index == 3, 1e308, f["close"])))}),
+    Case("1e308 close, liqbt run", ("run", "{tmp}/c.yaml", "--out", "{tmp}/out"),
+         "column 'high': absurd prices; expected at most 1e+09",
+         {"c.yaml": config(FT_SOURCE), FT: feather(lambda f: f.assign(high=np.where(f.index == 9, 1e308, f["high"]),
+                                                                       close=np.where(f.index == 9, 1e308, f["close"])))}),
     Case("zero price", ("data", "inspect", "{tmp}/v.csv"),
          "column 'price_low': non-positive prices; expected > 0 (1 rows; first: row 7",
          {"v.csv": vendor_csv(edit=set_cell("price_low", 7, 0.0))}),
@@ -291,6 +298,7 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_bad_data_input_is_one_line(case, tmp_path):
+    """Exit 2, one line, no traceback; a failed ``run`` leaves no output folder behind."""
     if case.id == "unreadable file" and os.geteuid() == 0:
         pytest.skip("root reads a chmod 000 file; the same code path is covered by "
                     "test_data_validation::test_unreadable_file_is_named")
@@ -298,6 +306,7 @@ def test_bad_data_input_is_one_line(case, tmp_path):
     if setup is not None:
         setup(tmp_path)
     run_case(case, tmp_path)
+    assert not (tmp_path / "out").exists()
 
 
 def test_corpus_is_large_enough():

@@ -46,9 +46,10 @@ PRICE_MAX = 1e9
 #: it; it guards sums against overflow.
 QUANTITY_MAX = 1e18
 #: Largest |funding rate| per funding interval, as a fraction (5 %). Exchanges cap the
-#: rate well below it (Binance up to 3 %, Hyperliquid 4 % an hour); the largest in the
-#: real data under ../shared/data is 0.0058 (Bybit), the largest Binance BTCUSDT one
-#: 0.00025. A column 1000x too large (0.1 instead of 0.0001) is far above it.
+#: rate per interval at a few percent at most (Hyperliquid: 4 % an hour); the largest in
+#: the real data under ../shared/data is 0.0058 (Bybit), the largest Binance BTCUSDT one
+#: 0.00015 (vendor file: 0.025 %). A column 1000x too large (0.1 instead of 0.0001) is
+#: far above it.
 FUNDING_MAX_ABS = 0.05
 
 
