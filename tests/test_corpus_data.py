@@ -198,6 +198,10 @@ CASES = [
     Case("file as freqtrade folder", ("validate", "{tmp}/c.yaml"),
          "data.sources[0].path: {tmp}/ft: is a file, not a folder; expected a freqtrade data folder",
          {"c.yaml": config(FT_SOURCE), "ft": "not a folder\n"}),
+    Case("no candle file for the timeframe", ("validate", "{tmp}/c.yaml"),
+         "data.sources[0]: no candle file BTC_USDT_USDT-5m-futures.feather in {tmp}/ft for pair 'BTC/USDT:USDT' and "
+         "timeframe '5m'; candle files there: ['BTC_USDT_USDT-1h-futures.feather']",
+         {"c.yaml": config(FT_SOURCE.replace("1h", "5m")), FT: feather()}),
     Case("symlink loop as data file (validate)", ("validate", "{tmp}/c.yaml"),
          "data.sources[0].path: {tmp}/a.csv: cannot open: symbolic link loop; expected a vendor hourly CSV file",
          {"c.yaml": config(VENDOR.format(name="a.csv"))}),

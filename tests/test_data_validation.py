@@ -255,3 +255,14 @@ def test_sources_naming_the_market_differently_need_data_symbol(tmp_path):
     with pytest.raises(DataError, match=r"^b.parquet: symbol 'BTCUSD' does not match 'BTCUSDT' of a.feather; "
                                         r"set data.symbol"):
         a.merge(b)
+
+
+def test_vendor_4h_epoch_ms_timestamps_are_not_read_as_1970(tmp_path):
+    """pandas reads integers as nanoseconds: 1764828000000 would be 1970-01-01 00:29."""
+    from liqbt.data.vendor import read_vendor_4h
+
+    stamps = pd.date_range("2025-12-04", periods=3, freq="4h", tz="UTC")
+    pd.DataFrame({"timestamp": stamps.as_unit("ms").asi8, "close": 8e10}).to_csv(
+        tmp_path / "coinglass_oi_4h.csv", index=False)
+    bundle = read_vendor_4h(tmp_path, parts=["open_interest"])
+    assert bundle.open_interest.index[0] == pd.Timestamp("2025-12-04 04:00", tz="UTC")  # known at the close

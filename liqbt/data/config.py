@@ -111,6 +111,19 @@ class FreqtradeSource(_Source):
     funding: bool = True
     _path_kind: ClassVar = ("folder", "a freqtrade data folder of .feather files")
 
+    def check_paths(self, base_dir: Path, where: str) -> None:
+        """Also: the candle file of ``pair`` and ``timeframe`` exists when candles are read."""
+        super().check_paths(base_dir, where)
+        if self.wants("candles"):
+            from .freqtrade import pair_to_filename
+
+            folder = self._path(base_dir, self.path)
+            name = f"{pair_to_filename(self.pair)}-{self.timeframe}-futures.feather"
+            if not (folder / name).exists() and not (folder / name).is_symlink():
+                have = sorted(p.name for p in folder.glob("*-futures.feather"))
+                raise ConfigError(f"{where}: no candle file {name} in {folder} for pair {self.pair!r} and "
+                                  f"timeframe {self.timeframe!r}; candle files there: {have[:12]}")
+
     def _candle_span(self, base_dir: Path):
         from .freqtrade import pair_to_filename, parse_timeframe
 
@@ -225,6 +238,13 @@ class MultiVenueSource(_Source):
     venue: str = "binance"
     bar_size: str = Field("1h", pattern=_TIMEFRAME)
     _path_kind: ClassVar = ("folder", "the multi-venue parquet folder")
+
+    def check_paths(self, base_dir: Path, where: str) -> None:
+        """Also: ``candles.parquet`` exists when candles are read."""
+        super().check_paths(base_dir, where)
+        path = self._path(base_dir, self.path) / "candles.parquet"
+        if self.wants("candles") and not path.exists() and not path.is_symlink():
+            raise ConfigError(f"{where}: {path}: file not found; the multi-venue folder needs candles.parquet")
 
     def _candle_span(self, base_dir: Path):
         from .freqtrade import parse_timeframe

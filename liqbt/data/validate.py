@@ -183,6 +183,8 @@ def to_utc_index(values, source: str, column: str, *, unit: str | None = None) -
     caller passing already-localised values. Naive timestamps are an error:
     guessing a zone silently shifts every bar.
     """
+    if unit is None and getattr(values, "dtype", np.dtype(object)).kind in "iuf":
+        unit = "ms"  # plain numbers are epoch milliseconds (their unit detected by magnitude)
     if unit is not None:
         index = _epoch_to_index(values, source, column, unit)
     else:

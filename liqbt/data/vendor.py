@@ -121,6 +121,20 @@ def load_vendor_hourly(path: str | Path, *, gaps: GapPolicy = "report") -> Marke
     return read_vendor_hourly(path).to_market(gaps=gaps)
 
 
+def _times_4h(raw: pd.Series, source: str) -> pd.DatetimeIndex:
+    """Bar opens of a 4-hourly file: ISO strings (UTC without suffix, as documented) or epoch ms."""
+    if raw.dtype.kind in "iuf":  # epoch numbers: never read as nanoseconds of 1970
+        return to_utc_index(raw, source, "timestamp", unit="ms")
+    stamps = pd.to_datetime(raw, errors="coerce")
+    if stamps.isna().any():
+        bad = np.flatnonzero(stamps.isna().to_numpy())
+        raise DataError(source, "unparseable timestamps; expected ISO strings like 2025-10-06T12:00:00",
+                        column="timestamp", rows=[f"row {i} ({raw.iloc[i]!r})" for i in bad[:5]], n_rows=len(bad))
+    if stamps.dt.tz is None:  # the layout documents UTC bar opens without a suffix
+        stamps = stamps.dt.tz_localize("UTC")
+    return to_utc_index(stamps, source, "timestamp")
+
+
 # The 4-hourly folder: part -> (file, columns it needs).
 VENDOR_4H_FILES = {
     "open_interest": ("coinglass_oi_4h.csv", ("close",)),
@@ -156,16 +170,7 @@ def read_vendor_4h(folder: str | Path, *, parts=None) -> DataBundle:
         source = str(path)
         frame = _read_csv(path)
         require_columns(frame, ("timestamp",) + columns, source)
-        stamps = pd.to_datetime(frame["timestamp"], errors="coerce")
-        if stamps.isna().any():
-            bad = np.flatnonzero(stamps.isna().to_numpy())
-            raise DataError(source, "unparseable timestamps; expected ISO strings like 2025-10-06T12:00:00",
-                            column="timestamp", rows=[f"row {i} ({frame['timestamp'].iloc[i]!r})" for i in bad[:5]],
-                            n_rows=len(bad))
-        if stamps.dt.tz is not None:
-            index = to_utc_index(stamps, source, "timestamp")
-        else:  # the layout documents UTC bar opens without a suffix
-            index = to_utc_index(stamps.dt.tz_localize("UTC"), source, "timestamp")
+        index = _times_4h(frame["timestamp"], source)
         check_index(index, source, "timestamp")
         out = numeric_columns(frame, columns, source)
         out.index = index
