@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import replace
 import warnings
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, ClassVar, Literal, Union
 
