@@ -61,3 +61,23 @@ def test_eleven_months_before_the_real_data_warns_at_validate(tmp_path, shared_d
     assert err.splitlines() == [
         "liqbt: warning: data.start 2024-01-31 00:00:00+00:00 is before the data: the data spans "
         "2024-12-31 00:00:00+00:00 .. 2026-02-19 18:00:00+00:00; the run starts at 2024-12-31 00:00:00+00:00"]
+
+
+def test_a_part_covering_much_less_than_the_bars_warns(tmp_path):
+    """Five days of hourly candles, open interest from a 4-hourly file for the last two only."""
+    candles = pd.DataFrame({"date": pd.date_range("2025-12-01", periods=120, freq="1h", tz="UTC"), "open": 1.0,
+                            "high": 1.0, "low": 1.0, "close": 1.0, "volume": 0.0})
+    (tmp_path / "ft").mkdir()
+    candles.to_feather(tmp_path / "ft" / "BTC_USDT_USDT-1h-futures.feather")
+    (tmp_path / "v4h").mkdir()
+    pd.DataFrame({"timestamp": pd.date_range("2025-12-04", periods=12, freq="4h").strftime("%Y-%m-%dT%H:%M:%S"),
+                  "close": 8e10}).to_csv(tmp_path / "v4h" / "coinglass_oi_4h.csv", index=False)
+    (tmp_path / "c.yaml").write_text(
+        "data:\n  sources:\n    - format: freqtrade\n      path: ft\n      pair: BTC/USDT:USDT\n      timeframe: 1h\n"
+        "    - format: vendor_4h\n      path: v4h\n      parts: [open_interest]\n")
+    code, out, err = run_cli(["data", "inspect", str(tmp_path / "c.yaml")])
+    assert code == 0, err
+    assert err.splitlines() == [
+        f"liqbt: warning: {tmp_path / 'v4h' / 'coinglass_oi_4h.csv'}: open interest covers only "
+        "2025-12-04 04:00:00+00:00 .. 2025-12-06 00:00:00+00:00 of the bars 2025-12-01 00:00:00+00:00 .. "
+        "2025-12-06 00:00:00+00:00; bars outside it have no open interest"]

@@ -418,4 +418,30 @@ def load_data(config: DataConfig, base_dir: str | Path = ".") -> Market | MultiV
         if len(market) == 0:
             raise ConfigError(f"data.start/end ({config.start} .. {config.end}) leave no bars; the data spans "
                               f"{bundle.candles.index[0]} .. {bundle.candles.index[-1]}")
+    _warn_part_coverage(market, bundle)
     return market
+
+
+# A part may start or end this much inside the bars without a warning (hourly OI known an
+# hour after its bar opens, the last 8h funding event before the end of the data).
+PART_COVERAGE_SLACK = pd.Timedelta(days=1)
+
+
+def _warn_part_coverage(market: Market, bundle: DataBundle) -> None:
+    """A :class:`SpanWarning` when open interest, funding, mark price or realised
+    liquidations from another file cover much less than the bars (their values are
+    NaN, or no funding is charged, there)."""
+    times = {"open_interest": bundle.open_interest, "funding": bundle.funding, "mark": bundle.mark,
+             "liquidations": bundle.liquidations}
+    first_bar, end = market.start, market.end
+    for part, values in times.items():
+        if values is None or not len(values) or bundle.sources.get(part) == bundle.sources.get("candles"):
+            continue
+        first, last = values.index[0], values.index[-1]
+        late = first - first_bar > PART_COVERAGE_SLACK
+        early = end - last > PART_COVERAGE_SLACK
+        if late or early:
+            name = part.replace("_", " ")
+            warnings.warn(f"{bundle.sources.get(part, name)}: {name} covers only {first} .. {last} of the bars "
+                          f"{first_bar} .. {end}; bars outside it have no {name}", SpanWarning, stacklevel=3)
+
