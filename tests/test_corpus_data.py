@@ -185,6 +185,10 @@ CASES = [
          "column 'timestamp': mixed epoch units (milliseconds in row 0); expected one unit per column "
          "(1 rows; first: row 5 (1764846000000000, microseconds))",
          {"v.csv": vendor_csv(edit=set_cell("timestamp", 5, (T0_MS + 5 * 3_600_000) * 1000))}),
+    Case("empty timestamp cell", ("data", "inspect", "{tmp}/v.csv"),
+         "column 'timestamp': expected integer epoch timestamps in milliseconds, found text or empty cells "
+         "(1 rows; first: row 8 (nan))",
+         {"v.csv": vendor_csv(edit=set_cell("timestamp", 8, np.nan))}),
     Case("fractional epoch ms", ("data", "inspect", "{tmp}/v.csv"),
          "column 'timestamp': fractional epoch milliseconds; expected whole numbers (liqbt does not truncate "
          "timestamps) (1 rows; first: row 1 (1764831600000.5))",
@@ -241,6 +245,9 @@ CASES = [
     Case("NaN close", ("data", "inspect", "{tmp}/v.csv"),
          "column 'price_close': NaN or infinite values; expected finite numbers (1 rows; first: row 6",
          {"v.csv": vendor_csv(edit=set_cell("price_close", 6, np.nan))}),
+    Case("missing value in a nullable integer volume, feather", ("data", "inspect", "{tmp}/ft"),
+         "column 'volume': NaN or infinite values; expected finite numbers (1 rows; first: row 2",
+         {FT: feather(lambda f: f.assign(volume=pd.array([10] * 2 + [None] + [10] * (N - 3), dtype="Int64")))}),
     Case("funding 1000x, vendor percent", ("data", "inspect", "{tmp}/v.csv"),
          "column 'funding_close': |funding rate| above 5 (percent per funding interval)",
          {"v.csv": vendor_csv(edit=set_cell("funding_close", 1, 5.0 * 1000 / 100))}),

@@ -150,8 +150,8 @@ def numeric_columns(frame: pd.DataFrame, columns, source: str) -> pd.DataFrame:
     out = {}
     for col in columns:
         raw = frame[col]
-        if raw.dtype.kind in "fiu":
-            out[col] = raw.to_numpy(dtype=np.float64)
+        if raw.dtype.kind in "fiu":  # nullable integers (Int64 with <NA>) give NaN for the range checks
+            out[col] = raw.to_numpy(dtype=np.float64, na_value=np.nan)
             continue
         if raw.dtype.kind == "b":
             raise DataError(source, "expected numbers, found booleans", column=col)
@@ -160,7 +160,7 @@ def numeric_columns(frame: pd.DataFrame, columns, source: str) -> pd.DataFrame:
         if bad.any():
             pos = np.flatnonzero(bad)
             raise DataError(source, "expected numbers, found text", column=col,
-                            rows=[f"row {p} ({raw.iloc[p]!r})" for p in pos[:5]], n_rows=len(pos))
+                            rows=[f"row {p} ({_plain(raw.iloc[p])})" for p in pos[:5]], n_rows=len(pos))
         out[col] = values.to_numpy(dtype=np.float64)
     return pd.DataFrame(out, index=frame.index)
 
@@ -224,8 +224,8 @@ def _epoch_to_index(values, source: str, column: str, unit: str) -> pd.DatetimeI
     bad = numeric.isna().to_numpy()
     if bad.any():
         pos = np.flatnonzero(bad)
-        raise DataError(source, f"expected integer epoch timestamps in {_UNIT_NAMES[unit]}, found non-numbers",
-                        column=column, rows=[f"row {p} ({raw.iloc[p]!r})" for p in pos[:5]], n_rows=len(pos))
+        raise DataError(source, f"expected integer epoch timestamps in {_UNIT_NAMES[unit]}, found text or empty cells",
+                        column=column, rows=[f"row {p} ({_plain(raw.iloc[p])})" for p in pos[:5]], n_rows=len(pos))
     if numeric.dtype.kind == "f":
         floats = numeric.to_numpy(dtype=np.float64)
         frac = floats != np.floor(floats)
