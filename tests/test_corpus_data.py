@@ -81,7 +81,8 @@ def vendor_4h_csv(columns: dict, n: int = 12, edit: Callable[[pd.DataFrame], Non
 
 def vendor_4h_folder(edit_oi=None, edit_liq=None, skip=()) -> dict:
     files = {
-        "v4h/coinglass_oi_4h.csv": vendor_4h_csv({"open": 8e10, "high": 8e10, "low": 8e10, "close": 8e10}, edit=edit_oi),
+        "v4h/coinglass_oi_4h.csv": vendor_4h_csv({"open": 8e10, "high": 8e10, "low": 8e10, "close": 8e10},
+                                                 edit=edit_oi),
         "v4h/coinglass_liquidation_4h.csv": vendor_4h_csv({"long_usd": 1e6, "short_usd": 1e6}, edit=edit_liq),
         "v4h/coinglass_funding_4h.csv": vendor_4h_csv({"open": 0.005, "high": 0.005, "low": 0.005, "close": 0.005}),
         "v4h/coinglass_taker_volume_4h.csv": vendor_4h_csv({"buy_usd": 1e9, "sell_usd": 1e9}),
@@ -167,14 +168,16 @@ CASES = [
          "v.csv: column 'price_close': expected numbers, found text (1 rows; first: row 2 ('abc'))",
          {"v.csv": vendor_csv(edit=set_cell("price_close", 2, "abc"))}),
     Case("text in close, feather", ("data", "inspect", "{tmp}/ft"),
-         "BTC_USDT_USDT-1h-futures.feather: column 'close': expected numbers, found text (1 rows; first: row 3 ('abc'))",
+         "BTC_USDT_USDT-1h-futures.feather: column 'close': expected numbers, found text "
+         "(1 rows; first: row 3 ('abc'))",
          {FT: feather_with("close", 3, "abc")}),
     Case("text in close, parquet", ("data", "inspect", "{tmp}/mv"),
          "candles.parquet [binance BTC]: column 'c': expected numbers, found text (1 rows; first: row 4 ('n/a'))",
          dict([multivenue_parquet("candles.parquet", mv_candles().astype({"c": str}).assign(
              c=lambda f: f["c"].where(f.index != 4, "n/a")))])),
     Case("text in close, liqbt run", ("run", "{tmp}/c.yaml", "--out", "{tmp}/out"),
-         "BTC_USDT_USDT-1h-futures.feather: column 'close': expected numbers, found text (1 rows; first: row 3 ('abc'))",
+         "BTC_USDT_USDT-1h-futures.feather: column 'close': expected numbers, found text "
+         "(1 rows; first: row 3 ('abc'))",
          {"c.yaml": config(FT_SOURCE), FT: feather_with("close", 3, "abc")}),
     # 2. epoch units
     Case("seconds in an ms column", ("data", "inspect", "{tmp}/v.csv"),
@@ -234,8 +237,9 @@ CASES = [
                                          close=np.where(f.index == 3, 1e308, f["close"])))}),
     Case("1e308 close, liqbt run", ("run", "{tmp}/c.yaml", "--out", "{tmp}/out"),
          "column 'high': absurd prices; expected at most 1e+09",
-         {"c.yaml": config(FT_SOURCE), FT: feather(lambda f: f.assign(high=np.where(f.index == 9, 1e308, f["high"]),
-                                                                       close=np.where(f.index == 9, 1e308, f["close"])))}),
+         {"c.yaml": config(FT_SOURCE),
+          FT: feather(lambda f: f.assign(high=np.where(f.index == 9, 1e308, f["high"]),
+                                         close=np.where(f.index == 9, 1e308, f["close"])))}),
     Case("zero price", ("data", "inspect", "{tmp}/v.csv"),
          "column 'price_low': non-positive prices; expected > 0 (1 rows; first: row 7",
          {"v.csv": vendor_csv(edit=set_cell("price_low", 7, 0.0))}),
@@ -250,7 +254,7 @@ CASES = [
          {FT: feather(lambda f: f.assign(volume=pd.array([10] * 2 + [None] + [10] * (N - 3), dtype="Int64")))}),
     Case("funding 1000x, vendor percent", ("data", "inspect", "{tmp}/v.csv"),
          "column 'funding_close': |funding rate| above 5 (percent per funding interval)",
-         {"v.csv": vendor_csv(edit=set_cell("funding_close", 1, 5.0 * 1000 / 100))}),
+         {"v.csv": vendor_csv(edit=set_cell("funding_close", 1, 0.025318 * 1000)  # the real max, 1000x)}),
     Case("funding 1000x, freqtrade fraction", ("data", "inspect", "{tmp}/ft"),
          "BTC_USDT_USDT-8h-funding_rate.feather: column 'open': |funding rate| above 0.05 (fraction per funding "
          "interval); exchanges cap funding far below that (a column in the wrong unit or scale?) (1 rows; first: "
