@@ -254,7 +254,7 @@ CASES = [
          {FT: feather(lambda f: f.assign(volume=pd.array([10] * 2 + [None] + [10] * (N - 3), dtype="Int64")))}),
     Case("funding 1000x, vendor percent", ("data", "inspect", "{tmp}/v.csv"),
          "column 'funding_close': |funding rate| above 5 (percent per funding interval)",
-         {"v.csv": vendor_csv(edit=set_cell("funding_close", 1, 0.025318 * 1000)  # the real max, 1000x)}),
+         {"v.csv": vendor_csv(edit=set_cell("funding_close", 1, 0.025318 * 1000))}),  # the real max, 1000x
     Case("funding 1000x, freqtrade fraction", ("data", "inspect", "{tmp}/ft"),
          "BTC_USDT_USDT-8h-funding_rate.feather: column 'open': |funding rate| above 0.05 (fraction per funding "
          "interval); exchanges cap funding far below that (a column in the wrong unit or scale?) (1 rows; first: "
