@@ -306,7 +306,9 @@ class DataConfig(FrozenModel):
     symbol, venue : str, optional
         Override the names the sources give.
     start, end : datetime, optional
-        Keep bars with ``start <= open < end`` (UTC), after alignment.
+        Keep bars with ``start <= open < end`` (UTC), after alignment. A period
+        reaching beyond the candles is a :class:`~liqbt.errors.SpanWarning`
+        naming their real span; a period entirely outside them is an error.
     gaps : {"report", "error", "fill"}
         What to do with missing candles (see :meth:`Market.from_parts`).
     oi_max_age : str, optional

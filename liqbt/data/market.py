@@ -177,6 +177,12 @@ class Market:
     ) -> "Market":
         """Validate the parts and align them point in time onto the candles.
 
+        Refused with a :class:`DataError` naming the part's file: prices that are
+        not finite, not positive or above ``PRICE_MAX`` (1e9); volumes, open
+        interest or liquidations that are negative or above ``QUANTITY_MAX``
+        (1e18); funding with ``|rate| > FUNDING_MAX_ABS`` (0.05 per interval);
+        unsorted or duplicate timestamps.
+
         Parameters
         ----------
         candles : DataFrame
