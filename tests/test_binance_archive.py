@@ -521,3 +521,11 @@ def test_archive_candle_span_comes_from_file_names_within_start_end(archive):
     source = BinanceArchiveSource(format="binance_archive", path=str(archive), start=date(2024, 2, 1),
                                   end=date(2024, 2, 1))
     assert source.candle_span(archive) == (pd.Timestamp("2024-02-01", tz="UTC"), pd.Timestamp("2024-02-02", tz="UTC"))
+
+
+def test_klines_fractional_timestamps_are_an_error_not_truncated(tmp_path):
+    rows = kline_rows(JAN1_MS, 2)
+    rows[1] = rows[1].replace(str(JAN1_MS + FIVE_MIN_MS), f"{JAN1_MS + FIVE_MIN_MS}.5", 1)
+    path = write_zip(tmp_path, "BTCUSDT-5m-2024-01-01.zip", "\n".join(rows))
+    with pytest.raises(DataError, match=r"column 'open_time': fractional epoch timestamps.*row 1"):
+        read_klines(path)
