@@ -266,3 +266,13 @@ def test_vendor_4h_epoch_ms_timestamps_are_not_read_as_1970(tmp_path):
         tmp_path / "coinglass_oi_4h.csv", index=False)
     bundle = read_vendor_4h(tmp_path, parts=["open_interest"])
     assert bundle.open_interest.index[0] == pd.Timestamp("2025-12-04 04:00", tz="UTC")  # known at the close
+
+
+def test_text_columns_of_pandas_string_dtype_with_empty_cells():
+    from liqbt.data.validate import numeric_columns
+
+    frame = pd.DataFrame({"close": pd.Series(["1", None, "2.5"], dtype="string")})
+    assert numeric_columns(frame, ["close"], "f.csv")["close"].tolist()[::2] == [1.0, 2.5]
+    frame = pd.DataFrame({"close": pd.Series(["1", "1,5", "2.5"], dtype="string")})
+    with pytest.raises(DataError, match=r"f.csv: column 'close': expected numbers, found text .*row 1 \('1,5'\)"):
+        numeric_columns(frame, ["close"], "f.csv")

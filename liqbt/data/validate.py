@@ -161,7 +161,7 @@ def numeric_columns(frame: pd.DataFrame, columns, source: str) -> pd.DataFrame:
             pos = np.flatnonzero(bad)
             raise DataError(source, "expected numbers, found text", column=col,
                             rows=[f"row {p} ({_plain(raw.iloc[p])})" for p in pos[:5]], n_rows=len(pos))
-        out[col] = values.to_numpy(dtype=np.float64)
+        out[col] = values.to_numpy(dtype=np.float64, na_value=np.nan)
     return pd.DataFrame(out, index=frame.index)
 
 
