@@ -229,6 +229,16 @@ CASES = [
     Case("unreadable file", ("validate", "{tmp}/c.yaml"),
          "data.sources[0].path: {tmp}/v.csv: cannot read: Permission denied",
          {"c.yaml": config(VENDOR.format(name="v.csv"))}),
+    Case("vendor CSV without an OI column, at validate", ("validate", "{tmp}/c.yaml"),
+         "v.csv: missing column(s) ['oi_close']; expected ['timestamp', 'price_open', 'price_high', 'price_low', "
+         "'price_close', 'oi_close', 'funding_close', 'liquidation_long_usd', 'liquidation_short_usd']",
+         {"c.yaml": config(VENDOR.format(name="v.csv")),
+          "v.csv": vendor_csv(edit=lambda f: f.__setitem__("oi_close", None)).replace("oi_close", "oi")}),
+    Case("vendor 4h OI file without close, at validate", ("validate", "{tmp}/c.yaml"),
+         "coinglass_oi_4h.csv: missing column(s) ['close']",
+         {"c.yaml": config(FT_SOURCE + "    - format: vendor_4h\n      path: v4h\n      parts: [open_interest]\n"),
+          FT: feather(),
+          "v4h/coinglass_oi_4h.csv": vendor_4h_csv({"open": 8e10, "high": 8e10, "low": 8e10, "last": 8e10})}),
     # 4. out-of-range numbers
     Case("1e308 price", ("data", "inspect", "{tmp}/ft"),
          "column 'high': absurd prices; expected at most 1e+09 (a unit or parsing error?) (1 rows; first: row 3 "

@@ -37,7 +37,7 @@ from ..config.base import FrozenModel
 from ..errors import ConfigError, DataError, SpanWarning
 from .bundle import DataBundle
 from .market import Market, MultiVenueMarket
-from .validate import check_data_file, check_data_folder, to_utc_index
+from .validate import check_data_file, check_data_folder, require_columns, to_utc_index
 
 __all__ = ["DataConfig", "load_data", "check_data_config", "check_span", "SourceConfig"]
 
@@ -98,6 +98,15 @@ class _Source(FrozenModel):
 
     def _candle_span(self, base_dir: Path):
         return None
+
+
+def _check_csv_header(path: Path, columns) -> None:
+    """The CSV's header names ``columns`` (a DataError as the loader gives); unreadable: left to the loader."""
+    try:
+        header = pd.read_csv(path, nrows=0)
+    except Exception:  # noqa: BLE001 - the full read names the problem with its rows
+        return
+    require_columns(header, columns, str(path))
 
 
 class FreqtradeSource(_Source):
@@ -190,6 +199,13 @@ class VendorHourlySource(_Source):
     path: str
     _path_kind: ClassVar = ("file", "vendor hourly CSV")
 
+    def check_paths(self, base_dir: Path, where: str) -> None:
+        """Also: the header has the columns the loader needs (only the header is read)."""
+        super().check_paths(base_dir, where)
+        from .vendor import HOURLY_COLUMNS
+
+        _check_csv_header(self._path(base_dir, self.path), HOURLY_COLUMNS)
+
     def _candle_span(self, base_dir: Path):
         path = self._path(base_dir, self.path)
         index = to_utc_index(pd.read_csv(path, usecols=["timestamp"])["timestamp"], str(path), "timestamp",
@@ -215,13 +231,14 @@ class Vendor4hSource(_Source):
         from .vendor import VENDOR_4H_FILES
 
         folder = self._path(base_dir, self.path)
-        for part, (name, _) in VENDOR_4H_FILES.items():
+        for part, (name, columns) in VENDOR_4H_FILES.items():
             if self.wants(part):
                 try:
                     check_data_file(folder / name, "CSV")
                 except DataError as exc:
                     raise ConfigError(f"{where}: part '{part}' needs {exc}; list the parts you have "
                                       f"in {where}.parts") from None
+                _check_csv_header(folder / name, ("timestamp",) + columns)
 
     def read(self, base_dir: Path) -> DataBundle:
         from .vendor import read_vendor_4h

@@ -32,7 +32,7 @@ from .validate import (check_data_folder, check_funding_unit, check_index, check
 
 __all__ = ["read_vendor_hourly", "load_vendor_hourly", "read_vendor_4h", "funding_events_from_intervals"]
 
-_HOURLY_COLUMNS = (
+HOURLY_COLUMNS = (
     "timestamp", "price_open", "price_high", "price_low", "price_close",
     "oi_close", "funding_close", "liquidation_long_usd", "liquidation_short_usd",
 )
@@ -83,7 +83,7 @@ def read_vendor_hourly(path: str | Path, *, parts=None) -> DataBundle:
     source = str(path)
     wanted = set(parts) if parts is not None else {"candles", "open_interest", "funding", "liquidations"}
     frame = _read_csv(path)
-    require_columns(frame, _HOURLY_COLUMNS, source)
+    require_columns(frame, HOURLY_COLUMNS, source)
     index = to_utc_index(frame["timestamp"], source, "timestamp", unit="ms")
     check_index(index, source, "timestamp")
     hour = pd.Timedelta(hours=1)
