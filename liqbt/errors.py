@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Iterable
 
 __all__ = ["LiqbtError", "DataError", "ConfigError", "DownloadError", "GapWarning", "GridWarning", "BookWipeWarning",
-           "TierExcludedWarning", "BracketVersionWarning"]
+           "TierExcludedWarning", "BracketVersionWarning", "SpanWarning"]
 
 
 class LiqbtError(Exception):
@@ -85,3 +85,7 @@ class BracketVersionWarning(UserWarning):
 
 class TierExcludedWarning(UserWarning):
     """Heatmap leverage tiers above the exchange's maximum leverage for the position size were left out."""
+
+
+class SpanWarning(UserWarning):
+    """A configured period reaches beyond the data: the run covers less than was asked for."""

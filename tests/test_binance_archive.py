@@ -498,3 +498,34 @@ def test_cli_inspects_an_archive_cache_folder(tmp_path):
                            "--timeframe", "5m"], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert "576 x 5m" in proc.stdout and "taker_buy_volume" in proc.stdout
+
+
+def test_archive_source_parts_read_only_their_kinds(archive):
+    """``parts: [candles]`` reads the klines only: a broken funding zip is never opened."""
+    from liqbt.data.config import BinanceArchiveSource
+
+    (archive / other_path("fundingRate", "monthly", "2024-02")).write_bytes(b"broken")
+    source = BinanceArchiveSource(format="binance_archive", path=str(archive), parts=("candles",),
+                                  start=date(2024, 2, 1), end=date(2024, 2, 1))
+    assert source.read(archive).parts() == ["candles"]
+    with pytest.raises(DataError, match="fundingRate-2024-02.zip"):
+        BinanceArchiveSource(format="binance_archive", path=str(archive), start=date(2024, 2, 1),
+                             end=date(2024, 2, 1)).read(archive)
+
+
+def test_archive_candle_span_comes_from_file_names_within_start_end(archive):
+    from liqbt.data.config import BinanceArchiveSource
+
+    source = BinanceArchiveSource(format="binance_archive", path=str(archive))
+    assert source.candle_span(archive) == (pd.Timestamp("2024-01-01", tz="UTC"), pd.Timestamp("2024-02-03", tz="UTC"))
+    source = BinanceArchiveSource(format="binance_archive", path=str(archive), start=date(2024, 2, 1),
+                                  end=date(2024, 2, 1))
+    assert source.candle_span(archive) == (pd.Timestamp("2024-02-01", tz="UTC"), pd.Timestamp("2024-02-02", tz="UTC"))
+
+
+def test_klines_fractional_timestamps_are_an_error_not_truncated(tmp_path):
+    rows = kline_rows(JAN1_MS, 2)
+    rows[1] = rows[1].replace(str(JAN1_MS + FIVE_MIN_MS), f"{JAN1_MS + FIVE_MIN_MS}.5", 1)
+    path = write_zip(tmp_path, "BTCUSDT-5m-2024-01-01.zip", "\n".join(rows))
+    with pytest.raises(DataError, match=r"column 'open_time': fractional epoch timestamps.*row 1"):
+        read_klines(path)

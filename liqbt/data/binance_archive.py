@@ -402,6 +402,12 @@ def _epoch_index(frame: pd.DataFrame, column: str, source: str) -> pd.DatetimeIn
         pos = np.flatnonzero(bad)
         raise DataError(source, "expected integer epoch timestamps (ms or µs)", column=column,
                         rows=[f"row {p} ({raw.iloc[p]!r})" for p in pos[:5]], n_rows=len(pos))
+    floats = values.to_numpy(dtype=np.float64)
+    frac = floats != np.floor(floats)
+    if frac.any():  # never truncate a timestamp
+        pos = np.flatnonzero(frac)
+        raise DataError(source, "fractional epoch timestamps; expected whole ms or µs", column=column,
+                        rows=[f"row {p} ({raw.iloc[p]!r})" for p in pos[:5]], n_rows=len(pos))
     ints = values.to_numpy().astype(np.int64)
     micro = ints >= _MICROSECONDS_FROM
     if micro.any() and not micro.all():

@@ -104,8 +104,10 @@ class DataBundle:
         for name in ("symbol", "venue"):
             a, b = getattr(self, name), getattr(other, name)
             if a and b and a != b:
-                raise DataError(other.sources.get("candles", "second source"),
-                                f"{name} {b!r} does not match {a!r} of the other source")
+                mine = ", ".join(sorted(set(self.sources.values()))) or "the first source"
+                raise DataError(", ".join(sorted(set(other.sources.values()))) or "second source",
+                                f"{name} {b!r} does not match {a!r} of {mine}; set data.{name} if both "
+                                "name the same market")
             values[name] = a or b
         return DataBundle(known={**self.known, **other.known}, sources={**self.sources, **other.sources}, **values)
 
@@ -134,4 +136,5 @@ class DataBundle:
             liquidations_bar_size=self.liquidations_bar_size,
             known=self.known,
             gaps=gaps,
+            part_sources=self.sources,
         )

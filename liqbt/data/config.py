@@ -24,38 +24,89 @@ interest, funding, mark, liquidations) must come from exactly one source.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import warnings
+from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Literal, Union
+from typing import Annotated, ClassVar, Literal, Union
 
 import pandas as pd
 from pydantic import Field, field_validator
 
 from ..config.base import FrozenModel
-from ..errors import ConfigError
+from ..errors import ConfigError, DataError, SpanWarning
 from .bundle import DataBundle
 from .market import Market, MultiVenueMarket
+from .validate import check_data_file, check_data_folder, require_columns, to_utc_index
 
-__all__ = ["DataConfig", "load_data", "check_data_config", "SourceConfig"]
+__all__ = ["DataConfig", "load_data", "check_data_config", "check_span", "SourceConfig"]
 
 Part = Literal["candles", "open_interest", "funding", "mark", "liquidations", "known"]
+# Binance archive kind -> the parts it gives.
+_ARCHIVE_KIND_PARTS = {"klines": ("candles",), "markPriceKlines": ("mark",), "fundingRate": ("funding",),
+                       "metrics": ("open_interest", "known"), "liquidationSnapshot": ("liquidations",)}
 _TIMEFRAME = r"^\d+[mhdw]$"
 
 
 class _Source(FrozenModel):
-    parts: tuple[Part, ...] | None = Field(None, description="keep only these parts of the source")
+    parts: tuple[Part, ...] | None = Field(None, description="keep only these parts of the source (and read "
+                                                              "only their files)")
+    # What ``path`` must be: ("file", kind) or ("folder", kind); None: no path.
+    _path_kind: ClassVar[tuple[str, str] | None] = None
 
     def read(self, base_dir: Path) -> DataBundle:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def wants(self, part: str) -> bool:
+        """True if this source is read for ``part`` (all parts without ``parts:``)."""
+        return self.parts is None or part in self.parts
+
     def _path(self, base_dir: Path, path: str) -> Path:
-        return (base_dir / path).resolve() if not Path(path).is_absolute() else Path(path)
+        # absolute() rather than resolve(): a symbolic link loop must reach the checks, not fail here
+        return Path(os.path.abspath(base_dir / path))
 
     def check_paths(self, base_dir: Path, where: str) -> None:
-        """Raise :class:`ConfigError` if the source's ``path`` does not exist."""
+        """Raise :class:`ConfigError` if ``path`` is missing, a loop, or a file where a folder is due (or back)."""
         path = getattr(self, "path", None)
-        if path is not None and not self._path(base_dir, path).exists():
-            raise ConfigError(f"{where}.path: file or folder not found: {self._path(base_dir, path)} "
+        if path is None or self._path_kind is None:
+            return
+        full = self._path(base_dir, path)
+        if not full.exists() and not full.is_symlink():
+            raise ConfigError(f"{where}.path: file or folder not found: {full} "
                               f"(relative paths are relative to the config file's folder {base_dir})")
+        what, kind = self._path_kind
+        try:
+            check_data_file(full, kind) if what == "file" else check_data_folder(full, kind)
+        except DataError as exc:
+            raise ConfigError(f"{where}.path: {exc}") from None
+
+    def candle_span(self, base_dir: Path) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+        """First bar open and last bar close of the candles, read cheaply; None if unknown.
+
+        Reads only the time column (or file names). Any problem returns None: the
+        full read reports it with the file, column and rows.
+        """
+        if not self.wants("candles"):
+            return None
+        try:
+            span = self._candle_span(base_dir)
+        except Exception:  # noqa: BLE001 - the loader names the problem precisely
+            return None
+        if span is None or span[0] is pd.NaT or span[1] is pd.NaT:
+            return None
+        return span
+
+    def _candle_span(self, base_dir: Path):
+        return None
+
+
+def _check_csv_header(path: Path, columns) -> None:
+    """The CSV's header names ``columns`` (a DataError as the loader gives); unreadable: left to the loader."""
+    try:
+        header = pd.read_csv(path, nrows=0)
+    except Exception:  # noqa: BLE001 - the full read names the problem with its rows
+        return
+    require_columns(header, columns, str(path))
 
 
 class FreqtradeSource(_Source):
@@ -67,12 +118,39 @@ class FreqtradeSource(_Source):
     timeframe: str = Field("5m", pattern=_TIMEFRAME)
     mark: bool = True
     funding: bool = True
+    _path_kind: ClassVar = ("folder", "a freqtrade data folder of .feather files")
+
+    def check_paths(self, base_dir: Path, where: str) -> None:
+        """Also: the candle file of ``pair`` and ``timeframe`` exists when candles are read."""
+        super().check_paths(base_dir, where)
+        if self.wants("candles"):
+            from .freqtrade import pair_to_filename
+
+            folder = self._path(base_dir, self.path)
+            name = f"{pair_to_filename(self.pair)}-{self.timeframe}-futures.feather"
+            if not (folder / name).exists() and not (folder / name).is_symlink():
+                have = sorted(p.name for p in folder.glob("*-futures.feather"))
+                raise ConfigError(f"{where}: no candle file {name} in {folder} for pair {self.pair!r} and "
+                                  f"timeframe {self.timeframe!r}; candle files there: {have[:12]}")
+
+    def _candle_span(self, base_dir: Path):
+        from .freqtrade import pair_to_filename, parse_timeframe
+
+        path = self._path(base_dir, self.path) / f"{pair_to_filename(self.pair)}-{self.timeframe}-futures.feather"
+        dates = pd.read_feather(path, columns=["date"])["date"]
+        if dates.dtype.kind in "iuf":
+            index = to_utc_index(dates, str(path), "date", unit="ms")
+        else:
+            index = pd.DatetimeIndex(dates).tz_convert("UTC")
+        return index.min(), index.max() + parse_timeframe(self.timeframe)
 
     def read(self, base_dir: Path) -> DataBundle:
         from .freqtrade import read_freqtrade
 
+        parts = self.parts or ("candles", "funding", "mark")
         return read_freqtrade(self._path(base_dir, self.path), self.pair, self.timeframe,
-                              mark=self.mark, funding=self.funding)
+                              mark=self.mark and "mark" in parts, funding=self.funding and "funding" in parts,
+                              candles="candles" in parts)
 
 
 class BinanceArchiveSource(_Source):
@@ -86,13 +164,32 @@ class BinanceArchiveSource(_Source):
     end: dt.date | None = Field(None, description="last day read (inclusive), as in `liqbt data download`")
     kinds: tuple[Literal["klines", "markPriceKlines", "fundingRate", "metrics", "liquidationSnapshot"], ...] = (
         "klines", "markPriceKlines", "fundingRate", "metrics")
+    _path_kind: ClassVar = ("folder", "a Binance archive folder (see `liqbt data download`)")
+
+    def _window(self):
+        start = pd.Timestamp(self.start, tz="UTC") if self.start is not None else None
+        end = pd.Timestamp(self.end, tz="UTC") + pd.Timedelta(days=1) if self.end is not None else None
+        return start, end  # the reader's end is exclusive
+
+    def _candle_span(self, base_dir: Path):
+        from .binance_archive import find_archive_files
+
+        start, end = self._window()
+        files = find_archive_files(self._path(base_dir, self.path), self.symbol, "klines", interval=self.interval,
+                                   start=start, end=end)
+        if not files:
+            return None
+        first, last = files[0].start, files[-1].end  # file periods: the rows may cover less
+        return (max(first, start) if start is not None else first), (min(last, end) if end is not None else last)
 
     def read(self, base_dir: Path) -> DataBundle:
         from .binance_archive import read_binance_archive
 
-        end = self.end + dt.timedelta(days=1) if self.end is not None else None  # reader's end is exclusive
+        start, end = self._window()
+        # Only the archive kinds of the parts asked for are read.
+        kinds = tuple(k for k in self.kinds if any(self.wants(p) for p in _ARCHIVE_KIND_PARTS[k]))
         return read_binance_archive(self._path(base_dir, self.path), self.symbol, interval=self.interval,
-                                    start=self.start, end=end, kinds=self.kinds)
+                                    start=start, end=end, kinds=kinds or self.kinds)
 
 
 class VendorHourlySource(_Source):
@@ -100,11 +197,25 @@ class VendorHourlySource(_Source):
 
     format: Literal["vendor_hourly"]
     path: str
+    _path_kind: ClassVar = ("file", "vendor hourly CSV")
+
+    def check_paths(self, base_dir: Path, where: str) -> None:
+        """Also: the header has the columns the loader needs (only the header is read)."""
+        super().check_paths(base_dir, where)
+        from .vendor import HOURLY_COLUMNS
+
+        _check_csv_header(self._path(base_dir, self.path), HOURLY_COLUMNS)
+
+    def _candle_span(self, base_dir: Path):
+        path = self._path(base_dir, self.path)
+        index = to_utc_index(pd.read_csv(path, usecols=["timestamp"])["timestamp"], str(path), "timestamp",
+                             unit="ms")
+        return index.min(), index.max() + pd.Timedelta(hours=1)
 
     def read(self, base_dir: Path) -> DataBundle:
         from .vendor import read_vendor_hourly
 
-        return read_vendor_hourly(self._path(base_dir, self.path))
+        return read_vendor_hourly(self._path(base_dir, self.path), parts=self.parts)
 
 
 class Vendor4hSource(_Source):
@@ -112,11 +223,27 @@ class Vendor4hSource(_Source):
 
     format: Literal["vendor_4h"]
     path: str
+    _path_kind: ClassVar = ("folder", "the 4-hourly vendor CSV folder")
+
+    def check_paths(self, base_dir: Path, where: str) -> None:
+        """Also: the file of every part asked for exists (and only those)."""
+        super().check_paths(base_dir, where)
+        from .vendor import VENDOR_4H_FILES
+
+        folder = self._path(base_dir, self.path)
+        for part, (name, columns) in VENDOR_4H_FILES.items():
+            if self.wants(part):
+                try:
+                    check_data_file(folder / name, "CSV")
+                except DataError as exc:
+                    raise ConfigError(f"{where}: part '{part}' needs {exc}; list the parts you have "
+                                      f"in {where}.parts") from None
+                _check_csv_header(folder / name, ("timestamp",) + columns)
 
     def read(self, base_dir: Path) -> DataBundle:
         from .vendor import read_vendor_4h
 
-        return read_vendor_4h(self._path(base_dir, self.path))
+        return read_vendor_4h(self._path(base_dir, self.path), parts=self.parts)
 
 
 class MultiVenueSource(_Source):
@@ -127,13 +254,32 @@ class MultiVenueSource(_Source):
     coin: str = "BTC"
     venue: str = "binance"
     bar_size: str = Field("1h", pattern=_TIMEFRAME)
+    _path_kind: ClassVar = ("folder", "the multi-venue parquet folder")
+
+    def check_paths(self, base_dir: Path, where: str) -> None:
+        """Also: ``candles.parquet`` exists when candles are read."""
+        super().check_paths(base_dir, where)
+        path = self._path(base_dir, self.path) / "candles.parquet"
+        if self.wants("candles") and not path.exists() and not path.is_symlink():
+            raise ConfigError(f"{where}: {path}: file not found; the multi-venue folder needs candles.parquet")
+
+    def _candle_span(self, base_dir: Path):
+        from .freqtrade import parse_timeframe
+
+        path = self._path(base_dir, self.path) / "candles.parquet"
+        frame = pd.read_parquet(path, columns=["timestamp", "venue", "coin"])
+        stamps = frame.loc[(frame["venue"] == self.venue) & (frame["coin"] == self.coin), "timestamp"]
+        if not len(stamps):
+            return None
+        index = pd.DatetimeIndex(stamps).tz_convert("UTC")
+        return index.min(), index.max() + parse_timeframe(self.bar_size)
 
     def read(self, base_dir: Path) -> DataBundle:
         from .freqtrade import parse_timeframe
         from .multivenue import read_multivenue
 
         return read_multivenue(self._path(base_dir, self.path), self.coin, self.venue,
-                               bar_size=parse_timeframe(self.bar_size))
+                               bar_size=parse_timeframe(self.bar_size), parts=self.parts)
 
 
 class SyntheticSource(_Source):
@@ -144,6 +290,13 @@ class SyntheticSource(_Source):
     bar_size: str = Field("5m", pattern=_TIMEFRAME)
     seed: int = 0
     start: dt.datetime = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
+
+    def _candle_span(self, base_dir: Path):
+        from .freqtrade import parse_timeframe
+
+        start = pd.Timestamp(self.start)
+        start = start.tz_localize("UTC") if start.tz is None else start.tz_convert("UTC")
+        return start, start + self.bars * parse_timeframe(self.bar_size)
 
     def read(self, base_dir: Path) -> DataBundle:
         from .freqtrade import parse_timeframe
@@ -170,7 +323,9 @@ class DataConfig(FrozenModel):
     symbol, venue : str, optional
         Override the names the sources give.
     start, end : datetime, optional
-        Keep bars with ``start <= open < end`` (UTC), after alignment.
+        Keep bars with ``start <= open < end`` (UTC), after alignment. A period
+        reaching beyond the candles is a :class:`~liqbt.errors.SpanWarning`
+        naming their real span; a period entirely outside them is an error.
     gaps : {"report", "error", "fill"}
         What to do with missing candles (see :meth:`Market.from_parts`).
     oi_max_age : str, optional
@@ -204,12 +359,61 @@ class DataConfig(FrozenModel):
 
 
 def check_data_config(config: DataConfig, base_dir: Path, source: str = "") -> None:
-    """Checks that need the file system or several fields: paths exist, start < end."""
+    """Checks that need the file system or several fields, cheap enough for ``liqbt validate``.
+
+    Paths exist and are files or folders as the format needs (a symbolic link
+    loop, a folder given as a file, a missing file of a part asked for are
+    errors); ``start < end``; and ``data.start`` / ``data.end`` against the span
+    of the candles, read from their time column only (see :func:`check_span`).
+    """
     prefix = f"{source}: " if source else ""
     if config.start is not None and config.end is not None and config.start >= config.end:
         raise ConfigError(f"{prefix}data.start ({config.start}) must be before data.end ({config.end})")
     for i, src in enumerate(config.sources):
         src.check_paths(Path(base_dir), f"{prefix}data.sources[{i}]")
+    if config.start is not None or config.end is not None:
+        for src in config.sources:
+            span = src.candle_span(Path(base_dir))
+            if span is not None:
+                check_span(config.start, config.end, *span, prefix=prefix)
+
+
+def _stamp(value) -> pd.Timestamp | None:
+    if value is None:
+        return None
+    stamp = pd.Timestamp(value)
+    return stamp.tz_localize("UTC") if stamp.tz is None else stamp.tz_convert("UTC")
+
+
+def check_span(start, end, first: pd.Timestamp, last: pd.Timestamp, *, prefix: str = "") -> None:
+    """Compare a configured period ``[start, end)`` with the data's ``[first, last)``.
+
+    Entirely outside: :class:`ConfigError`. Partly outside: a :class:`SpanWarning`
+    naming the real span, since the run then covers less than was asked for
+    (a period starting 11 months before the data would otherwise run from the
+    data's start without a word). The warning text carries no file prefix, so
+    ``validate`` and ``load_data`` warn with the same line and the CLI prints it once.
+    """
+    start, end, first, last = _stamp(start), _stamp(end), _stamp(first), _stamp(last)
+    span = f"the data spans {first} .. {last}"
+    if (start is not None and start >= last) or (end is not None and end <= first):
+        raise ConfigError(f"{prefix}data.start/end ({start} .. {end}) lie outside the data: {span}")
+    if start is not None and start < first:
+        warnings.warn(f"data.start {start} is before the data: {span}; the run starts at {first}",
+                      SpanWarning, stacklevel=3)
+    if end is not None and end > last:
+        warnings.warn(f"data.end {end} is after the data: {span}; the run ends at {last}",
+                      SpanWarning, stacklevel=3)
+
+
+def _check_parts_given(bundle: DataBundle, parts, where: str) -> None:
+    """A part listed in ``parts:`` that the source does not hold is an error, not an empty part."""
+    held = bundle.parts()
+    missing = [p for p in parts if (p == "known" and not bundle.known) or (p != "known" and p not in held)]
+    if missing:
+        files = ", ".join(sorted(set(bundle.sources.values()))) or "no files"
+        raise ConfigError(f"{where}.parts: {missing} not found in this source (it holds {held or 'nothing'}: "
+                          f"{files}); remove them or add the files")
 
 
 def load_data(config: DataConfig, base_dir: str | Path = ".") -> Market | MultiVenueMarket:
@@ -217,10 +421,14 @@ def load_data(config: DataConfig, base_dir: str | Path = ".") -> Market | MultiV
     base_dir = Path(base_dir)
     check_data_config(config, base_dir)
     bundle = None
-    for source in config.sources:
+    for i, source in enumerate(config.sources):
         part = source.read(base_dir)
         if source.parts is not None:
+            _check_parts_given(part, source.parts, f"data.sources[{i}]")
             part = part.only(*source.parts)
+        # data.symbol / data.venue name the market: sources that call it differently then agree
+        names = {k: v for k, v in (("symbol", config.symbol), ("venue", config.venue)) if v is not None}
+        part = replace(part, **names) if names else part
         bundle = part if bundle is None else bundle.merge(part)
     market = bundle.to_market(gaps=config.gaps, oi_max_age=config.oi_max_age, symbol=config.symbol,
                               venue=config.venue)
@@ -229,4 +437,30 @@ def load_data(config: DataConfig, base_dir: str | Path = ".") -> Market | MultiV
         if len(market) == 0:
             raise ConfigError(f"data.start/end ({config.start} .. {config.end}) leave no bars; the data spans "
                               f"{bundle.candles.index[0]} .. {bundle.candles.index[-1]}")
+    _warn_part_coverage(market, bundle)
     return market
+
+
+# A part may start or end this much inside the bars without a warning (hourly OI known an
+# hour after its bar opens, the last 8h funding event before the end of the data).
+PART_COVERAGE_SLACK = pd.Timedelta(days=1)
+
+
+def _warn_part_coverage(market: Market, bundle: DataBundle) -> None:
+    """A :class:`SpanWarning` when open interest, funding, mark price or realised
+    liquidations from another file cover much less than the bars (their values are
+    NaN, or no funding is charged, there)."""
+    times = {"open_interest": bundle.open_interest, "funding": bundle.funding, "mark": bundle.mark,
+             "liquidations": bundle.liquidations}
+    first_bar, end = market.start, market.end
+    for part, values in times.items():
+        if values is None or not len(values) or bundle.sources.get(part) == bundle.sources.get("candles"):
+            continue
+        first, last = values.index[0], values.index[-1]
+        late = first - first_bar > PART_COVERAGE_SLACK
+        early = end - last > PART_COVERAGE_SLACK
+        if late or early:
+            name = part.replace("_", " ")
+            warnings.warn(f"{bundle.sources.get(part, name)}: {name} covers only {first} .. {last} of the bars "
+                          f"{first_bar} .. {end}; bars outside it have no {name}", SpanWarning, stacklevel=3)
+

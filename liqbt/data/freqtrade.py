@@ -17,7 +17,7 @@ import pandas as pd
 from ..errors import DataError
 from .bundle import DataBundle
 from .market import GapPolicy, Market
-from .validate import check_funding_unit, read_table, to_utc_index
+from .validate import check_data_folder, check_funding_unit, numeric_columns, read_table, to_utc_index
 
 __all__ = ["read_feather_frame", "read_freqtrade", "load_freqtrade", "parse_timeframe", "pair_to_filename"]
 
@@ -40,11 +40,19 @@ def pair_to_filename(pair: str) -> str:
 
 
 def read_feather_frame(path: str | Path) -> pd.DataFrame:
-    """A validated ``date, open, high, low, close, volume`` frame indexed by UTC bar open."""
+    """A validated ``date, open, high, low, close, volume`` frame indexed by UTC bar open.
+
+    ``date`` is a UTC datetime column as freqtrade writes it; integer epoch
+    milliseconds are accepted too (µs and ns detected by magnitude and converted
+    exactly, see :func:`~liqbt.data.validate.to_utc_index`). Text in a number
+    column is an error naming the rows.
+    """
     path = Path(path)
     frame = read_table(path, pd.read_feather, "feather (Arrow IPC)", _COLUMNS)
-    index = to_utc_index(frame["date"], str(path), "date")
-    out = frame[list(_COLUMNS[1:])].astype("float64")
+    dates = frame["date"]
+    numeric_dates = dates.dtype.kind in "iuf"
+    index = to_utc_index(dates, str(path), "date", unit="ms" if numeric_dates else None)
+    out = numeric_columns(frame, _COLUMNS[1:], str(path))
     out.index = index
     return out
 
@@ -69,6 +77,7 @@ def read_freqtrade(
     mark: bool | str = True,
     funding: bool = True,
     funding_unit: str = "fraction",
+    candles: bool = True,
 ) -> DataBundle:
     """Read candles, and where present mark price and funding, of one pair.
 
@@ -87,18 +96,22 @@ def read_freqtrade(
         Read the funding-rate file (any timeframe in its name).
     funding_unit : {"fraction", "percent"}, default "fraction"
         freqtrade stores fractions; the check raises if the numbers say otherwise.
+    candles : bool, default True
+        Read the candle file (a source used only for its funding or mark price
+        does not need one).
     """
-    datadir = Path(datadir)
-    if not datadir.is_dir():
-        raise DataError(str(datadir), "folder not found; expected a freqtrade data folder of .feather files")
+    datadir = check_data_folder(datadir, "a freqtrade data folder of .feather files")
     stem = pair_to_filename(pair)
-    candle_path = datadir / f"{stem}-{timeframe}-futures.feather"
-    if not candle_path.exists():
-        have = sorted(p.name for p in datadir.glob(f"{stem}-*.feather")) or sorted(p.name for p in datadir.glob("*.feather"))
-        raise DataError(str(candle_path), f"file not found; files in {datadir}: {have[:12]}")
-    candles = read_feather_frame(candle_path)
-    sources = {"candles": str(candle_path)}
-    bundle = dict(candles=candles, candles_bar_size=parse_timeframe(timeframe))
+    sources: dict[str, str] = {}
+    bundle: dict = {}
+    if candles:
+        candle_path = datadir / f"{stem}-{timeframe}-futures.feather"
+        if not candle_path.exists() and not candle_path.is_symlink():
+            have = (sorted(p.name for p in datadir.glob(f"{stem}-*.feather"))
+                    or sorted(p.name for p in datadir.glob("*.feather")))
+            raise DataError(str(candle_path), f"file not found; files in {datadir}: {have[:12]}")
+        bundle = dict(candles=read_feather_frame(candle_path), candles_bar_size=parse_timeframe(timeframe))
+        sources["candles"] = str(candle_path)
 
     if mark:
         if isinstance(mark, str):

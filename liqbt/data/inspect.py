@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..errors import DataError, GapWarning
 from .market import COLUMN_UNITS, Market, MultiVenueMarket, bar_size_label
+from .validate import check_data_file
 
 __all__ = ["open_source", "describe", "format_description"]
 
@@ -23,6 +24,8 @@ def open_source(source: str | Path, *, pair: str | None = None, timeframe: str |
     """
     path = Path(source)
     if not path.exists():
+        if path.is_symlink():  # a loop or a dangling link: say which
+            check_data_file(path, "data")
         raise DataError(str(path), "not found")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", GapWarning)  # gaps are part of the description

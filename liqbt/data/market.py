@@ -37,7 +37,8 @@ import pandas as pd
 from ..errors import DataError, GapWarning
 from .align import align_known, events_on_bars
 from .nb import bars_look_valid_nb
-from .validate import check_finite, check_index, check_non_negative, check_prices, find_gaps, require_columns
+from .validate import (PRICE_MAX, QUANTITY_MAX, check_funding_range, check_index, check_non_negative,
+                       check_prices, find_gaps, require_columns)
 
 __all__ = ["Market", "MultiVenueMarket", "GapPolicy", "infer_bar_size", "bar_size_label", "COLUMN_UNITS"]
 
@@ -172,8 +173,15 @@ class Market:
         liquidations_bar_size: pd.Timedelta | str | None = None,
         known: Mapping[str, pd.Series] | None = None,
         gaps: GapPolicy = "report",
+        part_sources: Mapping[str, str] | None = None,
     ) -> "Market":
         """Validate the parts and align them point in time onto the candles.
+
+        Refused with a :class:`DataError` naming the part's file: prices that are
+        not finite, not positive or above ``PRICE_MAX`` (1e9); volumes, open
+        interest or liquidations that are negative or above ``QUANTITY_MAX``
+        (1e18); funding with ``|rate| > FUNDING_MAX_ABS`` (0.05 per interval);
+        unsorted or duplicate timestamps.
 
         Parameters
         ----------
@@ -201,7 +209,16 @@ class Market:
             (``report``), raise :class:`DataError` (``error``), or are inserted
             as flat bars at the previous close with zero volume and
             ``is_filled = True`` (``fill``).
+        part_sources : mapping of str to str, optional
+            File of each part (``open_interest``, ``funding``, ``mark``,
+            ``liquidations``, ``known:<name>``) named in its errors; by default
+            ``source`` with the part's name.
         """
+        part_sources = dict(part_sources or {})
+
+        def where(part: str, label: str) -> str:
+            return part_sources.get(part) or f"{source} ({label})"
+
         if gaps not in ("report", "error", "fill"):
             raise DataError(source, f"gaps must be 'report', 'error' or 'fill', found {gaps!r}")
         candles = _with_ns_index(candles)
@@ -213,7 +230,7 @@ class Market:
         candles = candles.astype(np.float64)
         arrays = [np.ascontiguousarray(candles[c].to_numpy()) for c in ("open", "high", "low", "close")]
         volumes = np.ascontiguousarray(candles[volume_columns].to_numpy()).reshape(len(candles), len(volume_columns))
-        if not bars_look_valid_nb(*arrays, volumes):  # the detailed checks say what is wrong
+        if not bars_look_valid_nb(*arrays, volumes, PRICE_MAX, QUANTITY_MAX):  # the detailed checks say what is wrong
             check_prices(candles, source)
             check_non_negative(candles, volume_columns, source)
 
@@ -233,24 +250,27 @@ class Market:
         bars.index.name = "time"
 
         if open_interest is not None:
+            osource = where("open_interest", "open interest")
             oi = _with_ns_index(open_interest.astype(np.float64))
-            check_index(oi.index, f"{source} (open interest)")
-            check_non_negative(oi.to_frame("oi_usd"), ["oi_usd"], f"{source} (open interest)")
+            check_index(oi.index, osource)
+            check_non_negative(oi.to_frame("oi_usd"), ["oi_usd"], osource)
             max_age = pd.Timedelta(oi_max_age) if oi_max_age is not None else None
-            bars["oi_usd"] = align_known(oi, bars.index, max_age=max_age, source=source)
+            bars["oi_usd"] = align_known(oi, bars.index, max_age=max_age, source=osource)
 
         for name, series in (known or {}).items():
-            check_index(series.index, f"{source} ({name})")
-            bars[name] = align_known(_with_ns_index(series.astype(np.float64)), bars.index, source=source)
+            ksource = where(f"known:{name}", name)
+            check_index(series.index, ksource)
+            bars[name] = align_known(_with_ns_index(series.astype(np.float64)), bars.index, source=ksource)
 
         if funding is not None:
-            check_index(funding.index, f"{source} (funding)")
-            check_finite(funding.to_frame("funding_rate"), ["funding_rate"], f"{source} (funding)")
+            fsource = where("funding", "funding")
+            check_index(funding.index, fsource)
+            check_funding_range(funding.astype(np.float64), fsource)
             funding = _with_ns_index(funding.astype(np.float64).rename("funding_rate"))
             bars["funding_rate"] = events_on_bars(funding, bars.index, bar_size)
 
         if mark is not None:
-            msource = f"{source} (mark price)"
+            msource = where("mark", "mark price")
             check_index(mark.index, msource)
             check_prices(mark, msource)
             mark_bar_size = (pd.Timedelta(mark_bar_size) if mark_bar_size is not None
@@ -263,7 +283,7 @@ class Market:
                     bars[f"mark_{col}"] = same[col].to_numpy()
 
         if liquidations is not None:
-            lsource = f"{source} (liquidations)"
+            lsource = where("liquidations", "liquidations")
             check_index(liquidations.index, lsource)
             check_non_negative(liquidations, list(LIQ_COLUMNS), lsource)
             liquidations_bar_size = (pd.Timedelta(liquidations_bar_size) if liquidations_bar_size is not None

@@ -22,7 +22,8 @@ import pandas as pd
 from ..errors import DataError
 from .bundle import DataBundle
 from .market import GapPolicy, Market, MultiVenueMarket
-from .validate import check_funding_unit, check_index, read_table, to_utc_index
+from .validate import (check_data_folder, check_funding_unit, check_index, check_non_negative, numeric_columns,
+                       read_table, to_utc_index)
 
 __all__ = ["read_multivenue", "load_multivenue", "liquidation_events_to_bars"]
 
@@ -38,12 +39,14 @@ _FILES = {
 }
 
 
-def _read_tables(folder: Path) -> dict[str, tuple[pd.DataFrame, str]]:
-    """Each file of the folder read once; only candles are required."""
+def _read_tables(folder: Path, parts=None) -> dict[str, tuple[pd.DataFrame, str]]:
+    """Each file of the folder read once; only candles are required, only ``parts`` are read."""
     tables = {}
     for part, (name, columns) in _FILES.items():
+        if parts is not None and part not in parts:
+            continue
         path = folder / name
-        if part == "candles" or path.exists():
+        if part == "candles" or path.exists() or path.is_symlink():
             tables[part] = (_read_parquet(path, columns), str(path))
     return tables
 
@@ -54,12 +57,14 @@ def _read_parquet(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
 
 def _select(frame: pd.DataFrame, venue: str, coin: str, source: str) -> pd.DataFrame:
     rows = frame[(frame["venue"] == venue) & (frame["coin"] == coin)]
-    index = to_utc_index(rows["timestamp"], source, "timestamp")
-    rows = rows.drop(columns=["timestamp", "venue", "coin"])
-    rows.index = index
-    if len(rows):
-        check_index(index, f"{source} [{venue} {coin}]", "timestamp")
-    return rows
+    label = f"{source} [{venue} {coin}]"  # row numbers count within the venue and coin
+    index = to_utc_index(rows["timestamp"], label, "timestamp")
+    numbers = [c for c in rows.columns if c not in ("timestamp", "venue", "coin", "side")]
+    out = numeric_columns(rows.reset_index(drop=True), numbers, label)
+    out.index = index
+    if len(out):
+        check_index(index, label, "timestamp")
+    return out
 
 
 def liquidation_events_to_bars(events: pd.DataFrame, bar_size: pd.Timedelta, source: str) -> pd.DataFrame:
@@ -86,24 +91,30 @@ def liquidation_events_to_bars(events: pd.DataFrame, bar_size: pd.Timedelta, sou
     return table[["realised_liq_long_usd", "realised_liq_short_usd"]]
 
 
-def read_multivenue(folder: str | Path, coin: str, venue: str, *, bar_size: str | pd.Timedelta = "1h") -> DataBundle:
-    """One venue and coin from the long-format folder as a :class:`DataBundle`."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise DataError(str(folder), "folder not found; expected the multi-venue parquet folder")
-    return _bundle_from_tables(_read_tables(folder), coin, venue, pd.Timedelta(bar_size))
+def read_multivenue(folder: str | Path, coin: str, venue: str, *, bar_size: str | pd.Timedelta = "1h",
+                    parts=None) -> DataBundle:
+    """One venue and coin from the long-format folder as a :class:`DataBundle`.
+
+    ``parts`` (``candles``, ``funding``, ``open_interest``, ``liquidations``;
+    default all) limits which files are read.
+    """
+    folder = check_data_folder(folder, "the multi-venue parquet folder")
+    return _bundle_from_tables(_read_tables(folder, parts), coin, venue, pd.Timedelta(bar_size))
 
 
 def _bundle_from_tables(tables, coin: str, venue: str, bar_size: pd.Timedelta) -> DataBundle:
-    candles_all, cpath = tables["candles"]
-    have = sorted(set(zip(candles_all["venue"], candles_all["coin"])))
-    if (venue, coin) not in have:
-        raise DataError(cpath, f"no candles for venue {venue!r} coin {coin!r}; available: "
-                               f"{sorted({v for v, _ in have})} x {sorted({c for _, c in have})}")
-    candles = _select(candles_all, venue, coin, cpath).rename(
-        columns={"o": "open", "h": "high", "l": "low", "c": "close", "v": "volume"})
-    sources = {"candles": cpath}
-    parts: dict = {"candles": candles.astype(np.float64), "candles_bar_size": bar_size}
+    sources: dict[str, str] = {}
+    parts: dict = {}
+    if "candles" in tables:
+        candles_all, cpath = tables["candles"]
+        have = sorted(set(zip(candles_all["venue"], candles_all["coin"])))
+        if (venue, coin) not in have:
+            raise DataError(cpath, f"no candles for venue {venue!r} coin {coin!r}; available: "
+                                   f"{sorted({v for v, _ in have})} x {sorted({c for _, c in have})}")
+        candles = _select(candles_all, venue, coin, cpath).rename(
+            columns={"o": "open", "h": "high", "l": "low", "c": "close", "v": "volume"})
+        sources["candles"] = cpath
+        parts.update(candles=candles, candles_bar_size=bar_size)
 
     if "funding" in tables:
         funding, fpath = tables["funding"]
@@ -125,9 +136,13 @@ def _bundle_from_tables(tables, coin: str, venue: str, bar_size: pd.Timedelta) -
         events, lpath = tables["liquidations"]
         rows = events[(events["venue"] == venue) & (events["coin"] == coin)]
         if len(rows):
-            rows = rows.set_index(to_utc_index(rows["timestamp"], lpath, "timestamp"))
+            label = f"{lpath} [{venue} {coin}]"
+            rows = rows.set_index(to_utc_index(rows["timestamp"], label, "timestamp"))
             if not rows.index.is_monotonic_increasing:
-                raise DataError(lpath, "timestamps not sorted; expected ascending", column="timestamp")
+                raise DataError(label, "timestamps not sorted; expected ascending", column="timestamp")
+            sizes = numeric_columns(rows, ["size_usd"], label)
+            check_non_negative(sizes, ["size_usd"], label)
+            rows = rows.assign(size_usd=sizes["size_usd"].to_numpy())
             parts["liquidations"] = liquidation_events_to_bars(rows, bar_size, lpath)
             parts["liquidations_bar_size"] = bar_size
             sources["liquidations"] = lpath
@@ -143,9 +158,7 @@ def load_multivenue(
 
     ``venues=None`` takes every venue with candles for ``coin``.
     """
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise DataError(str(folder), "folder not found; expected the multi-venue parquet folder")
+    folder = check_data_folder(folder, "the multi-venue parquet folder")
     tables = _read_tables(folder)
     if venues is None:
         frame, cpath = tables["candles"]

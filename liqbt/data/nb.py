@@ -81,22 +81,23 @@ def sum_events_on_bars_nb(event_time, values, bar_open, bar_size):
 
 
 @njit(cache=True)
-def bars_look_valid_nb(open_, high, low, close, volumes):
+def bars_look_valid_nb(open_, high, low, close, volumes, price_max, volume_max):
     """One pass over the candles: True when every price and volume check passes.
 
-    Finite positive prices, ``low <= open, close <= high``, finite non-negative
-    volumes (``volumes`` is (n, k), k >= 0). When it returns False the caller
-    runs the detailed checks to say what is wrong.
+    Finite positive prices up to ``price_max``, ``low <= open, close <= high``,
+    finite non-negative volumes up to ``volume_max`` (``volumes`` is (n, k),
+    k >= 0). When it returns False the caller runs the detailed checks to say
+    what is wrong.
     """
     n = open_.shape[0]
     for i in range(n):
         o, h, l, c = open_[i], high[i], low[i], close[i]
         if not (np.isfinite(o) and np.isfinite(h) and np.isfinite(l) and np.isfinite(c)):
             return False
-        if l <= 0.0 or h < l or o < l or o > h or c < l or c > h:
+        if l <= 0.0 or h < l or o < l or o > h or c < l or c > h or h > price_max:
             return False
         for k in range(volumes.shape[1]):
             v = volumes[i, k]
-            if not np.isfinite(v) or v < 0.0:
+            if not np.isfinite(v) or v < 0.0 or v > volume_max:
                 return False
     return True

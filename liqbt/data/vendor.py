@@ -27,11 +27,12 @@ import pandas as pd
 from ..errors import DataError
 from .bundle import DataBundle
 from .market import GapPolicy, Market
-from .validate import check_funding_unit, check_index, read_table, require_columns, to_utc_index
+from .validate import (check_data_folder, check_funding_unit, check_index, check_non_negative, check_prices,
+                       numeric_columns, read_table, require_columns, to_utc_index)
 
 __all__ = ["read_vendor_hourly", "load_vendor_hourly", "read_vendor_4h", "funding_events_from_intervals"]
 
-_HOURLY_COLUMNS = (
+HOURLY_COLUMNS = (
     "timestamp", "price_open", "price_high", "price_low", "price_close",
     "oi_close", "funding_close", "liquidation_long_usd", "liquidation_short_usd",
 )
@@ -64,36 +65,53 @@ def funding_events_from_intervals(
     return events
 
 
-def read_vendor_hourly(path: str | Path) -> DataBundle:
+def read_vendor_hourly(path: str | Path, *, parts=None) -> DataBundle:
     """Read a vendor hourly CSV (price + OI + funding + realised liquidations).
 
     Price is the candle (``volume`` is absent in this layout); ``oi_close`` of
     hour ``H`` becomes known at ``H + 1h``; realised liquidations stay at 1h.
+
+    Parameters
+    ----------
+    path : path
+        The CSV file.
+    parts : iterable of str, optional
+        Parts to read (``candles``, ``open_interest``, ``funding``,
+        ``liquidations``); default all. Columns of other parts are not parsed.
     """
     path = Path(path)
     source = str(path)
+    wanted = set(parts) if parts is not None else {"candles", "open_interest", "funding", "liquidations"}
     frame = _read_csv(path)
-    require_columns(frame, _HOURLY_COLUMNS, source)
+    require_columns(frame, HOURLY_COLUMNS, source)
     index = to_utc_index(frame["timestamp"], source, "timestamp", unit="ms")
     check_index(index, source, "timestamp")
     hour = pd.Timedelta(hours=1)
-    candles = pd.DataFrame(
-        {c: frame[f"price_{c}"].to_numpy(dtype=np.float64) for c in ("open", "high", "low", "close")}, index=index
-    )
-    oi = pd.Series(frame["oi_close"].to_numpy(dtype=np.float64), index=index + hour, name="oi_usd")
-    liquidations = pd.DataFrame(
-        {
-            "realised_liq_long_usd": frame["liquidation_long_usd"].to_numpy(dtype=np.float64),
-            "realised_liq_short_usd": frame["liquidation_short_usd"].to_numpy(dtype=np.float64),
-        },
-        index=index,
-    )
-    funding = funding_events_from_intervals(
-        pd.Series(frame["funding_close"].to_numpy(dtype=np.float64), index=index), hour, source)
+    bundle: dict = {}
+    if "candles" in wanted:
+        prices = numeric_columns(frame, [f"price_{c}" for c in ("open", "high", "low", "close")], source)
+        prices.index = index
+        check_prices(prices, source, prefix="price_")
+        bundle["candles"] = prices.rename(columns=lambda c: c.removeprefix("price_"))
+        bundle["candles_bar_size"] = hour
+    if "open_interest" in wanted:
+        oi = numeric_columns(frame, ["oi_close"], source)
+        oi.index = index
+        check_non_negative(oi, ["oi_close"], source)
+        bundle["open_interest"] = pd.Series(oi["oi_close"].to_numpy(), index=index + hour, name="oi_usd")
+    if "liquidations" in wanted:
+        liq = numeric_columns(frame, ["liquidation_long_usd", "liquidation_short_usd"], source)
+        liq.index = index
+        check_non_negative(liq, list(liq.columns), source)
+        bundle["liquidations"] = liq.rename(columns={"liquidation_long_usd": "realised_liq_long_usd",
+                                                    "liquidation_short_usd": "realised_liq_short_usd"})
+        bundle["liquidations_bar_size"] = hour
+    if "funding" in wanted:
+        rates = numeric_columns(frame, ["funding_close"], source)["funding_close"]
+        bundle["funding"] = funding_events_from_intervals(pd.Series(rates.to_numpy(), index=index), hour, source)
     return DataBundle(
-        candles=candles, candles_bar_size=hour, open_interest=oi, funding=funding,
-        liquidations=liquidations, liquidations_bar_size=hour,
-        sources={p: source for p in ("candles", "open_interest", "funding", "liquidations")},
+        **bundle,
+        sources={p: source for p in ("candles", "open_interest", "funding", "liquidations") if p in bundle},
         symbol="BTCUSDT" if "btc" in path.name.lower() else "", venue="binance",
     )
 
@@ -103,52 +121,81 @@ def load_vendor_hourly(path: str | Path, *, gaps: GapPolicy = "report") -> Marke
     return read_vendor_hourly(path).to_market(gaps=gaps)
 
 
-def read_vendor_4h(folder: str | Path) -> DataBundle:
+def _times_4h(raw: pd.Series, source: str) -> pd.DatetimeIndex:
+    """Bar opens of a 4-hourly file: ISO strings (UTC without suffix, as documented) or epoch ms."""
+    if raw.dtype.kind in "iuf":  # epoch numbers: never read as nanoseconds of 1970
+        return to_utc_index(raw, source, "timestamp", unit="ms")
+    stamps = pd.to_datetime(raw, errors="coerce")
+    if stamps.isna().any():
+        bad = np.flatnonzero(stamps.isna().to_numpy())
+        raise DataError(source, "unparseable timestamps; expected ISO strings like 2025-10-06T12:00:00",
+                        column="timestamp", rows=[f"row {i} ({raw.iloc[i]!r})" for i in bad[:5]], n_rows=len(bad))
+    if stamps.dt.tz is None:  # the layout documents UTC bar opens without a suffix
+        stamps = stamps.dt.tz_localize("UTC")
+    return to_utc_index(stamps, source, "timestamp")
+
+
+# The 4-hourly folder: part -> (file, columns it needs).
+VENDOR_4H_FILES = {
+    "open_interest": ("coinglass_oi_4h.csv", ("close",)),
+    "liquidations": ("coinglass_liquidation_4h.csv", ("long_usd", "short_usd")),
+    "funding": ("coinglass_funding_4h.csv", ("close",)),
+    "known": ("coinglass_taker_volume_4h.csv", ("buy_usd", "sell_usd")),
+}
+
+
+def read_vendor_4h(folder: str | Path, *, parts=None) -> DataBundle:
     """Read the 4-hourly vendor folder: open interest, funding, liquidations, taker volume.
 
     There are no candles in this layout: combine it with a candle source (for
     example Binance 5m candles) in a ``data:`` section. Taker volume becomes
     two known series, ``taker_buy_usd_4h`` and ``taker_sell_usd_4h``, each the
     last completed 4h interval's total, known at its end.
+
+    Parameters
+    ----------
+    folder : path
+        The folder of CSV files.
+    parts : iterable of str, optional
+        Parts to read (``open_interest``, ``liquidations``, ``funding``,
+        ``known``); default all. Only their files must exist.
     """
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise DataError(str(folder), "folder not found; expected the 4-hourly vendor CSV folder")
+    folder = check_data_folder(folder, "the 4-hourly vendor CSV folder")
+    wanted = set(parts) if parts is not None else set(VENDOR_4H_FILES)
     four = pd.Timedelta(hours=4)
 
-    def read(name: str, columns: tuple[str, ...]) -> tuple[pd.DataFrame, str]:
+    def read(part: str) -> tuple[pd.DataFrame, str]:
+        name, columns = VENDOR_4H_FILES[part]
         path = folder / name
         source = str(path)
         frame = _read_csv(path)
         require_columns(frame, ("timestamp",) + columns, source)
-        stamps = pd.to_datetime(frame["timestamp"], errors="coerce")
-        if stamps.isna().any():
-            bad = np.flatnonzero(stamps.isna().to_numpy())
-            raise DataError(source, "unparseable timestamps; expected ISO strings like 2025-10-06T12:00:00",
-                            column="timestamp", rows=[f"row {i} ({frame['timestamp'].iloc[i]!r})" for i in bad[:5]],
-                            n_rows=len(bad))
-        if stamps.dt.tz is not None:
-            index = to_utc_index(stamps, source, "timestamp")
-        else:  # the layout documents UTC bar opens without a suffix
-            index = to_utc_index(stamps.dt.tz_localize("UTC"), source, "timestamp")
+        index = _times_4h(frame["timestamp"], source)
         check_index(index, source, "timestamp")
-        out = frame[list(columns)].astype(np.float64)
+        out = numeric_columns(frame, columns, source)
         out.index = index
+        if part != "funding":  # notionals and OI are never negative; funding is checked by its own rule
+            check_non_negative(out, list(columns), source)
         return out, source
 
-    oi, oi_src = read("coinglass_oi_4h.csv", ("close",))
-    liq, liq_src = read("coinglass_liquidation_4h.csv", ("long_usd", "short_usd"))
-    fund, fund_src = read("coinglass_funding_4h.csv", ("close",))
-    taker, taker_src = read("coinglass_taker_volume_4h.csv", ("buy_usd", "sell_usd"))
-    return DataBundle(
-        open_interest=pd.Series(oi["close"].to_numpy(), index=oi.index + four, name="oi_usd"),
-        funding=funding_events_from_intervals(fund["close"], four, fund_src),
-        liquidations=liq.rename(columns={"long_usd": "realised_liq_long_usd", "short_usd": "realised_liq_short_usd"}),
-        liquidations_bar_size=four,
-        known={
+    bundle: dict = {}
+    sources: dict[str, str] = {}
+    if "open_interest" in wanted:
+        oi, sources["open_interest"] = read("open_interest")
+        bundle["open_interest"] = pd.Series(oi["close"].to_numpy(), index=oi.index + four, name="oi_usd")
+    if "funding" in wanted:
+        fund, sources["funding"] = read("funding")
+        bundle["funding"] = funding_events_from_intervals(fund["close"], four, sources["funding"])
+    if "liquidations" in wanted:
+        liq, sources["liquidations"] = read("liquidations")
+        bundle["liquidations"] = liq.rename(columns={"long_usd": "realised_liq_long_usd",
+                                                     "short_usd": "realised_liq_short_usd"})
+        bundle["liquidations_bar_size"] = four
+    if "known" in wanted:
+        taker, taker_src = read("known")
+        bundle["known"] = {
             "taker_buy_usd_4h": pd.Series(taker["buy_usd"].to_numpy(), index=taker.index + four),
             "taker_sell_usd_4h": pd.Series(taker["sell_usd"].to_numpy(), index=taker.index + four),
-        },
-        sources={"open_interest": oi_src, "funding": fund_src, "liquidations": liq_src,
-                 "known:taker_buy_usd_4h": taker_src, "known:taker_sell_usd_4h": taker_src},
-    )
+        }
+        sources.update({"known:taker_buy_usd_4h": taker_src, "known:taker_sell_usd_4h": taker_src})
+    return DataBundle(sources=sources, **bundle)
