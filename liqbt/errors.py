@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-__all__ = ["LiqbtError", "DataError", "ConfigError", "DownloadError", "GapWarning", "GridWarning"]
+__all__ = ["LiqbtError", "DataError", "ConfigError", "DownloadError", "GapWarning", "GridWarning", "MarkPriceWarning",
+           "FundingGapWarning"]
 
 
 class LiqbtError(Exception):
@@ -72,3 +73,14 @@ class GapWarning(UserWarning):
 
 class GridWarning(UserWarning):
     """The price left the heatmap's fixed grid: beyond it positions sit in the overflow bins."""
+
+
+class MarkPriceWarning(UserWarning):
+    """A backtest convention asked for the mark price where the market has none; the last price was used.
+
+    The result's ``conventions`` (and ``stats.json``) state what was used and how often.
+    """
+
+
+class FundingGapWarning(UserWarning):
+    """Funding events fell inside gaps of the candles; they were paid at the next bar (stated in the outputs)."""
