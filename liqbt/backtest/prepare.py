@@ -23,6 +23,19 @@ __all__ = ["MarketArrays", "FundingPlacement", "market_arrays", "place_funding_e
 
 #: Funding event times are rounded to this (Binance stamps them a few ms after the hour).
 EVENT_TIME_RESOLUTION = pd.Timedelta("1s")
+#: Prices the backtest accepts, USD. Beyond them sizes (cash / price) leave the
+#: range where vectorbt's accounting (sizes within 1e-12 of zero count as flat)
+#: and float64 products stay exact: a 1e308 price would be "flat" at a 0 value.
+PRICE_RANGE_USD = (1e-12, 1e12)
+
+
+def _check_price_range(values: np.ndarray, index, source: str, column: str) -> None:
+    lo, hi = PRICE_RANGE_USD
+    bad = np.flatnonzero(~((values >= lo) & (values <= hi)) & ~np.isnan(values))
+    if len(bad):
+        raise DataError(source, f"price {values[bad[0]]:g} outside the backtest's range [{lo:g}, {hi:g}] USD; "
+                                "check the column's unit", column=column,
+                        rows=[str(index[p]) for p in bad[:5]], n_rows=len(bad))
 
 
 class MarketArrays(NamedTuple):
@@ -69,6 +82,9 @@ def mark_at(market: Market, times: np.ndarray) -> np.ndarray:
     stamps = market.mark.index.as_unit("ns").asi8
     opens = market.mark["open"].to_numpy(dtype=np.float64)
     closes = market.mark["close"].to_numpy(dtype=np.float64)
+    source = f"{market.source or 'market'} (mark price)"
+    _check_price_range(opens, market.mark.index, source, "open")
+    _check_price_range(closes, market.mark.index, source, "close")
     step = int(pd.Timedelta(market.mark_bar_size).value)
     for lookup, values in ((times, opens), (times - step, closes)):
         k = np.clip(np.searchsorted(stamps, lookup), 0, len(stamps) - 1)
@@ -268,6 +284,8 @@ def market_arrays(market: Market, config: BacktestConfig) -> MarketArrays:
                         column="open/close", rows=[str(market.index[p]) for p in bad[:5]], n_rows=len(bad))
     h = np.where(np.isnan(h), np.maximum(o, c), h)
     l = np.where(np.isnan(l), np.minimum(o, c), l)
+    for name, values in (("open", o), ("high", h), ("low", l), ("close", c)):
+        _check_price_range(values, market.index, market.source or "market", name)
     tl, th, trigger = liquidation_trigger_range(market, config, l, h)
     n = len(bars)
     placed = place_funding_events(market, config)

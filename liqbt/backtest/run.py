@@ -207,6 +207,13 @@ def _run_vectorbt(market: Market, sig: SignalArrays, config: BacktestConfig, mk:
     return pf, np.zeros(len(rec), dtype=np.int64), np.empty(0, dtype=liquidation_dt), funding
 
 
+def _check_outputs(orders: np.ndarray, funding: np.ndarray) -> None:
+    """Refuse results that are not numbers a user could trust (an overflow to ``inf``)."""
+    if not (np.isfinite(orders["price"]).all() and np.isfinite(orders["fees"]).all() and np.isfinite(funding).all()):
+        raise ConfigError("backtest: the simulation overflowed (a price, fee or funding payment is not finite); "
+                          "check the prices, funding rates and sizes")
+
+
 def run_backtest(market: Market, signals: Signals, config: BacktestConfig | None = None) -> BacktestResult:
     """Simulate ``signals`` on ``market`` with costs, funding, leverage and liquidation.
 
@@ -245,6 +252,7 @@ def run_backtest(market: Market, signals: Signals, config: BacktestConfig | None
         )
     else:
         pf, reasons, liqs, funding = _run_vectorbt(market, sig, config, mk, wrapper)
+    _check_outputs(pf.order_records, funding)
     funding_frame = pd.DataFrame(funding, index=market.index[mk.fund_bars], columns=sig.columns)
     liq_frame = pd.DataFrame({
         "time": market.index[liqs["idx"]],
