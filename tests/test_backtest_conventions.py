@@ -296,3 +296,20 @@ def test_stats_json_writes_null_with_a_reason_never_infinity():
     }
     assert payload["conventions"] == {"liquidation_trigger": "last", "n": 3}
     assert payload["backtest"]["funding_at_entry"] == "charge"
+
+
+def test_mark_trigger_from_a_finer_mark_series():
+    # daily bars, 8-hourly mark: the day's mark low is the lowest of its three 8h lows (one missing -> last)
+    market = make_market(DAILY, bar="1D", mark=MARK_8H, mark_bar="8h")
+    cfg = BacktestConfig(**FREE, **NOTIONAL_10K, funding=False)
+    result = quiet(market, daily_trade(market), cfg)
+    assert result.liquidation_trigger == "mark"
+    from liqbt.backtest.prepare import market_arrays
+    arrays = market_arrays(market, cfg)
+    np.testing.assert_array_equal(arrays.trig_low, [100, 101, 110])
+    np.testing.assert_array_equal(arrays.trig_high, [100, 108, 110])
+    partial = make_market(DAILY, bar="1D", mark=MARK_8H[:8], mark_bar="8h")  # day 2's 16:00 mark bar missing
+    with pytest.warns(MarkPriceWarning, match=r"1 of 3 bars have no mark high/low \(first: 2024-01-03"):
+        arrays = market_arrays(partial, cfg)
+    assert arrays.liquidation_trigger == "mark (last on 1 of 3 bars without mark)"
+    np.testing.assert_array_equal(arrays.trig_low, [100, 101, 109])  # day 2: the trade low

@@ -43,8 +43,10 @@ class LiquidationConfig(FrozenModel):
         wallet balance, as on the exchange.
     trigger : {"mark", "last"}, default "mark"
         Price range that triggers liquidation: the bar's mark high/low when the
-        market has them at the bar size (``mark_high/mark_low``). Where it has
-        none (no mark, a mark at another bar size, or gaps) the trade high/low
+        market has them at the bar size (``mark_high/mark_low``) or a finer
+        mark series whose bar size divides the bars' (a bar needs all of its
+        mark bars, e.g. 24 hourly marks for a daily bar). Where it has none (no
+        mark, a coarser mark, or gaps) the trade high/low
         is used instead, with a :class:`~liqbt.errors.MarkPriceWarning`; the
         result's ``liquidation_trigger`` (and ``stats.json``) states the
         trigger actually used: ``"mark"``, ``"last (mark price missing)"`` or

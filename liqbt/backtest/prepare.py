@@ -215,7 +215,13 @@ def liquidation_trigger_range(market: Market, config: BacktestConfig, low: np.nd
         return low, high, "last"
     bars = market.bars
     n = len(bars)
-    if not (market.has("mark_low") and market.has("mark_high")):
+    finer = _mark_range_from_finer(market)
+    if finer is not None:
+        ml, mh = finer
+    elif market.has("mark_low") and market.has("mark_high"):
+        ml = bars["mark_low"].to_numpy(np.float64)
+        mh = bars["mark_high"].to_numpy(np.float64)
+    else:
         if market.mark is None:
             why = "the market has no mark price"
         else:
@@ -225,18 +231,46 @@ def liquidation_trigger_range(market: Market, config: BacktestConfig, low: np.nd
                       "high/low (set backtest.liquidation.trigger: last to choose this)", MarkPriceWarning,
                       stacklevel=4)
         return low, high, "last (mark price missing)"
-    ml = bars["mark_low"].to_numpy(np.float64)
-    mh = bars["mark_high"].to_numpy(np.float64)
     gaps = np.isnan(ml) | np.isnan(mh)
     tl = np.where(np.isnan(ml), low, ml)
     th = np.where(np.isnan(mh), high, mh)
     if not gaps.any():
         return tl, th, "mark"
+    if gaps.all():
+        warnings.warn("backtest: liquidation trigger 'mark' but no bar has a complete mark high/low; liquidations are "
+                      "triggered by the last-price high/low (set backtest.liquidation.trigger: last to choose this)",
+                      MarkPriceWarning, stacklevel=4)
+        return low, high, "last (mark price missing)"
     first = market.index[int(np.flatnonzero(gaps)[0])]
     label = f"mark (last on {int(gaps.sum())} of {n} bars without mark)"
     warnings.warn(f"backtest: liquidation trigger 'mark' but {int(gaps.sum())} of {n} bars have no mark high/low "
                   f"(first: {first}); those bars use the last-price high/low", MarkPriceWarning, stacklevel=4)
     return tl, th, label
+
+
+def _mark_range_from_finer(market: Market) -> tuple[np.ndarray, np.ndarray] | None:
+    """Mark low/high per bar from a mark series whose bar size divides the bars' (e.g. 1h mark, 1d bars).
+
+    A bar gets the range only when every mark bar inside it is present (NaN
+    otherwise); like the trade high/low it is known at the bar's close.
+    ``None`` when the mark is missing, coarser or not a divisor.
+    """
+    mark, step = market.mark, market.mark_bar_size
+    if mark is None or step is None or not len(mark) or step >= market.bar_size or market.bar_size % step:
+        return None
+    per_bar = int(market.bar_size // step)
+    opens = market.index.as_unit("ns").asi8
+    stamps = mark.index.as_unit("ns").asi8
+    j = np.searchsorted(opens, stamps, side="right") - 1
+    ok = (j >= 0) & (stamps < opens[np.clip(j, 0, None)] + market.bar_size.value)
+    ok &= ~(np.isnan(mark["low"].to_numpy()) | np.isnan(mark["high"].to_numpy()))
+    n = len(opens)
+    low = np.full(n, np.inf)
+    high = np.full(n, -np.inf)
+    np.minimum.at(low, j[ok], mark["low"].to_numpy(np.float64)[ok])
+    np.maximum.at(high, j[ok], mark["high"].to_numpy(np.float64)[ok])
+    complete = np.bincount(j[ok], minlength=n) == per_bar
+    return np.where(complete, low, np.nan), np.where(complete, high, np.nan)
 
 
 def _funding_conventions(config: BacktestConfig, counts: dict, market: Market) -> dict:
