@@ -206,12 +206,14 @@ GAP_MARK = [100.5 + i for i in range(12)]  # 08:00 mark: 108.5
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_funding_in_a_gap_is_paid_at_the_next_bar(engine):
+@pytest.mark.parametrize("execution, qty", [("next_open", 10_000 / 101), ("close", 100.0)])
+def test_funding_in_a_gap_is_paid_at_the_next_bar(engine, execution, qty):
     market = make_market(GAP_BARS, funding={8: 0.001}, mark=GAP_MARK, drop=(7, 8))
-    sig = trade(market, "long", entry_row=0, exit_row=8)  # entry at 01:00 (101), exit at 11:00
+    # next_open: entry at 01:00 (101), exit at 11:00; close: entry at 00:00's close (100), exit at 10:00's close
+    sig = trade(market, "long", entry_row=0, exit_row=8)
+    cfg = BacktestConfig(**FREE, **NOTIONAL_10K, liquidation=LAST, engine=engine, execution=execution)
     with pytest.warns(FundingGapWarning, match=r"1 funding event\(s\) fall inside gaps of the candles"):
-        result = run_backtest(market, sig, BacktestConfig(**FREE, **NOTIONAL_10K, liquidation=LAST, engine=engine))
-    qty = 10_000 / 101
+        result = run_backtest(market, sig, cfg)
     assert funding_total(result) == pytest.approx(-qty * 108.5 * 0.001, abs=1e-9)
     assert result.funding.index[0] == pd.Timestamp("2024-01-01 09:00", tz="UTC")  # paid at the next bar
     assert result.conventions["funding_events"]["in_gaps"] == 1
