@@ -315,3 +315,12 @@ def test_mark_trigger_from_a_finer_mark_series():
         arrays = market_arrays(partial, cfg)
     assert arrays.liquidation_trigger == "mark (last on 1 of 3 bars without mark)"
     np.testing.assert_array_equal(arrays.trig_low, [100, 101, 109])  # day 2: the trade low
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_overflowing_funding_is_an_error_not_infinity(engine):
+    market = make_market(BARS, funding={3: 1e306}, mark=MARK)  # 100 coins x 102.5 x 1e306 overflows float64
+    with pytest.raises(ConfigError, match=r"^backtest: the simulation overflowed \(a price, fee or funding payment "
+                                          r"is not finite\)"):
+        run_backtest(market, trade(market, "long"), BacktestConfig(**FREE, **NOTIONAL_10K, liquidation=LAST,
+                                                                   engine=engine))

@@ -91,6 +91,21 @@ def funding_events(market: Market, cfg: BacktestConfig):
 
 
 # --------------------------------------------------------------------------- reference
+def trigger_range(market: Market, cfg: BacktestConfig):
+    """Liquidation trigger low/high per bar: the mark range from a finer mark series when every mark bar
+    inside the bar is present, else the trade low/high (the markets here have no mark at the bar size)."""
+    low = list(market.bars["low"])
+    high = list(market.bars["high"])
+    if market.mark is None or cfg.liquidation.trigger == "last" or market.mark_bar_size >= market.bar_size:
+        return low, high
+    per_bar = market.bar_size // market.mark_bar_size
+    for i, op in enumerate(market.index):
+        inside = market.mark[(market.mark.index >= op) & (market.mark.index < op + market.bar_size)]
+        if len(inside) == per_bar:
+            low[i], high[i] = inside["low"].min(), inside["high"].max()
+    return low, high
+
+
 def reference_simulate(market: Market, sig, cfg: BacktestConfig):
     """Plain-Python simulation of one column ``sig`` (dict of 1-D arrays); returns orders, funding, liqs, cash."""
     bars = market.bars
@@ -98,6 +113,7 @@ def reference_simulate(market: Market, sig, cfg: BacktestConfig):
     o, h, l, c = (bars[k].to_numpy() for k in ("open", "high", "low", "close"))
     events = funding_events(market, cfg)
     charge = cfg.funding_at_entry == "charge"
+    tl, th = trigger_range(market, cfg)
     table = cfg.liquidation.table()
     liq_on = cfg.liquidation.enabled
     tk, mk, sl_, L = cfg.taker_fee, cfg.maker_fee, cfg.slippage, cfg.leverage
@@ -183,7 +199,7 @@ def reference_simulate(market: Market, sig, cfg: BacktestConfig):
         if st["pos"] != 0:
             s = 1 if st["pos"] > 0 else -1
             lp, slp, tpp = st["lp"], st["slp"], st["tpp"]
-            if liq_on and ((s > 0 and l[i] <= lp and o[i] <= lp) or (s < 0 and h[i] >= lp and o[i] >= lp)):
+            if liq_on and ((s > 0 and tl[i] <= lp and o[i] <= lp) or (s < 0 and th[i] >= lp and o[i] >= lp)):
                 close_at(i, "liquidation", o[i])
             elif (s > 0 and o[i] <= slp) or (s < 0 and o[i] >= slp):
                 close_at(i, "stop_loss", o[i])
@@ -200,7 +216,7 @@ def reference_simulate(market: Market, sig, cfg: BacktestConfig):
         if st["pos"] != 0:
             s = 1 if st["pos"] > 0 else -1
             lp, slp, tpp = st["lp"], st["slp"], st["tpp"]
-            liq_hit = liq_on and ((s > 0 and l[i] <= lp) or (s < 0 and h[i] >= lp))
+            liq_hit = liq_on and ((s > 0 and tl[i] <= lp) or (s < 0 and th[i] >= lp))
             sl_hit = (s > 0 and l[i] <= slp) or (s < 0 and h[i] >= slp)
             if liq_hit and sl_hit:
                 liq_hit = not (s * (slp - lp) >= 0)

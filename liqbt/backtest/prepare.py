@@ -160,11 +160,10 @@ def place_funding_events(market: Market, config: BacktestConfig) -> FundingPlace
     if config.execution == "next_open":
         fill_at = at_open
         before = gap
-        bar_of = np.where(gap, jc + 1, jc)
     else:  # fills at a bar's close: the instant that is the next bar's open when the bars touch
         fill_at = (at_open & contiguous[jc]) | (gap & (t == ends[jc]))
         before = (at_open & ~contiguous[jc]) | (gap & ~fill_at)
-        bar_of = np.where(gap, jc + 1, jc)
+    bar_of = np.where(gap, jc + 1, jc)  # an event in a gap is paid at the bar after it
     counts["at_fill_time"] = int(fill_at.sum())
 
     # price of each event: the mark at its time, else the last close known then
