@@ -221,14 +221,31 @@ def run_backtest(market: Market, signals: Signals, config: BacktestConfig | None
     ----------
     market : Market
         Bars with ``open, high, low, close``; funding from ``market.funding``
-        (exact event times) or the ``funding_rate`` column; ``mark_price`` for
-        funding payments and ``mark_high/mark_low`` for liquidation triggers
-        when present.
+        (exact event times) or the ``funding_rate`` column; ``market.mark``
+        prices each funding event at its own time, and its high/low (at the
+        bar size or finer) trigger liquidations. What was used is stated in
+        the result's ``conventions`` (see ``docs/backtest.md``).
     signals : Signals
         One or many parameter columns on the market's index.
     config : BacktestConfig, optional
         Defaults: 10,000 USD, 1x, taker 5 bps, maker 2 bps, slippage 1 bp,
-        funding on, fills at the next open.
+        funding on (mark at each event, ``funding_at_entry="charge"``), fills
+        at the next open.
+
+    Raises
+    ------
+    ConfigError
+        Funding events inside bars without a mark at their time (with
+        ``price_for_funding="mark"``), or a simulation that overflows.
+    DataError
+        NaN open/close, or prices outside [1e-12, 1e12] USD.
+
+    Warns
+    -----
+    MarkPriceWarning
+        The mark trigger or a funding event fell back to the last price.
+    FundingGapWarning
+        Funding events fell inside data gaps (paid at the next bar).
 
     Returns
     -------
