@@ -324,3 +324,14 @@ def test_overflowing_funding_is_an_error_not_infinity(engine):
                                           r"is not finite\)"):
         run_backtest(market, trade(market, "long"), BacktestConfig(**FREE, **NOTIONAL_10K, liquidation=LAST,
                                                                    engine=engine))
+
+
+def test_mark_trigger_from_finer_mark_is_point_in_time():
+    from liqbt.backtest.prepare import market_arrays
+    market = make_market(DAILY, funding=DAILY_FUNDING, bar="1D", mark=MARK_8H, mark_bar="8h")
+    cfg = BacktestConfig(**FREE, **NOTIONAL_10K)
+    full = market_arrays(market, cfg)
+    for end in (1, 2):
+        part = market_arrays(market.head(end), cfg)
+        for name in ("trig_low", "trig_high", "fund_before", "fund_at_fill", "fund_inside"):
+            np.testing.assert_array_equal(getattr(part, name), getattr(full, name)[:end], err_msg=name)
