@@ -12,7 +12,7 @@ Funding enters as amounts ``rate * price`` (USD per coin, + = longs pay) per
 bar and kind: events in the data gap before the bar (``fund_before``), events
 at the instant of the bar's open fills (``fund_at_fill``: the bar's open, or
 with ``exec_at_close`` the previous bar's close), events strictly inside the
-bar (``fund_inside``); see :func:`liqbt.backtest.prepare.place_funding_events`.
+bar (``fund_inside``); see :func:`liqbt.backtest.funding.place_funding_events`.
 
 Order of events inside bar ``i`` (the kernel's timing contract):
 
