@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Iterable
 
 __all__ = ["LiqbtError", "DataError", "ConfigError", "DownloadError", "GapWarning", "GridWarning", "BookWipeWarning",
-           "TierExcludedWarning", "BracketVersionWarning", "SpanWarning"]
+           "TierExcludedWarning", "BracketVersionWarning", "SpanWarning", "MarkPriceWarning",
+           "FundingGapWarning"]
 
 
 class LiqbtError(Exception):
@@ -89,3 +90,14 @@ class TierExcludedWarning(UserWarning):
 
 class SpanWarning(UserWarning):
     """A configured period reaches beyond the data: the run covers less than was asked for."""
+
+
+class MarkPriceWarning(UserWarning):
+    """A backtest convention asked for the mark price where the market has none; the last price was used.
+
+    The result's ``conventions`` (and ``stats.json``) state what was used and how often.
+    """
+
+
+class FundingGapWarning(UserWarning):
+    """Funding events fell inside gaps of the candles; they were paid at the next bar (stated in the outputs)."""

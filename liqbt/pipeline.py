@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from .backtest import BacktestResult, Signals, run_backtest
+from .backtest.stats import json_safe, stats_for_json
 from .config.experiment import ExperimentConfig, LoadedConfig
 from .data.config import load_data
 from .data.market import Market, MultiVenueMarket
@@ -22,7 +23,7 @@ from .evaluation import compare_to_baselines
 from .heatmap import HeatmapResult, reconstruct_named
 from .strategy import Strategy, StrategyContext
 
-__all__ = ["ExperimentRun", "build_context", "run_experiment", "write_run", "load_market"]
+__all__ = ["ExperimentRun", "build_context", "run_experiment", "write_run", "stats_json", "load_market"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -88,6 +89,26 @@ def compare_baselines(strategy: Strategy, ctx: StrategyContext, config: Experime
     return compare_to_baselines(strategy, ctx, config.backtest, seeds=range(config.evaluation.placebo_seeds))
 
 
+def stats_json(run: ExperimentRun) -> str:
+    """The text of ``stats.json``: strategy, parameters, statistics, backtest settings and conventions.
+
+    Strict JSON: an undefined or infinite statistic is ``null`` and ``null_reasons`` says why
+    (``json.dumps(allow_nan=False)``: never ``NaN`` or ``Infinity``). ``conventions`` states what the
+    backtest actually did (liquidation trigger, funding price, ``funding_at_entry``, coarse bars, gaps).
+    """
+    stats, stat_reasons = stats_for_json(run.stats.iloc[0].to_dict())
+    params, param_reasons = json_safe(run.strategy.get_params(), "params")
+    conventions, _ = json_safe(run.backtest.conventions)
+    payload = {"strategy": run.config.strategy.name, "params": params,
+               "level_source": run.config.strategy.level_source, "placebo_seed": run.config.strategy.placebo_seed,
+               "stats": stats,
+               "null_reasons": {**{f"stats.{k}": v for k, v in stat_reasons.items()}, **param_reasons},
+               "backtest": run.config.backtest.model_dump(mode="json"),
+               "liquidation_trigger": run.backtest.liquidation_trigger,
+               "conventions": conventions}
+    return json.dumps(payload, indent=2, allow_nan=False)
+
+
 def write_run(run: ExperimentRun, out: Path, *, title: str | None = None) -> dict[str, Path]:
     """``stats.json``, ``trades.csv``, ``baselines.csv``, ``equity.png``, ``heatmap_<name>.png`` and
     ``report.html`` in ``out``."""
@@ -98,14 +119,8 @@ def write_run(run: ExperimentRun, out: Path, *, title: str | None = None) -> dic
 
     out.mkdir(parents=True, exist_ok=True)
     paths = {}
-    stats = run.stats.iloc[0].to_dict()
-    payload = {"strategy": run.config.strategy.name, "params": run.strategy.get_params(),
-               "level_source": run.config.strategy.level_source, "placebo_seed": run.config.strategy.placebo_seed,
-               "stats": {k: (None if pd.isna(v) else v) for k, v in stats.items()},
-               "backtest": run.config.backtest.model_dump(mode="json"),
-               "liquidation_trigger": run.backtest.liquidation_trigger}
     paths["stats"] = out / "stats.json"
-    paths["stats"].write_text(json.dumps(payload, indent=2, default=float))
+    paths["stats"].write_text(stats_json(run))
     fills = run.backtest.fills()
     paths["trades"] = out / "trades.csv"
     fills.to_csv(paths["trades"], index=False)

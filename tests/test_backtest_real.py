@@ -73,3 +73,31 @@ def test_buy_and_hold_funding_equals_independent_loop(market, side, engine):
 def test_xrp_mark_gaps_fall_back_to_previous_close():
     market = load_freqtrade(shared_path("binance-um-xrp-2021", "futures"), "XRP/USDT:USDT", "5m")
     assert market.bars["mark_price"].isna().any()  # the fallback is exercised by the test above
+
+
+@pytest.mark.parametrize("mode", ["charge", "skip"])
+@pytest.mark.parametrize("engine", ["liqbt", "vectorbt"])
+def test_entry_exactly_at_a_funding_time_follows_funding_at_entry(market, mode, engine):
+    """freqtrade sums events with ``open_date <= t <= close_date``: ``charge`` matches it, ``skip`` drops the first."""
+    times = market.funding.index.round("1s")
+    k = int(market.index.get_indexer(times[times > market.index[0]][:1])[0])  # first bar opening on an event
+    entry = pd.Series(False, index=market.index)
+    entry.iloc[k - 1] = True  # fills at bar k's open, the event's instant
+    cfg = BacktestConfig(size_type="notional_usd", size=5_000.0, engine=engine, funding_at_entry=mode)
+    result = run_backtest(market, Signals(long_entries=entry), cfg)
+    qty = result.portfolio.order_records["size"][0]
+    opens, closes = market.mark["open"], market.mark["close"]
+    ends = market.mark.index + market.mark_bar_size
+    start = market.index[k]
+    want = 0.0
+    for t, rate in zip(times, market.funding.to_numpy()):
+        if (start <= t if mode == "charge" else start < t) and t < market.end:
+            # the mark at t: the mark bar opening at t, else the one ending at t, else the last close (XRP's gaps)
+            if t in opens.index:
+                price = opens.loc[t]
+            elif t in ends:
+                price = closes.iloc[ends.get_loc(t)]
+            else:
+                price = market.bars["close"].loc[t - market.bar_size]
+            want -= qty * price * rate
+    assert float(result.funding.to_numpy().sum()) == pytest.approx(want, abs=1e-9)

@@ -13,7 +13,11 @@ from pydantic import Field, model_validator
 from ..config.base import FrozenModel
 from ..margin import BTCUSDT_DEFAULT, BracketTable, constant_mmr_table
 
-__all__ = ["BacktestConfig", "LiquidationConfig"]
+__all__ = ["BacktestConfig", "LiquidationConfig", "MAX_CASH_USD"]
+
+#: Upper bound of cash and USD sizes (1e12 USD, ten times the BTC market's open
+#: interest): larger values are typos, and near float64's range they overflow.
+MAX_CASH_USD = 1e12
 
 
 class LiquidationConfig(FrozenModel):
@@ -39,9 +43,15 @@ class LiquidationConfig(FrozenModel):
         wallet balance, as on the exchange.
     trigger : {"mark", "last"}, default "mark"
         Price range that triggers liquidation: the bar's mark high/low when the
-        market has them at the bar size (``mark_high/mark_low``), else the
-        trade high/low (stated in the result's ``liquidation_trigger``). "last"
-        always uses the trade high/low.
+        market has them at the bar size (``mark_high/mark_low``) or a finer
+        mark series whose bar size divides the bars' (a bar needs all of its
+        mark bars, e.g. 24 hourly marks for a daily bar). Where it has none (no
+        mark, a coarser mark, or gaps) the trade high/low
+        is used instead, with a :class:`~liqbt.errors.MarkPriceWarning`; the
+        result's ``liquidation_trigger`` (and ``stats.json``) states the
+        trigger actually used: ``"mark"``, ``"last (mark price missing)"`` or
+        ``"mark (last on N of M bars without mark)"``. ``"last"`` always uses
+        the trade high/low (no warning).
     """
 
     enabled: bool = True
@@ -63,8 +73,9 @@ class BacktestConfig(FrozenModel):
     Parameters
     ----------
     init_cash_usd : float, default 10_000
-        Starting equity per column, USD.
+        Starting equity per column, USD; in (0, 1e12].
     leverage : float, default 1
+        In [1, 125].
         Initial leverage of every position (isolated margin): the position's
         notional is ``leverage`` times its initial margin.
     size : float, default 1.0
@@ -78,24 +89,46 @@ class BacktestConfig(FrozenModel):
         before slippage): ``qty = size / reference_price``; reduced when the
         margin plus fee would exceed the cash.
     taker_fee_bps : float, default 5.0
+        In [0, 1000).
         Taker fee, basis points of the fill notional (Binance USDⓈ-M VIP0:
         0.05 %). Charged on market entries/exits, stop-loss and take-profit
         (stop-market) exits and liquidations.
     maker_fee_bps : float, default 2.0
+        In [-100, 1000) (negative = rebate).
         Maker fee, basis points (Binance VIP0: 0.02 %). Charged on target-price
         exits filled inside a bar (resting limit orders).
     slippage_bps : float, default 1.0
+        In [0, 1000).
         Adverse slippage on market and stop fills, basis points of the price
         (buys fill higher, sells lower). Not applied to limit (target) fills or
         to liquidation fills, which happen at the liquidation price.
     funding : bool, default True
         Charge funding at every funding event on the position held at the event.
     price_for_funding : {"mark", "close"}, default "mark"
-        Price of a funding payment ``qty * price * rate``. ``mark``: the
-        market's ``mark_price`` of the bar holding the event (the last mark
-        known at the bar's open); where it is missing, the previous bar's close
-        (the last trade price known at the event; the first bar's open for bar
-        0). ``close``: always that previous close.
+        Price of a funding payment ``qty * price * rate``. ``mark``: the mark
+        price **at the event's time** (the open of the mark bar starting then,
+        else the close of the mark bar ending then; event times are taken to
+        the nearest second, as Binance stamps them a few ms late). An event
+        at a bar's open or in a data gap without a mark at its time is paid at
+        the last trade price known then (the close of the last bar ending at or
+        before it; the first bar's open before that), with a
+        :class:`~liqbt.errors.MarkPriceWarning` and the count in the result's
+        ``conventions``. An event strictly inside a bar (bars longer than the
+        funding interval, e.g. 08:00 and 16:00 on daily bars) without a mark at
+        its time is a :class:`~liqbt.errors.ConfigError`: the last price known
+        at its time is not in the bars. ``close``: always the close of the last
+        bar ending at or before the event (for events inside a bar: the close
+        before that bar, an approximation you choose explicitly).
+    funding_at_entry : {"charge", "skip"}, default "charge"
+        A position opened exactly at a funding time (a fill at a bar's open
+        holding an event, or with ``execution="close"`` at a bar's close that
+        is the next bar's open): ``charge`` pays that event, ``skip`` does not.
+        A position closed exactly at a funding time pays it either way (it was
+        held up to that instant). ``charge`` is the default because an order
+        sent at the bar's open reaches the exchange within seconds of the
+        funding timestamp, and Binance charges positions opened that close to
+        it (freqtrade, whose backtests count both ends of a trade, treats a
+        position opened up to 15 s after the hour as charged).
     execution : {"next_open", "close"}, default "next_open"
         ``next_open``: a signal on bar ``t``'s row fills at bar ``t+1``'s open.
         ``close``: it fills at bar ``t``'s close; only correct when the signal
@@ -110,15 +143,16 @@ class BacktestConfig(FrozenModel):
         liquidation, no target prices, funding does not change later sizes).
     """
 
-    init_cash_usd: float = Field(default=10_000.0, gt=0.0)
+    init_cash_usd: float = Field(default=10_000.0, gt=0.0, le=MAX_CASH_USD, allow_inf_nan=False)
     leverage: float = Field(default=1.0, ge=1.0, le=125.0)
-    size: float = Field(default=1.0, gt=0.0)
+    size: float = Field(default=1.0, gt=0.0, le=MAX_CASH_USD, allow_inf_nan=False)
     size_type: Literal["equity_fraction", "notional_usd"] = "equity_fraction"
     taker_fee_bps: float = Field(default=5.0, ge=0.0, lt=1_000.0)
     maker_fee_bps: float = Field(default=2.0, ge=-100.0, lt=1_000.0)
     slippage_bps: float = Field(default=1.0, ge=0.0, lt=1_000.0)
     funding: bool = True
     price_for_funding: Literal["mark", "close"] = "mark"
+    funding_at_entry: Literal["charge", "skip"] = "charge"
     execution: Literal["next_open", "close"] = "next_open"
     liquidation: LiquidationConfig = LiquidationConfig()
     engine: Literal["liqbt", "vectorbt"] = "liqbt"

@@ -8,19 +8,31 @@ negative cash and ``cash + position * close`` is the equity.
 Per-element inputs use "flexible" 2-D arrays: shape ``(n, m)``, ``(n, 1)``,
 ``(1, m)`` or ``(1, 1)``, read with :func:`flex_nb`.
 
+Funding enters as amounts ``rate * price`` (USD per coin, + = longs pay) per
+bar and kind: events in the data gap before the bar (``fund_before``), events
+at the instant of the bar's open fills (``fund_at_fill``: the bar's open, or
+with ``exec_at_close`` the previous bar's close), events strictly inside the
+bar (``fund_inside``); see :func:`liqbt.backtest.funding.place_funding_events`.
+
 Order of events inside bar ``i`` (the kernel's timing contract):
 
-1. funding events stamped exactly at the bar's open, on the position held
-   before the open (a fill at the open happens just after the event);
+1. funding events of the gap before the bar and at the fill instant, on the
+   position held before the open (a position closed at the fill instant was
+   held until it and pays). With ``exec_at_close``, a position opened at the
+   previous bar's close, which is that instant, pays the fill-instant events
+   only with ``charge_at_entry``;
 2. exits at the open of a position held from before: liquidation when the bar
    triggers it and the open is already beyond the liquidation price, else a
    stop-loss, take-profit or target the open gapped through;
 3. with ``exec_at_close`` false: the signal on row ``i - 1`` fills at the open;
+   with ``charge_at_entry`` a position it opens pays the events at the open;
 4. funding events strictly inside the bar, on the position after step 3;
 5. intrabar exits: the adverse level reached first (the nearer of the
    liquidation price and the stop-loss) beats any favourable one; among
    take-profit and target the nearer fills;
-6. with ``exec_at_close`` true: the signal on row ``i`` fills at the close.
+6. with ``exec_at_close`` true: the signal on row ``i`` fills at the close;
+   a position it closes pays the next bar's fill-instant events (the close is
+   their instant).
 """
 
 from __future__ import annotations
@@ -152,10 +164,10 @@ def _exit_nb(kind, px, o, pos, ep, wb, lp, cash, c, i, oidx, lidx, max_liqs, ord
 
 
 @njit(cache=True)
-def _funding_nb(rate, price, pos, ep, wb, lp, cash, funding, fr, c, liq_enabled, caps, mmr, cum):
-    """Pay or receive one bar's funding ``-pos * price * rate``; returns (cash, wb, lp)."""
-    if pos != 0.0 and not np.isnan(rate) and rate != 0.0:
-        f = -pos * price * rate
+def _funding_nb(amount, pos, ep, wb, lp, cash, funding, fr, c, liq_enabled, caps, mmr, cum):
+    """Pay or receive funding ``-pos * amount`` (``amount = rate * price``); returns (cash, wb, lp)."""
+    if pos != 0.0 and not np.isnan(amount) and amount != 0.0:
+        f = -pos * amount
         cash += f
         funding[fr, c] += f
         if liq_enabled:
@@ -167,7 +179,7 @@ def _funding_nb(rate, price, pos, ep, wb, lp, cash, funding, fr, c, liq_enabled,
 @njit(cache=True)
 def simulate_nb(
     open_, high, low, close, trig_low, trig_high,
-    rate_open, rate_inside, fund_price, fund_row, n_fund_rows,
+    fund_before, fund_at_fill, fund_inside, fund_row, n_fund_rows, charge_at_entry,
     long_entries, long_exits, short_entries, short_exits,
     size, size_is_notional, sl_stop, tp_stop, target_price,
     init_cash, leverage, taker_fee, maker_fee, slippage,
@@ -182,15 +194,16 @@ def simulate_nb(
         Trade-price OHLC, USD.
     trig_low, trig_high : ndarray (n,)
         Range that triggers liquidation (mark or trade low/high), USD.
-    rate_open, rate_inside : ndarray (n,)
-        Funding rate (fraction) of the events at the bar's open / strictly
-        inside the bar; NaN where none.
-    fund_price : ndarray (n,)
-        Price of funding payments in the bar, USD.
+    fund_before, fund_at_fill, fund_inside : ndarray (n,)
+        Funding amounts ``rate * price`` (USD per coin) of the events in the
+        gap before the bar, at its fill instant and strictly inside it; NaN
+        where none.
     fund_row : ndarray (n,) of int64
         Row of the bar in the compact funding output, -1 for bars without events.
     n_fund_rows : int
         Number of bars with funding events.
+    charge_at_entry : bool
+        A position opened at a fill instant pays the events at that instant.
     long_entries, long_exits, short_entries, short_exits : ndarray (n, m) of bool
         Signals on the row of the bar whose close they are known at.
     size : flexible 2-D float
@@ -238,13 +251,18 @@ def simulate_nb(
         lp = np.nan
         slp = np.nan
         tpp = np.nan
+        opened_at_close = False  # the position was opened by the previous bar's close fill
         for i in range(n):
             o = open_[i]
             fr = fund_row[i]
-            # 1. funding at the open, on the position held before it
+            # 1. funding of the gap and of the fill instant, on the position held before the open
             if fr >= 0:
-                cash, wb, lp = _funding_nb(rate_open[i], fund_price[i], pos, ep, wb, lp, cash, funding, fr, c,
+                cash, wb, lp = _funding_nb(fund_before[i], pos, ep, wb, lp, cash, funding, fr, c,
                                            liq_enabled, caps, mmr, cum)
+                if charge_at_entry or not opened_at_close:
+                    cash, wb, lp = _funding_nb(fund_at_fill[i], pos, ep, wb, lp, cash, funding, fr, c,
+                                               liq_enabled, caps, mmr, cum)
+            opened_at_close = False
             # 2. exits at the open (the open gapped through a level)
             if pos != 0.0:
                 tgt = flex_nb(target_price, i - 1, c) if i > 0 else np.nan
@@ -259,14 +277,18 @@ def simulate_nb(
             if not exec_at_close and i > 0 and (long_entries[i - 1, c] or long_exits[i - 1, c]
                                                 or short_entries[i - 1, c] or short_exits[i - 1, c]):
                 r_ = i - 1
+                prev = pos
                 cash, pos, ep, wb, lp, slp, tpp, oidx = _signal_nb(
                     long_entries[r_, c], long_exits[r_, c], short_entries[r_, c], short_exits[r_, c],
                     flex_nb(size, r_, c), size_is_notional, flex_nb(sl_stop, r_, c), flex_nb(tp_stop, r_, c),
                     o, cash, pos, ep, wb, lp, slp, tpp, oidx, order_records, reasons, c, i,
                     inv_lev, taker_fee, slippage, liq_enabled, caps, mmr, cum)
+                if charge_at_entry and fr >= 0 and pos != prev:  # a position opened at the funding instant
+                    cash, wb, lp = _funding_nb(fund_at_fill[i], pos, ep, wb, lp, cash, funding, fr, c,
+                                               liq_enabled, caps, mmr, cum)
             # 4. funding strictly inside the bar, on the position after the open
             if fr >= 0:
-                cash, wb, lp = _funding_nb(rate_inside[i], fund_price[i], pos, ep, wb, lp, cash, funding, fr, c,
+                cash, wb, lp = _funding_nb(fund_inside[i], pos, ep, wb, lp, cash, funding, fr, c,
                                            liq_enabled, caps, mmr, cum)
             # 5. intrabar exits
             if pos != 0.0:
@@ -281,11 +303,19 @@ def simulate_nb(
             # 6. this row's signal at the close
             if exec_at_close and (long_entries[i, c] or long_exits[i, c] or short_entries[i, c]
                                   or short_exits[i, c]):
+                prev = pos
                 cash, pos, ep, wb, lp, slp, tpp, oidx = _signal_nb(
                     long_entries[i, c], long_exits[i, c], short_entries[i, c], short_exits[i, c],
                     flex_nb(size, i, c), size_is_notional, flex_nb(sl_stop, i, c), flex_nb(tp_stop, i, c),
                     close[i], cash, pos, ep, wb, lp, slp, tpp, oidx, order_records, reasons, c, i,
                     inv_lev, taker_fee, slippage, liq_enabled, caps, mmr, cum)
+                if pos != prev and i + 1 < n and fund_row[i + 1] >= 0 and not np.isnan(fund_at_fill[i + 1]):
+                    # the close is the instant of the next bar's fill-time events: the position closed
+                    # here was held until then and pays them now (its margin is already released)
+                    f = -prev * fund_at_fill[i + 1]
+                    cash += f
+                    funding[fund_row[i + 1], c] += f
+                    opened_at_close = True
     return oidx, reasons, lidx, funding
 
 
@@ -360,13 +390,16 @@ def _signal_nb(le, lx, se, sx, size, size_is_notional, sl, tp, ref,
 
 
 @njit(cache=True)
-def positions_at_funding_nb(order_col, order_idx, order_signed_size, order_price, open_, fund_bars, m):
-    """Positions (coins, signed) before and after the open fill of each funding bar.
+def positions_at_funding_nb(order_col, order_idx, order_signed_size, order_at_fill, fund_bars, fill_offset, m):
+    """Positions (coins, signed) just before and just after the fills at each funding bar's fill instant.
 
-    Orders are sorted by column, then bar (vectorbt's layout). An order at
-    the funding bar counts as an open fill when its price equals the bar's
-    open (a signal at the open, or a stop the open gapped through); other
-    orders of that bar fill after the events inside the bar.
+    Orders are sorted by column, then bar (vectorbt's layout). The fill
+    instant of funding bar ``i`` is the open of bar ``i`` (``fill_offset``
+    0, fills at the next open) or the close of bar ``i - 1`` (``fill_offset``
+    1, fills at the close); ``order_at_fill`` flags the orders filled at
+    their bar's open (offset 0) or close (offset 1). Other orders of bar
+    ``i`` happen inside it, after the instant (offset 0); other orders of bar
+    ``i - 1`` happen inside it, before the instant (offset 1).
 
     Returns
     -------
@@ -382,41 +415,54 @@ def positions_at_funding_nb(order_col, order_idx, order_signed_size, order_price
         while j < n_o and order_col[j] < c:
             j += 1
         for k in range(k_n):
-            i = fund_bars[k]
-            while j < n_o and order_col[j] == c and order_idx[j] < i:
+            b = fund_bars[k] - fill_offset
+            while j < n_o and order_col[j] == c and order_idx[j] < b:
                 pos += order_signed_size[j]
                 j += 1
-            before[k, c] = pos
-            a = pos
+            bef = pos
+            aft = pos
             jj = j
-            while jj < n_o and order_col[jj] == c and order_idx[jj] == i:
-                if order_price[jj] == open_[i]:
-                    a += order_signed_size[jj]
+            while jj < n_o and order_col[jj] == c and order_idx[jj] == b:
+                if order_at_fill[jj]:
+                    aft += order_signed_size[jj]
+                elif fill_offset == 1:
+                    bef += order_signed_size[jj]
+                    aft += order_signed_size[jj]
                 jj += 1
-            after[k, c] = a
+            before[k, c] = bef
+            after[k, c] = aft
     return before, after
 
 
 @njit(cache=True)
-def funding_from_positions_nb(before_open, after_open, rate_open, rate_inside, fund_price, fund_bars):
+def funding_from_positions_nb(before, after, fund_before, fund_at_fill, fund_inside, fund_bars, charge_at_entry,
+                              exec_at_close):
     """Funding cash flow (USD) at the bars ``fund_bars`` from positions held at the events.
 
-    ``before_open[k, c]`` / ``after_open[k, c]`` are the positions (coins,
-    signed) before and after the open fill of bar ``fund_bars[k]``. Longs pay
-    when the rate is positive: flow ``= -position * price * rate``.
+    ``before[k, c]`` / ``after[k, c]`` are the positions (coins, signed) just
+    before and after the fills at the fill instant of bar ``fund_bars[k]``
+    (:func:`positions_at_funding_nb`). Events at the fill instant are paid by
+    the position before it and, with ``charge_at_entry``, by a position opened
+    then; events of the gap before the bar by the position held through the
+    gap; events inside the bar by the position after the instant. Longs pay
+    when the amount is positive: flow ``= -position * amount``.
     """
-    k_n, m = before_open.shape
+    k_n, m = before.shape
     out = np.zeros((k_n, m), dtype=np.float64)
     for k in range(k_n):
         i = fund_bars[k]
-        ro = rate_open[i]
-        ri = rate_inside[i]
-        p = fund_price[i]
+        fb = fund_before[i]
+        fa = fund_at_fill[i]
+        fi = fund_inside[i]
         for c in range(m):
             f = 0.0
-            if not np.isnan(ro):
-                f -= before_open[k, c] * p * ro
-            if not np.isnan(ri):
-                f -= after_open[k, c] * p * ri
+            if not np.isnan(fb):
+                f -= (after[k, c] if exec_at_close else before[k, c]) * fb
+            if not np.isnan(fa):
+                f -= before[k, c] * fa
+                if charge_at_entry and after[k, c] != before[k, c]:
+                    f -= after[k, c] * fa
+            if not np.isnan(fi):
+                f -= after[k, c] * fi
             out[k, c] = f
     return out

@@ -49,8 +49,16 @@ class BacktestResult:
         :data:`~liqbt.backtest.enums.FILL_REASON_NAMES`).
     config : BacktestConfig
     liquidation_trigger : str
-        ``"mark"`` when liquidations were triggered by the mark high/low,
-        ``"last"`` when by the trade high/low.
+        The trigger actually used: ``"mark"`` (mark high/low on every bar),
+        ``"last"`` (configured), ``"last (mark price missing)"`` (configured
+        ``"mark"``, the market has no mark high/low at the bar size),
+        ``"mark (last on N of M bars without mark)"``, or ``"none
+        (liquidation disabled)"``.
+    conventions : dict
+        The conventions this run used, in words and counts: liquidation
+        trigger, execution, funding price, ``funding_at_entry``, funding on
+        coarse bars and in data gaps, event counts (written to ``stats.json``
+        under ``conventions``).
     """
 
     portfolio: PerpPortfolio
@@ -59,6 +67,7 @@ class BacktestResult:
     fill_reasons: np.ndarray
     config: BacktestConfig
     liquidation_trigger: str
+    conventions: dict
 
     def fills(self) -> pd.DataFrame:
         """Every order with its time, column label and reason (signal, stop_loss, ..., liquidation)."""
@@ -129,7 +138,8 @@ def _run_liqbt(market: Market, sig: SignalArrays, config: BacktestConfig, mk: Ma
     caps, mmr, cum = table.arrays()
     n_orders, reasons, n_liqs, funding = simulate_nb(
         mk.open, mk.high, mk.low, mk.close, mk.trig_low, mk.trig_high,
-        mk.rate_open, mk.rate_inside, mk.fund_price, mk.fund_row, len(mk.fund_bars),
+        mk.fund_before, mk.fund_at_fill, mk.fund_inside, mk.fund_row, len(mk.fund_bars),
+        config.funding_at_entry == "charge",
         sig.long_entries, sig.long_exits, sig.short_entries, sig.short_exits,
         _filled_size(sig, config), config.size_type == "notional_usd", sig.sl_stop, sig.tp_stop, sig.target_price,
         float(config.init_cash_usd), float(config.leverage), config.taker_fee, config.maker_fee, config.slippage,
@@ -191,19 +201,25 @@ def _run_vectorbt(market: Market, sig: SignalArrays, config: BacktestConfig, mk:
         raise
     rec = pf.order_records
     signed = np.where(rec["side"] == 0, rec["size"], -rec["size"])
-    if next_open:
-        slip = config.slippage
-        opens = mk.open[rec["idx"]]
-        at_open = np.isclose(rec["price"], opens, rtol=1e-13, atol=0) | np.isclose(
-            rec["price"], opens * (1 + slip), rtol=1e-13, atol=0) | np.isclose(
-            rec["price"], opens * (1 - slip), rtol=1e-13, atol=0)
-        price_key = np.where(at_open, mk.open[rec["idx"]], np.nan)
-    else:
-        price_key = np.full(len(rec), np.nan)
-    before, after = positions_at_funding_nb(rec["col"], rec["idx"], signed, price_key, mk.open, mk.fund_bars, m)
-    funding = funding_from_positions_nb(before, after, mk.rate_open, mk.rate_inside, mk.fund_price, mk.fund_bars)
+    # an order filled at the fill instant is one at its bar's open (next_open) or close, with or without slippage
+    slip = config.slippage
+    ref = (mk.open if next_open else mk.close)[rec["idx"]]
+    at_fill = np.isclose(rec["price"], ref, rtol=1e-13, atol=0) | np.isclose(
+        rec["price"], ref * (1 + slip), rtol=1e-13, atol=0) | np.isclose(
+        rec["price"], ref * (1 - slip), rtol=1e-13, atol=0)
+    before, after = positions_at_funding_nb(rec["col"], rec["idx"], signed, at_fill, mk.fund_bars,
+                                            0 if next_open else 1, m)
+    funding = funding_from_positions_nb(before, after, mk.fund_before, mk.fund_at_fill, mk.fund_inside,
+                                        mk.fund_bars, config.funding_at_entry == "charge", not next_open)
     pf._attach_funding(mk.fund_bars, funding)  # the portfolio is ours alone until returned
     return pf, np.zeros(len(rec), dtype=np.int64), np.empty(0, dtype=liquidation_dt), funding
+
+
+def _check_outputs(orders: np.ndarray, funding: np.ndarray) -> None:
+    """Refuse results that are not numbers a user could trust (an overflow to ``inf``)."""
+    if not (np.isfinite(orders["price"]).all() and np.isfinite(orders["fees"]).all() and np.isfinite(funding).all()):
+        raise ConfigError("backtest: the simulation overflowed (a price, fee or funding payment is not finite); "
+                          "check the prices, funding rates and sizes")
 
 
 def run_backtest(market: Market, signals: Signals, config: BacktestConfig | None = None) -> BacktestResult:
@@ -213,14 +229,31 @@ def run_backtest(market: Market, signals: Signals, config: BacktestConfig | None
     ----------
     market : Market
         Bars with ``open, high, low, close``; funding from ``market.funding``
-        (exact event times) or the ``funding_rate`` column; ``mark_price`` for
-        funding payments and ``mark_high/mark_low`` for liquidation triggers
-        when present.
+        (exact event times) or the ``funding_rate`` column; ``market.mark``
+        prices each funding event at its own time, and its high/low (at the
+        bar size or finer) trigger liquidations. What was used is stated in
+        the result's ``conventions`` (see ``docs/backtest.md``).
     signals : Signals
         One or many parameter columns on the market's index.
     config : BacktestConfig, optional
         Defaults: 10,000 USD, 1x, taker 5 bps, maker 2 bps, slippage 1 bp,
-        funding on, fills at the next open.
+        funding on (mark at each event, ``funding_at_entry="charge"``), fills
+        at the next open.
+
+    Raises
+    ------
+    ConfigError
+        Funding events inside bars without a mark at their time (with
+        ``price_for_funding="mark"``), or a simulation that overflows.
+    DataError
+        NaN open/close, or prices outside [1e-12, 1e12] USD.
+
+    Warns
+    -----
+    MarkPriceWarning
+        The mark trigger or a funding event fell back to the last price.
+    FundingGapWarning
+        Funding events fell inside data gaps (paid at the next bar).
 
     Returns
     -------
@@ -244,6 +277,7 @@ def run_backtest(market: Market, signals: Signals, config: BacktestConfig | None
         )
     else:
         pf, reasons, liqs, funding = _run_vectorbt(market, sig, config, mk, wrapper)
+    _check_outputs(pf.order_records, funding)
     funding_frame = pd.DataFrame(funding, index=market.index[mk.fund_bars], columns=sig.columns)
     liq_frame = pd.DataFrame({
         "time": market.index[liqs["idx"]],
@@ -252,4 +286,4 @@ def run_backtest(market: Market, signals: Signals, config: BacktestConfig | None
                                          "loss")},
     })
     return BacktestResult(portfolio=pf, funding=funding_frame, liquidations=liq_frame, fill_reasons=reasons,
-                          config=config, liquidation_trigger=mk.liquidation_trigger)
+                          config=config, liquidation_trigger=mk.liquidation_trigger, conventions=mk.conventions)

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import math
+from typing import Any, Mapping
+
 import numpy as np
 import pandas as pd
 
 from .enums import FillReason
 
-__all__ = ["backtest_stats", "STAT_UNITS"]
+__all__ = ["backtest_stats", "STAT_UNITS", "stats_for_json", "json_safe"]
+
+#: Why a statistic can be undefined (NaN) or infinite; ``stats.json`` writes it as ``null`` with this reason.
+NULL_REASONS = {
+    "sharpe_ratio": "bar returns have zero variance (no position held, or a constant return)",
+    "sortino_ratio": "no negative bar return (zero downside deviation), or zero variance",
+    "calmar_ratio": "no drawdown (max drawdown is zero)",
+    "max_drawdown": "the value series is undefined (e.g. zero start value)",
+    "win_rate": "no closed trade",
+    "total_return": "the start value is zero",
+}
 
 #: Unit of every column of :func:`backtest_stats`.
 STAT_UNITS = {
@@ -84,3 +97,38 @@ def backtest_stats(result) -> pd.DataFrame:
     }, index=columns)
     out.index.name = "column"
     return out
+
+
+def json_safe(obj: Any, path: str = "", reasons: dict | None = None) -> tuple[Any, dict]:
+    """``obj`` with numpy scalars as Python numbers and every NaN / infinity as ``None``.
+
+    Returns the cleaned object and ``{path: reason}`` for each value replaced,
+    so that ``json.dumps(..., allow_nan=False)`` never fails and never writes
+    ``NaN`` or ``Infinity`` (tokens that are not JSON).
+    """
+    reasons = {} if reasons is None else reasons
+    if isinstance(obj, Mapping):
+        return {str(k): json_safe(v, f"{path}.{k}" if path else str(k), reasons)[0] for k, v in obj.items()}, reasons
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v, f"{path}[{i}]", reasons)[0] for i, v in enumerate(obj)], reasons
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj), reasons
+    if isinstance(obj, (int, np.integer)):
+        return int(obj), reasons
+    if isinstance(obj, (float, np.floating)):
+        value = float(obj)
+        if math.isfinite(value):
+            return value, reasons
+        key = path.rsplit(".", 1)[-1]
+        kind = "not a number" if math.isnan(value) else ("+infinite" if value > 0 else "-infinite")
+        reasons[path] = f"{kind}: {NULL_REASONS.get(key, 'undefined for this run')}"
+        return None, reasons
+    if obj is None or isinstance(obj, str):
+        return obj, reasons
+    return str(obj), reasons
+
+
+def stats_for_json(row: Mapping) -> tuple[dict, dict]:
+    """One column's statistics as JSON-safe numbers and the reasons for each ``null`` (see :func:`json_safe`)."""
+    clean, reasons = json_safe(dict(row))
+    return clean, {k: v for k, v in reasons.items()}
