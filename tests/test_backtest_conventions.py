@@ -271,15 +271,16 @@ def test_out_of_range_backtest_values_are_config_errors_with_the_range(field, va
 
 def test_absurd_price_is_a_data_error_not_infinity():
     bars = [(1e308, 1e308, 1e308, 1e308)] * 3 + [(1.5e308, 1.7e308, 1e308, 1.6e308)] * 3
-    market = make_market(bars, funding={3: 0.001})
-    with pytest.raises(DataError, match=r"column 'open': price 1e\+308 outside the backtest's range \[1e-12, 1e\+12\] USD"):
-        run_backtest(market, trade(market, "long"), BacktestConfig())
+    # the market itself refuses it (liqbt.data.validate.PRICE_MAX), before any backtest can run
+    with pytest.raises(DataError, match=r"column 'open': absurd prices; expected at most 1e\+09"):
+        make_market(bars, funding={3: 0.001})
 
 
 def fake_run(stats: dict, params=None):
     result = SimpleNamespace(liquidation_trigger="last", conventions={"liquidation_trigger": "last", "n": np.int64(3)})
     return SimpleNamespace(stats=pd.DataFrame([stats]), strategy=SimpleNamespace(get_params=lambda: params or {}),
-                           config=SimpleNamespace(strategy=SimpleNamespace(name="toy"), backtest=BacktestConfig()),
+                           config=SimpleNamespace(strategy=SimpleNamespace(name="toy", level_source="heatmap", placebo_seed=0),
+                                                  backtest=BacktestConfig()),
                            backtest=result)
 
 
@@ -319,11 +320,10 @@ def test_mark_trigger_from_a_finer_mark_series():
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_overflowing_funding_is_an_error_not_infinity(engine):
-    market = make_market(BARS, funding={3: 1e306}, mark=MARK)  # 100 coins x 102.5 x 1e306 overflows float64
-    with pytest.raises(ConfigError, match=r"^backtest: the simulation overflowed \(a price, fee or funding payment "
-                                          r"is not finite\)"):
-        run_backtest(market, trade(market, "long"), BacktestConfig(**FREE, **NOTIONAL_10K, liquidation=LAST,
-                                                                   engine=engine))
+    # 100 coins x 102.5 x 1e306 would overflow float64: the market refuses the rate first
+    # (liqbt.data.validate.FUNDING_MAX_ABS), so no backtest on either engine can reach it
+    with pytest.raises(DataError, match=r"column 'funding_rate': \|funding rate\| above 0.05"):
+        make_market(BARS, funding={3: 1e306}, mark=MARK)
 
 
 def test_mark_trigger_from_finer_mark_is_point_in_time():
