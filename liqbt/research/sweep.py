@@ -30,7 +30,8 @@ from .metrics import fast_metrics
 if TYPE_CHECKING:
     from ..config.experiment import ExperimentConfig
 
-__all__ = ["expand_params", "windows", "Window", "split_overrides", "evaluate_combos", "slice_signals"]
+__all__ = ["expand_params", "spec_values", "windows", "Window", "split_overrides", "evaluate_combos",
+           "slice_signals"]
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,8 @@ class Window:
     end: int
 
 
-def _values(spec, n_default: int = 5) -> list:
+def spec_values(spec) -> list:
+    """The grid values of one sweep entry: a list as given, or the points of a range."""
     if isinstance(spec, list):
         return list(spec)
     if spec.step is not None:
@@ -71,9 +73,15 @@ def _draw(spec, rng: np.random.Generator):
 
 def expand_params(sweep: SweepConfig) -> list[dict[str, Any]]:
     """The parameter sets of a grid or random sweep, in a fixed order (seeded)."""
+    from ..config.gate import count_sets
+
     keys = list(sweep.params)
+    n = count_sets(sweep)
+    if n > sweep.max_sets:  # load_config refuses it already; an API caller gets the same error
+        raise ConfigError(f"sweep has {n:,} parameter sets; the cap sweep.max_sets is {sweep.max_sets:,}")
     if sweep.method == "grid":
-        return [dict(zip(keys, combo)) for combo in itertools.product(*(_values(sweep.params[k]) for k in keys))]
+        value_lists = [spec_values(sweep.params[k]) for k in keys]
+        return [dict(zip(keys, combo)) for combo in itertools.product(*value_lists)]
     if sweep.method == "random":
         rng = np.random.default_rng(sweep.seed)
         seen, out = set(), []

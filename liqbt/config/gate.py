@@ -1,0 +1,205 @@
+"""Start-up checks shared by ``liqbt validate`` and every command that runs a config.
+
+:func:`check_config` runs inside :func:`liqbt.config.load_config`, so a config
+that ``validate`` accepts passes the same checks at the start of ``run``,
+``sweep``, ``heatmap``, ``calibrate`` and ``report``; :func:`require` adds what
+one command needs (a ``sweep:`` section for ``sweep`` ...), and ``validate
+--for COMMAND`` asks for it ahead of time. Checks that need the market data
+(bars in a walk-forward window, realised liquidations) stay with the commands.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pydantic import ValidationError
+
+from ..errors import ConfigError
+from .files import check_output_dir, check_store_path, resolve_path
+
+if TYPE_CHECKING:
+    from .experiment import LoadedConfig
+
+__all__ = ["check_config", "require", "output_folder", "count_sets", "COMMANDS"]
+
+COMMANDS = ("run", "sweep", "heatmap", "calibrate", "report")
+
+
+def _hint(key: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else f"; expected one of {sorted(known)}"
+
+
+def output_folder(loaded: "LoadedConfig", out: str | None = None, cwd: str | Path | None = None) -> Path:
+    """The checked output folder: ``out`` (``--out``, relative to ``cwd``) or the config's ``output.dir``.
+
+    A relative folder must stay inside the config's folder tree, ``cwd`` or an
+    allowed folder; no folder may be a file-system root or the home folder; the
+    results store (``output.store``) must stay inside it.
+    """
+    cwd = resolve_path(cwd if cwd is not None else os.getcwd(), "folder")
+    if out is not None:
+        where, written, base = "--out", out, cwd
+    else:
+        where, written, base = f"{loaded.path}: output.dir", loaded.config.output.dir, loaded.base_dir
+    if not str(written).strip():
+        raise ConfigError(f"{where}: empty path; expected a folder")
+    folder = check_output_dir(resolve_path(base / Path(written).expanduser(), "folder"), where,
+                              relative=not Path(written).expanduser().is_absolute(),
+                              roots=(loaded.base_dir, cwd), allowed=loaded.allow)
+    check_store_path(loaded.config.output.store, folder, f"{loaded.path}: output.store")
+    return folder
+
+
+def count_sets(sweep) -> int | float:
+    """Parameter sets of a sweep, counted without building them (``inf`` for an unbounded range)."""
+    if sweep.method in ("random", "optuna"):
+        return sweep.n_trials
+    total = 1
+    for spec in sweep.params.values():
+        total *= _spec_count(spec, sweep.max_sets)
+    return total
+
+
+def _spec_count(spec, cap: int) -> int | float:
+    from ..research.sweep import spec_values
+
+    if isinstance(spec, list):
+        return len(spec)
+    if spec.step is None:
+        bound = spec.n
+    else:
+        steps = (spec.high - spec.low) / spec.step
+        if not math.isfinite(steps):
+            return math.inf
+        bound = int(math.floor(steps + 1e-9)) + 1
+    if spec.integer:
+        bound = min(bound, int(math.floor(spec.high)) - int(math.ceil(spec.low)) + 2)
+    # exact when small (integer ranges drop repeated values); a bound above the cap is refused anyway
+    return len(spec_values(spec)) if bound <= cap else bound
+
+
+def _check_sweep(loaded: "LoadedConfig") -> None:
+    config, where = loaded.config, f"{loaded.path}: sweep"
+    sweep = config.sweep
+    if config.strategy is None:
+        raise ConfigError(f"{where}: a sweep needs a 'strategy:' section")
+    n = count_sets(sweep)
+    if n > sweep.max_sets:
+        shown = f"{n:,}" if math.isfinite(n) else "an unbounded number of"
+        raise ConfigError(f"{where}: sweep has {shown} parameter sets; the cap sweep.max_sets is "
+                          f"{sweep.max_sets:,}")
+    if sweep.method == "optuna":
+        import importlib.util
+
+        if importlib.util.find_spec("optuna") is None:
+            raise ConfigError(f"{where}.method: 'optuna' needs Optuna, which is not installed: "
+                              "pip install 'liqbt[research]'")
+    cls = config.strategy.strategy_class()
+    for key, spec in sweep.params.items():
+        _check_sweep_key(loaded, f"{where}.params.{key}", key, spec, cls)
+
+
+def _sample_values(spec, method: str) -> list:
+    """The values of one sweep entry worth checking: all of a list, the ends of a range."""
+    from ..research.sweep import spec_values
+
+    if isinstance(spec, list):
+        return list(spec)
+    if method == "grid" and _spec_count(spec, 10_000) <= 10_000:
+        return spec_values(spec)
+    low, high = (int(round(spec.low)), int(round(spec.high))) if spec.integer else (spec.low, spec.high)
+    return [low, high]
+
+
+def _check_sweep_key(loaded: "LoadedConfig", where: str, key: str, spec, cls) -> None:
+    from ..backtest.config import BacktestConfig
+    from ..heatmap.model import HeatmapModel
+
+    config = loaded.config
+    values = _sample_values(spec, config.sweep.method)
+    parts = key.split(".")
+    if parts[0] == "heatmaps":
+        names = list(config.heatmaps)
+        if len(parts) != 3:
+            raise ConfigError(f"{where}: expected heatmaps.<name>.<field> with a name from {names}")
+        if parts[1] not in names:
+            raise ConfigError(f"{where}: no heatmap named {parts[1]!r} under heatmaps:{_hint(parts[1], names)}")
+        base = config.heatmaps[parts[1]].model_dump()
+        _check_model_field(where, HeatmapModel, base, parts[2], values)
+    elif parts[0] == "backtest":
+        if len(parts) != 2:
+            raise ConfigError(f"{where}: expected backtest.<field>")
+        _check_model_field(where, BacktestConfig, config.backtest.model_dump(), parts[1], values)
+    else:
+        declared = dict(getattr(cls, "params", {}) or {})
+        if key not in declared:
+            owner = getattr(cls, "name", None) or cls.__name__
+            raise ConfigError(f"{where}: {owner} has no parameter {key!r}{_hint(key, list(declared))}")
+        for i, value in enumerate(values):
+            try:
+                declared[key].validate(key, value, "sweep.params")
+            except ConfigError as exc:
+                raise ConfigError(f"{where}: value {_index(spec, i)}{value!r}: {_after_colon(exc)}") from None
+
+
+def _check_model_field(where: str, model, base: dict, field: str, values: list) -> None:
+    known = list(model.model_fields)
+    if field not in known:
+        raise ConfigError(f"{where}: {model.__name__} has no field {field!r}{_hint(field, known)}")
+    for value in values:
+        try:
+            model.model_validate({**base, field: value})
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise ConfigError(f"{where}: value {value!r}: {first['msg']}") from None
+
+
+def _index(spec, i: int) -> str:
+    return f"[{i}] " if isinstance(spec, list) else ""
+
+
+def _after_colon(exc: Exception) -> str:
+    """The message of a ``where: message`` error without its ``where``."""
+    text = str(exc)
+    return text.split(": ", 1)[1] if ": " in text else text
+
+
+def _check_calibration(loaded: "LoadedConfig") -> None:
+    """Every candidate heatmap of the calibration grid builds, and ``train_end`` lies in the data period."""
+    calibration, data = loaded.config.calibration, loaded.config.data
+    where = f"{loaded.path}: calibration"
+    try:
+        calibration.search.heatmap_models(calibration.base)
+    except (ValidationError, ValueError) as exc:
+        text = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
+        raise ConfigError(f"{where}.search: a candidate heatmap is invalid: {text}".replace("\n", " ")) from None
+    end = calibration.train_end
+    if end is not None:
+        if data.start is not None and end <= data.start:
+            raise ConfigError(f"{where}.train_end ({end}) must be after data.start ({data.start})")
+        if data.end is not None and end >= data.end:
+            raise ConfigError(f"{where}.train_end ({end}) must be before data.end ({data.end})")
+
+
+def check_config(loaded: "LoadedConfig") -> None:
+    """Everything a command would reject at start-up that needs no market data (see the module doc)."""
+    output_folder(loaded)
+    if loaded.config.sweep is not None:
+        _check_sweep(loaded)
+    _check_calibration(loaded)
+
+
+def require(loaded: "LoadedConfig", command: str) -> None:
+    """What ``command`` needs beyond a valid config (raises :class:`ConfigError`)."""
+    config, path = loaded.config, loaded.path
+    if command == "heatmap" and not config.heatmaps:
+        raise ConfigError(f"{path}: heatmaps: no heatmap model declared; add e.g. 'heatmaps: {{main: {{window: 30d}}}}'")
+    if command in ("sweep", "report") and (config.sweep is None or config.strategy is None):
+        raise ConfigError(f"{path}: a sweep needs 'strategy:' and 'sweep:' sections")
+    if command == "report" and config.sweep.method == "optuna":
+        raise ConfigError(f"{path}: report needs a grid or random sweep: section")
