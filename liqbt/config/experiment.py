@@ -8,10 +8,11 @@ parsed once here into frozen objects; nothing downstream reads raw dicts.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from ..data.config import DataConfig
 from ..backtest.config import BacktestConfig
@@ -23,7 +24,10 @@ from .base import FrozenModel, validate_section
 from .files import allowed_roots, resolve_path
 from .yaml_io import read_yaml
 
-__all__ = ["ExperimentConfig", "OutputConfig", "LoadedConfig", "load_config"]
+__all__ = ["ExperimentConfig", "OutputConfig", "LoadedConfig", "load_config", "HEATMAP_NAME"]
+
+HEATMAP_NAME = r"[A-Za-z0-9_][A-Za-z0-9_-]{0,63}"
+"""A heatmap's name under ``heatmaps:``: it becomes part of file names and sweep keys."""
 
 
 class OutputConfig(FrozenModel):
@@ -56,6 +60,16 @@ class ExperimentConfig(FrozenModel):
     evaluation: EvaluationConfig = EvaluationConfig()
     calibration: CalibrationConfig = CalibrationConfig()
     output: OutputConfig = OutputConfig()
+
+    @field_validator("heatmaps")
+    @classmethod
+    def _names(cls, value: dict):
+        # names become file names (heatmap_<name>.png) and sweep keys (heatmaps.<name>.<field>)
+        for name in value:
+            if not re.fullmatch(HEATMAP_NAME, name):
+                raise ValueError(f"heatmap name {name!r}: expected letters, digits, '_' or '-' (at most 64), "
+                                 "e.g. 'main' or 'context_30d'")
+        return value
 
 
 @dataclass(frozen=True)

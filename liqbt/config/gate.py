@@ -91,7 +91,7 @@ def _check_sweep(loaded: "LoadedConfig") -> None:
     n = count_sets(sweep)
     if n > sweep.max_sets:
         shown = f"{n:,}" if math.isfinite(n) else "an unbounded number of"
-        raise ConfigError(f"{where}: sweep has {shown} parameter sets; the cap sweep.max_sets is "
+        raise ConfigError(f"{loaded.path}: sweep has {shown} parameter sets; the cap sweep.max_sets is "
                           f"{sweep.max_sets:,}")
     if sweep.method == "optuna":
         import importlib.util
@@ -130,11 +130,11 @@ def _check_sweep_key(loaded: "LoadedConfig", where: str, key: str, spec, cls) ->
         if parts[1] not in names:
             raise ConfigError(f"{where}: no heatmap named {parts[1]!r} under heatmaps:{_hint(parts[1], names)}")
         base = config.heatmaps[parts[1]].model_dump()
-        _check_model_field(where, HeatmapModel, base, parts[2], values)
+        _check_model_field(where, HeatmapModel, base, parts[2], spec, values)
     elif parts[0] == "backtest":
         if len(parts) != 2:
             raise ConfigError(f"{where}: expected backtest.<field>")
-        _check_model_field(where, BacktestConfig, config.backtest.model_dump(), parts[1], values)
+        _check_model_field(where, BacktestConfig, config.backtest.model_dump(), parts[1], spec, values)
     else:
         declared = dict(getattr(cls, "params", {}) or {})
         if key not in declared:
@@ -144,23 +144,25 @@ def _check_sweep_key(loaded: "LoadedConfig", where: str, key: str, spec, cls) ->
             try:
                 declared[key].validate(key, value, "sweep.params")
             except ConfigError as exc:
-                raise ConfigError(f"{where}: value {_index(spec, i)}{value!r}: {_after_colon(exc)}") from None
+                raise ConfigError(f"{_at(where, spec, i, value)}: {_after_colon(exc)}") from None
 
 
-def _check_model_field(where: str, model, base: dict, field: str, values: list) -> None:
+def _check_model_field(where: str, model, base: dict, field: str, spec, values: list) -> None:
     known = list(model.model_fields)
     if field not in known:
         raise ConfigError(f"{where}: {model.__name__} has no field {field!r}{_hint(field, known)}")
-    for value in values:
+    for i, value in enumerate(values):
         try:
             model.model_validate({**base, field: value})
         except ValidationError as exc:
             first = exc.errors()[0]
-            raise ConfigError(f"{where}: value {value!r}: {first['msg']}") from None
+            message = first["msg"].removeprefix("Value error, ")
+            raise ConfigError(f"{_at(where, spec, i, value)}: {message}; found {value!r}") from None
 
 
-def _index(spec, i: int) -> str:
-    return f"[{i}] " if isinstance(spec, list) else ""
+def _at(where: str, spec, i: int, value) -> str:
+    """The YAML path of a list item (``key[1]``), or the range and the value of it that fails."""
+    return f"{where}[{i}]" if isinstance(spec, list) else f"{where}: the range reaches {value!r}"
 
 
 def _after_colon(exc: Exception) -> str:
@@ -198,7 +200,8 @@ def require(loaded: "LoadedConfig", command: str) -> None:
     """What ``command`` needs beyond a valid config (raises :class:`ConfigError`)."""
     config, path = loaded.config, loaded.path
     if command == "heatmap" and not config.heatmaps:
-        raise ConfigError(f"{path}: heatmaps: no heatmap model declared; add e.g. 'heatmaps: {{main: {{window: 30d}}}}'")
+        raise ConfigError(f"{path}: heatmaps: no heatmap model declared; add e.g. "
+                          "'heatmaps: {main: {window: 30d}}'")
     if command in ("sweep", "report") and (config.sweep is None or config.strategy is None):
         raise ConfigError(f"{path}: a sweep needs 'strategy:' and 'sweep:' sections")
     if command == "report" and config.sweep.method == "optuna":
