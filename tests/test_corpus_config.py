@@ -90,7 +90,7 @@ CASES = [
     Case("sweep-huge-step-range", ("validate", "{tmp}/c.yaml"), "sweep has 1,000,000,000,001 parameter sets",
          _sweep("{max_hold_bars: {low: 0, high: 1000000000000, step: 1}}")),
     Case("sweep-key-typo", ("validate", "{tmp}/c.yaml"),
-         "sweep.params.min_dist: magnet_zone has no parameter 'min_dist'; did you mean 'min_dist_pct'?",
+         "sweep.params.min_dist: unknown parameter 'min_dist'; did you mean 'min_dist_pct'?",
          _sweep("{min_dist: [0.2, 0.3]}")),
     Case("sweep-value-out-of-range", ("validate", "{tmp}/c.yaml"),
          "sweep.params.min_dist_pct[1]: expected a value in [0.1, 1.0], found 5.0",
@@ -102,7 +102,8 @@ CASES = [
          "sweep.params.max_hold_bars: the range reaches 5000: expected a value in [0, 864], found 5000",
          _sweep("{max_hold_bars: {low: 0, high: 5000, n: 3, integer: true}}", "  method: random\n")),
     Case("sweep-heatmap-name-typo", ("validate", "{tmp}/c.yaml"),
-         "sweep.params.heatmaps.mian.window: no heatmap named 'mian' under heatmaps:; did you mean 'main'?",
+         "sweep.params.heatmaps.mian.window: no heatmap named 'mian' (keys are heatmaps.<name>.<field>); "
+         "did you mean 'main'?",
          _sweep("{heatmaps.mian.window: [1d, 2d]}")),
     Case("sweep-heatmap-field-typo", ("validate", "{tmp}/c.yaml"),
          "sweep.params.heatmaps.main.windwo: HeatmapModel has no field 'windwo'; did you mean 'window'?",

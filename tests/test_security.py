@@ -271,7 +271,7 @@ def test_store_write_failure_is_one_line(tmp_path):
 def test_sweep_count_does_not_build_the_product(tmp_path, monkeypatch):
     import itertools
 
-    from liqbt.config.gate import count_sets
+    from liqbt.research.sweep import count_sets
 
     path = _config(tmp_path, """
         data: {sources: [{format: synthetic}]}

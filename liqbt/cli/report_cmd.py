@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 
 def register(sub) -> None:
     parser = sub.add_parser("report", help="list the results store, or rebuild a sweep report from it")

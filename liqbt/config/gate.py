@@ -11,7 +11,6 @@ one command needs (a ``sweep:`` section for ``sweep`` ...), and ``validate
 from __future__ import annotations
 
 import difflib
-import math
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,7 +23,7 @@ from .files import check_output_dir, check_store_path, resolve_path
 if TYPE_CHECKING:
     from .experiment import LoadedConfig
 
-__all__ = ["check_config", "require", "output_folder", "count_sets", "COMMANDS"]
+__all__ = ["check_config", "require", "output_folder", "COMMANDS"]
 
 COMMANDS = ("run", "sweep", "heatmap", "calibrate", "report")
 
@@ -55,44 +54,14 @@ def output_folder(loaded: "LoadedConfig", out: str | None = None, cwd: str | Pat
     return folder
 
 
-def count_sets(sweep) -> int | float:
-    """Parameter sets of a sweep, counted without building them (``inf`` for an unbounded range)."""
-    if sweep.method in ("random", "optuna"):
-        return sweep.n_trials
-    total = 1
-    for spec in sweep.params.values():
-        total *= _spec_count(spec, sweep.max_sets)
-    return total
-
-
-def _spec_count(spec, cap: int) -> int | float:
-    from ..research.sweep import spec_values
-
-    if isinstance(spec, list):
-        return len(spec)
-    if spec.step is None:
-        bound = spec.n
-    else:
-        steps = (spec.high - spec.low) / spec.step
-        if not math.isfinite(steps):
-            return math.inf
-        bound = int(math.floor(steps + 1e-9)) + 1
-    if spec.integer:
-        bound = min(bound, int(math.floor(spec.high)) - int(math.ceil(spec.low)) + 2)
-    # exact when small (integer ranges drop repeated values); a bound above the cap is refused anyway
-    return len(spec_values(spec)) if bound <= cap else bound
-
-
 def _check_sweep(loaded: "LoadedConfig") -> None:
     config, where = loaded.config, f"{loaded.path}: sweep"
     sweep = config.sweep
     if config.strategy is None:
         raise ConfigError(f"{where}: a sweep needs a 'strategy:' section")
-    n = count_sets(sweep)
-    if n > sweep.max_sets:
-        shown = f"{n:,}" if math.isfinite(n) else "an unbounded number of"
-        raise ConfigError(f"{loaded.path}: sweep has {shown} parameter sets; the cap sweep.max_sets is "
-                          f"{sweep.max_sets:,}")
+    from ..research.sweep import check_sweep_size
+
+    check_sweep_size(sweep, f"{loaded.path}: ")
     if sweep.method == "optuna":
         import importlib.util
 
@@ -106,11 +75,11 @@ def _check_sweep(loaded: "LoadedConfig") -> None:
 
 def _sample_values(spec, method: str) -> list:
     """The values of one sweep entry worth checking: all of a list, the ends of a range."""
-    from ..research.sweep import spec_values
+    from ..research.sweep import spec_count, spec_values
 
     if isinstance(spec, list):
         return list(spec)
-    if method == "grid" and _spec_count(spec, 10_000) <= 10_000:
+    if method == "grid" and spec_count(spec, 10_000) <= 10_000:
         return spec_values(spec)
     low, high = (int(round(spec.low)), int(round(spec.high))) if spec.integer else (spec.low, spec.high)
     return [low, high]
@@ -119,27 +88,23 @@ def _sample_values(spec, method: str) -> list:
 def _check_sweep_key(loaded: "LoadedConfig", where: str, key: str, spec, cls) -> None:
     from ..backtest.config import BacktestConfig
     from ..heatmap.model import HeatmapModel
+    from ..research.sweep import override_target
 
     config = loaded.config
     values = _sample_values(spec, config.sweep.method)
-    parts = key.split(".")
-    if parts[0] == "heatmaps":
-        names = list(config.heatmaps)
-        if len(parts) != 3:
-            raise ConfigError(f"{where}: expected heatmaps.<name>.<field> with a name from {names}")
-        if parts[1] not in names:
-            raise ConfigError(f"{where}: no heatmap named {parts[1]!r} under heatmaps:{_hint(parts[1], names)}")
-        base = config.heatmaps[parts[1]].model_dump()
-        _check_model_field(where, HeatmapModel, base, parts[2], spec, values)
-    elif parts[0] == "backtest":
-        if len(parts) != 2:
-            raise ConfigError(f"{where}: expected backtest.<field>")
-        _check_model_field(where, BacktestConfig, config.backtest.model_dump(), parts[1], spec, values)
+    target = override_target(key, list(config.heatmaps), where)
+    if target is not None and target[0] == "heatmaps":
+        base = config.heatmaps[target[1]].model_dump()
+        _check_model_field(where, HeatmapModel, base, target[2], spec, values)
+    elif target is not None:
+        _check_model_field(where, BacktestConfig, config.backtest.model_dump(), target[2], spec, values)
     else:
         declared = dict(getattr(cls, "params", {}) or {})
         if key not in declared:
             owner = getattr(cls, "name", None) or cls.__name__
-            raise ConfigError(f"{where}: {owner} has no parameter {key!r}{_hint(key, list(declared))}")
+            close = difflib.get_close_matches(key, list(declared), n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else f"; {owner} has parameters {sorted(declared)}"
+            raise ConfigError(f"{where}: unknown parameter {key!r}{hint}")
         for i, value in enumerate(values):
             try:
                 declared[key].validate(key, value, "sweep.params")
