@@ -167,18 +167,31 @@ def test_a_file_of_exactly_one_mib_is_read(tmp_path):
 # ---------------------------------------------------------------- writing: folders, stores, failures
 
 
-def test_shipped_relative_output_folder_is_allowed_from_the_project_root(monkeypatch):
-    """configs/*.yaml write to ../out/<name>: outside configs/, inside the folder liqbt runs from."""
+def test_shipped_relative_output_folder_stays_in_the_project_from_any_folder(tmp_path, monkeypatch):
+    """configs/*.yaml write to ../out/<name>: outside configs/, inside the project (pyproject.toml)."""
     from conftest import PROJECT_ROOT
     from liqbt.config.gate import output_folder
 
-    monkeypatch.chdir(PROJECT_ROOT)
+    monkeypatch.chdir(tmp_path)
     loaded = load_config(PROJECT_ROOT / "configs" / "strategy_synthetic.yaml")
     assert output_folder(loaded) == PROJECT_ROOT / "out" / "strategy_synthetic"
-    with pytest.raises(ConfigError, match="the relative path leaves the project"):
-        output_folder(loaded, cwd=PROJECT_ROOT / "configs")
-    assert output_folder(loaded, out=str(PROJECT_ROOT.parent / "elsewhere"), cwd="/") == PROJECT_ROOT.parent / \
-        "elsewhere"  # an absolute path is the user's explicit choice
+    with pytest.raises(ConfigError, match="--out: the relative path leaves the project"):
+        output_folder(loaded, out="../../x", cwd=PROJECT_ROOT / "configs")
+    elsewhere = tmp_path / "elsewhere"  # an absolute path is the user's explicit choice
+    assert output_folder(loaded, out=str(elsewhere), cwd="/") == elsewhere
+
+
+def test_relative_output_dir_may_not_leave_a_folder_without_a_project(tmp_path, monkeypatch):
+    from liqbt.config.files import project_root
+
+    assert project_root(tmp_path) is None
+    (tmp_path / "p").mkdir()
+    monkeypatch.chdir(tmp_path / "p")
+    path = _config(tmp_path, "data:\n  sources: [{format: synthetic}]\noutput: {dir: ../escape}\n", "p/c.yaml")
+    with pytest.raises(ConfigError, match=f"output.dir: the relative path leaves the project \\({tmp_path / 'escape'}"):
+        load_config(path)
+    (tmp_path / "pyproject.toml").write_text("")
+    assert load_config(path).config.output.dir == "../escape"
 
 
 def test_write_atomic_disk_full_names_the_path_and_leaves_no_partial_file(tmp_path, monkeypatch):

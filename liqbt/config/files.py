@@ -8,7 +8,8 @@ A config may come from anyone (STYLE.md section 10), so:
   (folders separated by ``os.pathsep``, ``:`` on Linux);
 * a config file is at most :data:`MAX_CONFIG_BYTES` (1 MiB) and UTF-8;
 * outputs go to a folder that is not a file-system root nor the home folder; a
-  relative output folder stays inside the config's folder tree, the current
+  relative output folder stays inside the config's folder tree, its project
+  (the nearest folder above it with ``.git`` or ``pyproject.toml``), the current
   folder or an allowed folder; the results store stays inside the output folder;
 * files are written to a temporary name and renamed, so a failed write (disk
   full) leaves no partial file, and the error names the path.
@@ -24,7 +25,7 @@ from typing import Iterable
 from ..errors import ConfigError, OutputError
 
 __all__ = ["MAX_CONFIG_BYTES", "ALLOW_ENV", "allowed_roots", "resolve_path", "read_config_bytes",
-           "inside", "check_output_dir", "check_store_path", "write_atomic", "os_error_text"]
+           "inside", "project_root", "check_output_dir", "check_store_path", "write_atomic", "os_error_text"]
 
 MAX_CONFIG_BYTES = 1 << 20
 """Largest config or included file read (bytes): a YAML config is a few KiB; /dev/zero is endless."""
@@ -55,6 +56,20 @@ def allowed_roots(extra: Iterable[str | Path] = (), *, env: bool = True) -> tupl
     if env:
         folders += [p for p in os.environ.get(ALLOW_ENV, "").split(os.pathsep) if p.strip()]
     return tuple(resolve_path(p, "folder") for p in folders)
+
+
+PROJECT_MARKERS = (".git", "pyproject.toml")
+"""A folder holding one of these is a project root: outputs may go anywhere inside it."""
+
+
+def project_root(folder: Path) -> Path | None:
+    """The nearest folder at or above ``folder`` holding a :data:`PROJECT_MARKERS` entry, or None."""
+    for candidate in (folder, *folder.parents):
+        if candidate == Path(candidate.anchor) or candidate == Path.home().resolve():
+            return None  # a marker at / or in the home folder would make everything "the project"
+        if any((candidate / marker).exists() for marker in PROJECT_MARKERS):
+            return candidate
+    return None
 
 
 def inside(path: Path, roots: Iterable[Path]) -> bool:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from pydantic import ValidationError
 
 from ..errors import ConfigError
-from .files import check_output_dir, check_store_path, resolve_path
+from .files import check_output_dir, check_store_path, project_root, resolve_path
 
 if TYPE_CHECKING:
     from .experiment import LoadedConfig
@@ -36,8 +36,9 @@ def _hint(key: str, known: list[str]) -> str:
 def output_folder(loaded: "LoadedConfig", out: str | None = None, cwd: str | Path | None = None) -> Path:
     """The checked output folder: ``out`` (``--out``, relative to ``cwd``) or the config's ``output.dir``.
 
-    A relative folder must stay inside the config's folder tree, ``cwd`` or an
-    allowed folder; no folder may be a file-system root or the home folder; the
+    A relative folder must stay inside the config's folder tree, the config's
+    project (the nearest folder above it with ``.git`` or ``pyproject.toml``),
+    ``cwd`` or an allowed folder; no folder may be a file-system root or the home folder; the
     results store (``output.store``) must stay inside it.
     """
     cwd = resolve_path(cwd if cwd is not None else os.getcwd(), "folder")
@@ -49,9 +50,14 @@ def output_folder(loaded: "LoadedConfig", out: str | None = None, cwd: str | Pat
         raise ConfigError(f"{where}: empty path; expected a folder")
     folder = check_output_dir(resolve_path(base / Path(written).expanduser(), "folder"), where,
                               relative=not Path(written).expanduser().is_absolute(),
-                              roots=(loaded.base_dir, cwd), allowed=loaded.allow)
+                              roots=_roots(loaded.base_dir, cwd), allowed=loaded.allow)
     check_store_path(loaded.config.output.store, folder, f"{loaded.path}: output.store")
     return folder
+
+
+def _roots(base_dir: Path, cwd: Path) -> tuple[Path, ...]:
+    project = project_root(base_dir)
+    return (base_dir,) + ((project,) if project is not None else ()) + (cwd,)
 
 
 def _check_sweep(loaded: "LoadedConfig") -> None:
