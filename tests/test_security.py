@@ -316,3 +316,18 @@ def test_default_cap_is_one_million():
     from liqbt.research.config import SweepConfig
 
     assert SweepConfig(params={"a": [1]}).max_sets == 1_000_000
+
+
+@pytest.mark.parametrize("field,value,module", [("method", "optuna", "optuna"), ("executor", "ray", "ray")])
+def test_validate_refuses_a_sweep_whose_optional_dependency_is_missing(tmp_path, monkeypatch, field, value, module):
+    import sys
+
+    monkeypatch.setitem(sys.modules, module, None)
+    path = _config(tmp_path, f"""
+        data: {{sources: [{{format: synthetic}}]}}
+        heatmaps: {{main: {{window: 1d}}}}
+        strategy: {{name: magnet_zone}}
+        sweep: {{{field}: {value}, params: {{dominance: [1.5, 2.0]}}}}
+        """)
+    with pytest.raises(ConfigError, match=rf"sweep.{field}: '{module}' needs .*pip install 'liqbt\[research\]'"):
+        load_config(path)

@@ -68,11 +68,12 @@ def _check_sweep(loaded: "LoadedConfig") -> None:
     from ..research.sweep import check_sweep_size
 
     check_sweep_size(sweep, f"{loaded.path}: ")
-    if sweep.method == "optuna":
-        import importlib.util
+    import importlib.util
 
-        if importlib.util.find_spec("optuna") is None:
-            raise ConfigError(f"{where}.method: 'optuna' needs Optuna, which is not installed: "
+    for used, module, field, what in ((sweep.method == "optuna", "optuna", "method", "Optuna"),
+                                      (sweep.executor == "ray", "ray", "executor", "Ray")):
+        if used and importlib.util.find_spec(module) is None:
+            raise ConfigError(f"{where}.{field}: {module!r} needs {what}, which is not installed: "
                               "pip install 'liqbt[research]'")
     cls = config.strategy.strategy_class()
     for key, spec in sweep.params.items():
