@@ -38,8 +38,8 @@ def output_folder(loaded: "LoadedConfig", out: str | None = None, cwd: str | Pat
 
     A relative folder must stay inside the config's folder tree, the config's
     project (the nearest folder above it with ``.git`` or ``pyproject.toml``),
-    ``cwd`` or an allowed folder; no folder may be a file-system root or the home folder; the
-    results store (``output.store``) must stay inside it.
+    ``cwd`` or an allowed folder; no folder may be a file-system root or the
+    home folder; the results store (``output.store``) must stay inside it.
     """
     cwd = resolve_path(cwd if cwd is not None else os.getcwd(), "folder")
     if out is not None:
@@ -61,15 +61,16 @@ def _roots(base_dir: Path, cwd: Path) -> tuple[Path, ...]:
 
 
 def _check_sweep(loaded: "LoadedConfig") -> None:
+    """Size (counted, never built), optional packages, then each key and its values."""
+    import importlib.util
+
+    from ..research.sweep import check_sweep_size
+
     config, where = loaded.config, f"{loaded.path}: sweep"
     sweep = config.sweep
     if config.strategy is None:
         raise ConfigError(f"{where}: a sweep needs a 'strategy:' section")
-    from ..research.sweep import check_sweep_size
-
     check_sweep_size(sweep, f"{loaded.path}: ")
-    import importlib.util
-
     for used, module, field, what in ((sweep.method == "optuna", "optuna", "method", "Optuna"),
                                       (sweep.executor == "ray", "ray", "executor", "Ray")):
         if used and importlib.util.find_spec(module) is None:
