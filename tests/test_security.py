@@ -331,3 +331,23 @@ def test_validate_refuses_a_sweep_whose_optional_dependency_is_missing(tmp_path,
         """)
     with pytest.raises(ConfigError, match=rf"sweep.{field}: '{module}' needs .*pip install 'liqbt\[research\]'"):
         load_config(path)
+
+
+def test_report_store_lists_without_changing_the_file_and_refuses_a_foreign_database(tmp_path):
+    from corpus import run_cli
+    from liqbt.research.store import ResultStore
+
+    store = tmp_path / "results.sqlite"
+    with ResultStore(store) as s:
+        s.experiment("run", "x", {"a": 1}, "fp")
+    before = store.read_bytes()
+    code, out, err = run_cli(["report", "--store", str(store)])
+    assert code == 0 and "run" in out and store.read_bytes() == before, err
+    foreign = tmp_path / "other.sqlite"
+    with sqlite3.connect(foreign) as db:
+        db.execute("create table t (x)")
+    code, _, err = run_cli(["report", "--store", str(foreign)])
+    assert code == 2 and err.strip() == (f"liqbt: error: {foreign}: not a liqbt results store "
+                                         "(no 'experiments' and 'results' tables)")
+    with sqlite3.connect(foreign) as db:
+        assert [r[0] for r in db.execute("select name from sqlite_master")] == ["t"]

@@ -119,8 +119,11 @@ def _guarded(action: str):
 
 
 class ResultStore:
-    """A SQLite results store at ``path`` (created on first use unless ``create`` is False).
+    """A SQLite results store at ``path``.
 
+    With ``create`` (the default) the file and its tables are created on first
+    use; without it the store is opened read-only and must already hold liqbt's
+    tables (``liqbt report --store`` never changes a file it is shown).
     A file that is not a SQLite database, a folder, or a store that cannot be
     read or written raises :class:`~liqbt.errors.OutputError` naming ``path``.
     """
@@ -133,20 +136,25 @@ class ResultStore:
             raise OutputError(f"{self.path}: no results store there")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path if create else f"{self.path.resolve().as_uri()}?mode=rw",
+            self._db = sqlite3.connect(self.path if create else f"{self.path.resolve().as_uri()}?mode=ro",
                                        timeout=60, uri=not create)
         except (OSError, sqlite3.Error) as exc:
             raise OutputError(f"{self.path}: cannot open the results store: {exc}") from None
         try:
-            self._open()
+            self._open(create)
         except OutputError:
             self._db.close()
             raise
 
     @_guarded("open")
-    def _open(self) -> None:
-        self._db.execute("pragma journal_mode=wal")
-        self._db.executescript(_SCHEMA)
+    def _open(self, create: bool) -> None:
+        if create:
+            self._db.execute("pragma journal_mode=wal")
+            self._db.executescript(_SCHEMA)
+            return
+        tables = {r[0] for r in self._db.execute("select name from sqlite_master where type='table'")}
+        if not {"experiments", "results"} <= tables:
+            raise OutputError(f"{self.path}: not a liqbt results store (no 'experiments' and 'results' tables)")
 
     def close(self) -> None:
         self._db.close()
