@@ -351,3 +351,14 @@ def test_report_store_lists_without_changing_the_file_and_refuses_a_foreign_data
                                          "(no 'experiments' and 'results' tables)")
     with sqlite3.connect(foreign) as db:
         assert [r[0] for r in db.execute("select name from sqlite_master")] == ["t"]
+
+
+def test_a_write_error_without_a_file_name_names_the_output_folder(tmp_path):
+    from liqbt.cli.common import writing
+
+    with pytest.raises(OutputError, match=rf"^{tmp_path} \(writing the outputs\): No space left on device$"):
+        with writing(tmp_path):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    with pytest.raises(OutputError, match=r"a\.csv: Is a directory$"):
+        with writing(tmp_path):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(tmp_path / "a.csv"))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
-__all__ = ["add_config_args", "load", "output_dir"]
+__all__ = ["add_config_args", "load", "output_dir", "writing"]
 
 
 def add_config_args(parser, *, config_help: str = "YAML config file", out: bool = True) -> None:
@@ -26,6 +27,20 @@ def load(args, command: str | None = None):
     if command is not None:
         require(loaded, command)
     return loaded
+
+
+@contextlib.contextmanager
+def writing(out: Path):
+    """An OS error while writing into ``out`` becomes one line naming the file, or ``out`` when the
+    OS does not say which file (a full disk during ``write()``)."""
+    from ..config.files import os_error_text
+    from ..errors import OutputError
+
+    try:
+        yield
+    except OSError as exc:
+        where = exc.filename if exc.filename is not None else f"{out} (writing the outputs)"
+        raise OutputError(f"{where}: {os_error_text(exc)}") from None
 
 
 def output_dir(args, loaded, *, create: bool = True) -> Path:

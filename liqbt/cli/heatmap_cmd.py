@@ -21,7 +21,7 @@ def run(args) -> int:
     from ..plots.heatmap_html import write_heatmap_html
     from ..plots.heatmap_png import write_heatmap_png
     from ..pipeline import load_market
-    from .common import load, output_dir
+    from .common import load, output_dir, writing
 
     loaded = load(args, "heatmap")
     config = loaded.config
@@ -35,7 +35,8 @@ def run(args) -> int:
         write_atomic(out / f"features_{name}.parquet", result.features.to_parquet())
         price_market = market if not hasattr(market, "markets") else next(iter(market.markets.values()))
         view = view_from_result(result, price_market, name)
-        write_heatmap_png(view, out / f"heatmap_{name}.png")
+        with writing(out):
+            write_heatmap_png(view, out / f"heatmap_{name}.png")
         views.append(view)
         f = result.features
         summary[name] = {

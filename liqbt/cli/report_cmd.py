@@ -32,14 +32,15 @@ def run(args) -> int:
     from ..research.report import write_sweep_outputs
     from ..research.runner import run_sweep_from_store
     from ..pipeline import load_market
-    from .common import load, output_dir
+    from .common import load, output_dir, writing
 
     loaded = load(args, "report")
     output_dir(args, loaded, create=False)
     market = load_market(loaded)
     out = output_dir(args, loaded)
     outcome = run_sweep_from_store(loaded, market, out)
-    paths = write_sweep_outputs(loaded, market, outcome, out)
+    with writing(out):
+        paths = write_sweep_outputs(loaded, market, outcome, out)
     if not args.quiet:
         print(f"wrote {paths['report']}")
     return 0

@@ -50,7 +50,7 @@ def run(args) -> int:
     from ..data.inspect import describe, format_description
     from ..data.market import MultiVenueMarket
     from ..pipeline import load_market, run_experiment, write_run
-    from .common import load, output_dir
+    from .common import load, output_dir, writing
 
     loaded = load(args, "run")
     out = output_dir(args, loaded, create=False)  # checked before the slow part, created after it
@@ -65,8 +65,9 @@ def run(args) -> int:
             print(f"\n(no strategy in the config: data summary only)\nwrote {out / 'data_summary.json'}")
         return 0
     result = run_experiment(loaded, market)
-    paths = write_run(result, out)
-    record_run(loaded, market, result, out)
+    with writing(out):
+        paths = write_run(result, out)
+        record_run(loaded, market, result, out)
     if not args.quiet:
         print(f"{loaded.config.strategy.name} on {market.symbol} ({market.venue}), {len(market):,} bars "
               f"{market.start:%Y-%m-%d} .. {market.end:%Y-%m-%d}; costs and funding "

@@ -17,7 +17,7 @@ def run(args) -> int:
     from ..research import run_sweep
     from ..research.report import write_sweep_outputs
     from ..pipeline import load_market
-    from .common import load, output_dir
+    from .common import load, output_dir, writing
 
     loaded = load(args, "sweep")
     if args.executor or args.address:
@@ -29,7 +29,8 @@ def run(args) -> int:
     market = load_market(loaded)
     out = output_dir(args, loaded)
     outcome = run_sweep(loaded, market, out, progress=not args.quiet)
-    paths = write_sweep_outputs(loaded, market, outcome, out)
+    with writing(out):
+        paths = write_sweep_outputs(loaded, market, outcome, out)
     if not args.quiet:
         n_sets = outcome.results[outcome.param_names].drop_duplicates().shape[0]
         print(f"{n_sets} parameter sets ({outcome.evaluated} computed now, the rest from {outcome.store})")
