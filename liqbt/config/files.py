@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 from pathlib import Path
 from typing import Iterable
 
@@ -88,8 +89,6 @@ def read_config_bytes(path: Path, where: str = "") -> bytes:
         raise ConfigError(f"{path}: file not found{where}") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {os_error_text(exc)}{where}") from None
-    import stat
-
     if stat.S_ISDIR(info.st_mode):
         raise ConfigError(f"{path}: is a directory; expected a YAML file{where}")
     if not stat.S_ISREG(info.st_mode):
