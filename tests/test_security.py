@@ -214,7 +214,7 @@ def test_write_atomic_disk_full_names_the_path_and_leaves_no_partial_file(tmp_pa
     assert target.read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
 
 
-def test_cli_disk_full_while_writing_the_heatmap_page_is_one_line(tmp_path, monkeypatch):
+def test_cli_disk_full_while_writing_heatmap_outputs_is_one_line_and_leaves_no_partial_file(tmp_path, monkeypatch):
     from liqbt.config import files
 
     monkeypatch.chdir(tmp_path)
@@ -257,7 +257,7 @@ def test_output_folder_that_is_a_file_is_one_line(tmp_path, monkeypatch):
     assert code == 2 and err.strip() == f"liqbt: error: --out: {tmp_path / 'taken'} is a file; expected a folder"
 
 
-def test_corrupt_store_in_the_output_folder_stops_a_run_with_the_store_named(tmp_path, monkeypatch):
+def test_corrupt_store_or_a_folder_as_store_is_an_error_naming_it(tmp_path, monkeypatch):
     from liqbt.research.store import ResultStore
 
     store = tmp_path / "results.sqlite"
