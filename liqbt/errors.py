@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-__all__ = ["LiqbtError", "DataError", "ConfigError", "DownloadError", "GapWarning", "GridWarning", "BookWipeWarning",
+__all__ = ["LiqbtError", "DataError", "ConfigError", "DownloadError", "OutputError", "GapWarning", "GridWarning", "BookWipeWarning",
            "TierExcludedWarning", "BracketVersionWarning", "SpanWarning", "MarkPriceWarning",
            "FundingGapWarning"]
 
@@ -24,6 +24,10 @@ class ConfigError(LiqbtError):
 
 class DownloadError(LiqbtError):
     """Fetching archive files failed (offline, HTTP error, checksum mismatch)."""
+
+
+class OutputError(LiqbtError):
+    """Writing an output (file, folder, results store) failed; the message names the path."""
 
 
 class DataError(LiqbtError):

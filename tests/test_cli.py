@@ -49,3 +49,47 @@ def test_data_inspect_missing_path_is_a_one_line_error(tmp_path):
 def test_debug_shows_the_traceback(tmp_path):
     proc = liqbt("--debug", "data", "inspect", tmp_path / "nothing.csv", check=False)
     assert proc.returncode != 0 and "Traceback" in proc.stderr
+
+
+@pytest.mark.parametrize("args,line", [
+    (("frobnicate",), "liqbt: error: argument COMMAND: invalid choice: 'frobnicate'"),
+    (("run",), "liqbt: error: run: the following arguments are required: config (see 'liqbt run --help')"),
+    (("validate", "x.yaml", "--bogus"), "liqbt: error: unrecognized arguments: --bogus (see 'liqbt --help')"),
+])
+def test_argparse_errors_are_one_line_with_exit_2(args, line):
+    proc = liqbt(*args, check=False)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.splitlines() == [proc.stderr.strip()] and proc.stderr.startswith(line), proc.stderr
+
+
+def test_help_still_prints_usage_and_exits_0():
+    proc = liqbt("validate", "--help")
+    assert "--allow-path DIR" in proc.stdout and "--for COMMAND" in proc.stdout
+
+
+def test_allow_path_option_and_env_let_an_include_leave_the_folder(tmp_path):
+    import os
+
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "source.yaml").write_text("format: synthetic\nbars: 300\n")
+    (tmp_path / "proj").mkdir()
+    config = tmp_path / "proj" / "c.yaml"
+    config.write_text("data:\n  sources:\n    - !include ../shared/source.yaml\n")
+    refused = liqbt("validate", config, check=False)
+    assert refused.returncode == 2 and "is outside the config's folder" in refused.stderr
+    assert liqbt("validate", config, "--allow-path", tmp_path / "shared").stdout.strip() == f"{config}: ok"
+    env = {**os.environ, "LIQBT_ALLOW_PATHS": str(tmp_path / "shared")}
+    proc = subprocess.run([sys.executable, "-m", "liqbt", "validate", str(config)], capture_output=True, text=True,
+                          env=env)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_validate_for_and_out_check_what_the_command_would(tmp_path):
+    config = tmp_path / "c.yaml"
+    config.write_text("data:\n  sources: [{format: synthetic, bars: 500}]\n")
+    assert liqbt("validate", config).returncode == 0
+    proc = liqbt("validate", config, "--for", "heatmap", check=False)
+    assert proc.returncode == 2 and "heatmaps: no heatmap model declared" in proc.stderr
+    proc = liqbt("validate", config, "--out", "/", check=False)
+    assert proc.returncode == 2 and proc.stderr.strip() == "liqbt: error: --out: / is a file-system root; " \
+                                                           "choose a folder for liqbt's outputs"

@@ -6,9 +6,10 @@ import json
 
 
 def register(sub) -> None:
+    from .common import add_config_args
+
     parser = sub.add_parser("calibrate", help="fit the heatmap to realised liquidations; score it out of sample")
-    parser.add_argument("config", help="YAML config whose data has realised liquidations")
-    parser.add_argument("--out", help="output folder (default: the config's output.dir)")
+    add_config_args(parser, config_help="YAML config whose data has realised liquidations")
     parser.set_defaults(handler=run)
 
 
@@ -51,11 +52,12 @@ def format_by_month(report: dict, names=("shipped_default", "baseline", "fitted"
 
 def run(args) -> int:
     from ..calibration import calibrate
-    from ..config import load_config
+    from ..config.files import write_atomic
     from ..pipeline import load_market
-    from .run_cmd import output_dir
+    from .common import load, output_dir
 
-    loaded = load_config(args.config)
+    loaded = load(args, "calibrate")
+    output_dir(args, loaded, create=False)
     market = load_market(loaded)
     if hasattr(market, "markets"):
         from ..errors import ConfigError
@@ -63,9 +65,7 @@ def run(args) -> int:
         raise ConfigError(f"{loaded.path}: calibrate works on one venue's market; pick one venue in data")
     report = calibrate(market, loaded.config.calibration)
     out = output_dir(args, loaded)
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / "calibration.json"
-    path.write_text(json.dumps(report, indent=2, default=str))
+    path = write_atomic(out / "calibration.json", json.dumps(report, indent=2, default=str))
     if not args.quiet:
         split = report["split"]
         print(f"train {split['train'][0]} .. {split['train'][1]} ({split['train_bars']} bars), "

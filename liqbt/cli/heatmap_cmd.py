@@ -7,38 +7,36 @@ from pathlib import Path
 
 
 def register(sub) -> None:
+    from .common import add_config_args
+
     parser = sub.add_parser("heatmap", help="reconstruct the config's heatmaps; write PNG, HTML and features")
-    parser.add_argument("config", help="YAML config file with a 'heatmaps:' section")
-    parser.add_argument("--out", help="output folder (default: the config's output.dir)")
+    add_config_args(parser, config_help="YAML config file with a 'heatmaps:' section")
     parser.set_defaults(handler=run)
 
 
 def run(args) -> int:
-    from ..config import load_config
-    from ..errors import ConfigError
+    from ..config.files import write_atomic
     from ..heatmap import reconstruct_named
     from ..plots import view_from_result
     from ..plots.heatmap_html import write_heatmap_html
     from ..plots.heatmap_png import write_heatmap_png
     from ..pipeline import load_market
-    from .run_cmd import output_dir
+    from .common import load, output_dir, writing
 
-    loaded = load_config(args.config)
+    loaded = load(args, "heatmap")
     config = loaded.config
-    if not config.heatmaps:
-        raise ConfigError(f"{loaded.path}: heatmaps: no heatmap model declared; add e.g. "
-                          "'heatmaps: {main: {window: 30d}}'")
+    output_dir(args, loaded, create=False)
     market = load_market(loaded)
     out = output_dir(args, loaded)
-    out.mkdir(parents=True, exist_ok=True)
     views, summary = [], {}
     results = reconstruct_named(market, dict(config.heatmaps), snapshot_every=config.output.snapshot_every)
     for name, model in config.heatmaps.items():
         result = results[name]
-        result.features.to_parquet(out / f"features_{name}.parquet")
+        write_atomic(out / f"features_{name}.parquet", result.features.to_parquet())
         price_market = market if not hasattr(market, "markets") else next(iter(market.markets.values()))
         view = view_from_result(result, price_market, name)
-        write_heatmap_png(view, out / f"heatmap_{name}.png")
+        with writing(out):
+            write_heatmap_png(view, out / f"heatmap_{name}.png")
         views.append(view)
         f = result.features
         summary[name] = {
@@ -52,7 +50,7 @@ def run(args) -> int:
             "model": model.model_dump(mode="json"),
         }
     html = write_heatmap_html(views, out / "heatmap.html", title=f"liqbt heatmap: {config.name or loaded.path.stem}")
-    (out / "heatmap_summary.json").write_text(json.dumps(summary, indent=2))
+    write_atomic(out / "heatmap_summary.json", json.dumps(summary, indent=2))
     if not args.quiet:
         for name, info in summary.items():
             print(f"{name:>12}: {info['bars']:,} bars, {info['snapshots']:,} snapshots, predicted liquidations "

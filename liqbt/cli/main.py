@@ -9,20 +9,32 @@ import warnings
 from .._version import __version__
 from ..errors import LiqbtError
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "UsageError"]
+
+
+class UsageError(Exception):
+    """A command line argparse refused (unknown option, missing argument, unknown command)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with its errors in liqbt's one-line form (``liqbt: error: ...``, exit 2) instead of usage text."""
+
+    def error(self, message: str):
+        command = self.prog.partition(" ")[2]  # "liqbt data inspect" -> "data inspect"
+        raise UsageError(f"{command + ': ' if command else ''}{message} (see '{self.prog} --help')")
 
 
 def build_parser() -> argparse.ArgumentParser:
     from . import calibrate_cmd, data_cmd, heatmap_cmd, report_cmd, run_cmd, sweep_cmd, validate_cmd
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="liqbt",
         description="Research and backtest strategies on point-in-time liquidation heatmaps.",
     )
     parser.add_argument("--version", action="version", version=f"liqbt {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bars or summaries")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_Parser)
     for module in (run_cmd, sweep_cmd, heatmap_cmd, calibrate_cmd, report_cmd, validate_cmd, data_cmd):
         module.register(sub)
     return parser
@@ -43,7 +55,11 @@ class _WarningPrinter:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except UsageError as exc:
+        print(f"liqbt: error: {exc}", file=sys.stderr)
+        return 2
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _WarningPrinter()
@@ -54,11 +70,22 @@ def main(argv: list[str] | None = None) -> int:
     except LiqbtError as exc:
         if args.debug:
             raise
-        print(f"liqbt: error: {exc}", file=sys.stderr)
+        print(f"liqbt: error: {_one_line(str(exc))}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a file-system failure no module caught: still one line naming the path
+        if args.debug:
+            raise
+        where = exc.filename if exc.filename is not None else "file system"
+        print(f"liqbt: error: {where}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("liqbt: interrupted", file=sys.stderr)
         return 130
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split("\n")) if "\n" in text else text
+
 
 
 if __name__ == "__main__":  # pragma: no cover

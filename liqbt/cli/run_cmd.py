@@ -7,16 +7,11 @@ from pathlib import Path
 
 
 def register(sub) -> None:
+    from .common import add_config_args
+
     parser = sub.add_parser("run", help="run the experiment a config describes (backtest, or data summary)")
-    parser.add_argument("config", help="YAML config file")
-    parser.add_argument("--out", help="output folder (default: the config's output.dir)")
+    add_config_args(parser)
     parser.set_defaults(handler=run)
-
-
-def output_dir(args, loaded) -> Path:
-    if args.out:
-        return Path(args.out).resolve()
-    return (loaded.base_dir / loaded.config.output.dir).resolve()
 
 
 SUMMARY_ROWS = (
@@ -39,9 +34,11 @@ def format_summary(stats) -> str:
 
 def record_run(loaded, market, result, out: Path) -> None:
     """Every run goes into the results store with its resolved config, data fingerprint and code version."""
+    from ..config.files import check_store_path
     from ..research.store import ResultStore, data_fingerprint
 
-    with ResultStore(out / loaded.config.output.store) as store:
+    path = check_store_path(loaded.config.output.store, out, f"{loaded.path}: output.store")
+    with ResultStore(path) as store:
         exp = store.experiment("run", loaded.config.name, loaded.config.model_dump(mode="json"),
                                data_fingerprint(market))
         store.add(exp, [(result.strategy.get_params(), "all", result.stats.iloc[0].to_dict())])
@@ -49,26 +46,28 @@ def record_run(loaded, market, result, out: Path) -> None:
 
 
 def run(args) -> int:
-    from ..config import load_config
+    from ..config.files import write_atomic
     from ..data.inspect import describe, format_description
     from ..data.market import MultiVenueMarket
     from ..pipeline import load_market, run_experiment, write_run
+    from .common import load, output_dir, writing
 
-    loaded = load_config(args.config)
+    loaded = load(args, "run")
+    out = output_dir(args, loaded, create=False)  # checked before the slow part, created after it
     market = load_market(loaded)
     out = output_dir(args, loaded)
-    out.mkdir(parents=True, exist_ok=True)
     if loaded.config.strategy is None:
         markets = list(market.markets.values()) if isinstance(market, MultiVenueMarket) else [market]
         infos = [describe(m) for m in markets]
-        (out / "data_summary.json").write_text(json.dumps(infos, indent=2))
+        write_atomic(out / "data_summary.json", json.dumps(infos, indent=2))
         if not args.quiet:
             print("\n\n".join(format_description(i) for i in infos))
             print(f"\n(no strategy in the config: data summary only)\nwrote {out / 'data_summary.json'}")
         return 0
     result = run_experiment(loaded, market)
-    paths = write_run(result, out)
-    record_run(loaded, market, result, out)
+    with writing(out):
+        paths = write_run(result, out)
+        record_run(loaded, market, result, out)
     if not args.quiet:
         print(f"{loaded.config.strategy.name} on {market.symbol} ({market.venue}), {len(market):,} bars "
               f"{market.start:%Y-%m-%d} .. {market.end:%Y-%m-%d}; costs and funding "

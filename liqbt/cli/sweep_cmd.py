@@ -4,36 +4,33 @@ from __future__ import annotations
 
 
 def register(sub) -> None:
+    from .common import add_config_args
+
     parser = sub.add_parser("sweep", help="sweep parameters (grid, random, optuna) with walk-forward windows")
-    parser.add_argument("config", help="YAML config with 'strategy:' and 'sweep:' sections")
-    parser.add_argument("--out", help="output folder (default: the config's output.dir)")
+    add_config_args(parser, config_help="YAML config with 'strategy:' and 'sweep:' sections")
     parser.add_argument("--executor", choices=("local", "ray"), help="override sweep.executor")
     parser.add_argument("--address", help="Ray cluster address (with --executor ray)")
     parser.set_defaults(handler=run)
 
 
 def run(args) -> int:
-    from ..config import load_config
     from ..research import run_sweep
     from ..research.report import write_sweep_outputs
     from ..pipeline import load_market
-    from .run_cmd import output_dir
+    from .common import load, output_dir, writing
 
-    loaded = load_config(args.config)
+    loaded = load(args, "sweep")
     if args.executor or args.address:
         sweep = loaded.config.sweep
-        if sweep is None:
-            from ..errors import ConfigError
-
-            raise ConfigError(f"{loaded.path}: no sweep: section")
         updates = {k: v for k, v in (("executor", args.executor), ("address", args.address)) if v}
         config = loaded.config.model_copy(update={"sweep": sweep.model_copy(update=updates)})
-        loaded = type(loaded)(config=config, path=loaded.path)
+        loaded = type(loaded)(config=config, path=loaded.path, allow=loaded.allow)
+    output_dir(args, loaded, create=False)
     market = load_market(loaded)
     out = output_dir(args, loaded)
-    out.mkdir(parents=True, exist_ok=True)
     outcome = run_sweep(loaded, market, out, progress=not args.quiet)
-    paths = write_sweep_outputs(loaded, market, outcome, out)
+    with writing(out):
+        paths = write_sweep_outputs(loaded, market, outcome, out)
     if not args.quiet:
         n_sets = outcome.results[outcome.param_names].drop_duplicates().shape[0]
         print(f"{n_sets} parameter sets ({outcome.evaluated} computed now, the rest from {outcome.store})")

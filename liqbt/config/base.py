@@ -99,7 +99,7 @@ def format_validation_error(exc: ValidationError, model: type[BaseModel], source
             message = "required key is missing"
         else:
             found = error.get("input")
-            message = error["msg"]
+            message = error["msg"].removeprefix("Value error, ")  # our own validators' words suffice
             if not isinstance(found, (dict, list, tuple)):
                 message += f"; found {found!r}"
         path = _path_text(prefix, shown)

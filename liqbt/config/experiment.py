@@ -8,10 +8,11 @@ parsed once here into frozen objects; nothing downstream reads raw dicts.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from ..data.config import DataConfig
 from ..backtest.config import BacktestConfig
@@ -20,13 +21,23 @@ from ..research.config import EvaluationConfig, SweepConfig
 from ..strategy.config import StrategyConfig
 from ..heatmap.model import HeatmapModel
 from .base import FrozenModel, validate_section
+from .files import allowed_roots, resolve_path
 from .yaml_io import read_yaml
 
-__all__ = ["ExperimentConfig", "OutputConfig", "LoadedConfig", "load_config"]
+__all__ = ["ExperimentConfig", "OutputConfig", "LoadedConfig", "load_config", "HEATMAP_NAME"]
+
+HEATMAP_NAME = r"[A-Za-z0-9_][A-Za-z0-9_-]{0,63}"
+"""A heatmap's name under ``heatmaps:``: it becomes part of file names and sweep keys."""
 
 
 class OutputConfig(FrozenModel):
-    """Where results go (relative to the config file unless absolute)."""
+    """Where results go (relative to the config file unless absolute).
+
+    ``dir`` may not be a file-system root or the home folder; a relative
+    ``dir`` must stay inside the config's folder tree or the current folder
+    (or a folder allowed with ``--allow-path`` / ``LIQBT_ALLOW_PATHS``);
+    ``store`` must stay inside ``dir``.
+    """
 
     dir: str = Field("out", description="output folder")
     snapshot_every: str = Field("1h", description="heatmap profile snapshots for pictures, e.g. '1h', '4h'")
@@ -50,25 +61,55 @@ class ExperimentConfig(FrozenModel):
     calibration: CalibrationConfig = CalibrationConfig()
     output: OutputConfig = OutputConfig()
 
+    @field_validator("heatmaps")
+    @classmethod
+    def _names(cls, value: dict):
+        # names become file names (heatmap_<name>.png) and sweep keys (heatmaps.<name>.<field>)
+        for name in value:
+            if not re.fullmatch(HEATMAP_NAME, name):
+                raise ValueError(f"heatmap name {name!r}: expected letters, digits, '_' or '-' (at most 64), "
+                                 "e.g. 'main' or 'context_30d'")
+        return value
+
 
 @dataclass(frozen=True)
 class LoadedConfig:
-    """A parsed config with the file it came from (relative paths resolve against ``base_dir``)."""
+    """A parsed config with the file it came from (relative paths resolve against ``base_dir``).
+
+    ``allow`` holds the resolved folders outside the project the user allowed
+    (``--allow-path``, ``LIQBT_ALLOW_PATHS``).
+    """
 
     config: ExperimentConfig
     path: Path
+    allow: tuple[Path, ...] = ()
 
     @property
     def base_dir(self) -> Path:
         return self.path.parent
 
 
-def load_config(path: str | Path) -> LoadedConfig:
-    """Read, include, validate: a :class:`ConfigError` names the YAML path of any problem."""
-    from ..data.config import check_data_config
+def load_config(path: str | Path, allow_paths: tuple[str | Path, ...] = ()) -> LoadedConfig:
+    """Read, include, validate: a :class:`ConfigError` names the YAML path of any problem.
 
-    path = Path(path).resolve()
-    data = read_yaml(path)
+    Parameters
+    ----------
+    path : str or Path
+        The YAML config file.
+    allow_paths : tuple of str or Path, default ()
+        Folders outside the config's folder tree that ``!include``, ``base:``
+        and relative output folders may reach, besides those in
+        ``$LIQBT_ALLOW_PATHS``.
+
+    Every start-up check of the commands that needs no market data runs here
+    (:func:`liqbt.config.gate.check_config`), so ``liqbt validate`` is the gate.
+    """
+    from ..data.config import check_data_config
+    from .gate import check_config
+
+    path = resolve_path(path, "YAML config file")
+    allow = allowed_roots(allow_paths)
+    data = read_yaml(path, allow)
     config = validate_section(ExperimentConfig, data, str(path))
     check_data_config(config.data, path.parent, str(path))
     if config.strategy is not None:
@@ -81,4 +122,6 @@ def load_config(path: str | Path) -> LoadedConfig:
             raise ConfigError(f"{where}.name: {exc}") from None
         config.strategy.build(where, base_dir=path.parent)
         config.strategy.role_map(list(config.heatmaps), where, base_dir=path.parent)
-    return LoadedConfig(config=config, path=path)
+    loaded = LoadedConfig(config=config, path=path, allow=allow)
+    check_config(loaded)
+    return loaded

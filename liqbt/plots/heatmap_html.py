@@ -8,12 +8,12 @@ between named heatmaps (e.g. a 30d context map and a 24h execution map).
 from __future__ import annotations
 
 import base64
-import json
 from pathlib import Path
 from string import Template
 
 import numpy as np
 
+from ..report.html import script_json, text, write_page
 from .heatmap_view import HeatmapView
 
 __all__ = ["write_heatmap_html", "heatmap_html"]
@@ -205,15 +205,16 @@ document.body.dataset.ready = "1";
 
 
 def heatmap_html(views: list[HeatmapView], title: str = "liqbt liquidation heatmap") -> str:
-    """The page as a string; ``views`` are downsampled for display."""
+    """The page as a string; ``views`` are downsampled for display.
+
+    ``title`` and the view names are escaped (they come from the config).
+    """
     if not views:
         raise ValueError("no heatmap to draw")
     payload = [_encode(v.downsample()) for v in views]
-    return _PAGE.substitute(title=title, views=json.dumps(payload, separators=(",", ":")))
+    return _PAGE.substitute(title=text(title), views=script_json(payload, separators=(",", ":")))
 
 
 def write_heatmap_html(views: list[HeatmapView], path: str | Path, title: str = "liqbt liquidation heatmap") -> Path:
     """Write :func:`heatmap_html` to ``path``."""
-    path = Path(path)
-    path.write_text(heatmap_html(views, title), encoding="utf-8")
-    return path
+    return write_page(Path(path), heatmap_html(views, title))

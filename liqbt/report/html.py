@@ -1,15 +1,23 @@
-"""Small helpers for self-contained HTML pages (images inlined, no scripts from outside)."""
+"""Small helpers for self-contained HTML pages (images inlined, no scripts from outside).
+
+Every string that reaches a page may come from a config or a data file (a
+symbol, a heatmap name, a file name), so it goes through :func:`text` (HTML
+escaping) or, inside a ``<script>``, :func:`script_json` (JSON whose ``<``, ``>``
+and ``&`` are ``\u003c`` ... escapes, so ``</script>`` and ``<!--`` cannot occur).
+"""
 
 from __future__ import annotations
 
 import base64
 import html
+import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["page", "image_tag", "table", "fmt"]
+__all__ = ["page", "image_tag", "table", "fmt", "text", "script_json", "write_page"]
 
 STYLE = """
 body { font: 14px system-ui, sans-serif; margin: 24px; color: #222; max-width: 1300px; }
@@ -20,6 +28,29 @@ th { background: #f3f3f3; } td.l, th.l { text-align: left; }
 img { max-width: 100%; border: 1px solid #ddd; }
 .note { color: #666; }
 """
+
+
+def text(value: Any) -> str:
+    """``str(value)`` escaped for HTML text and attribute values."""
+    return html.escape(str(value), quote=True)
+
+
+_SCRIPT_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def script_json(value: Any, **kwargs) -> str:
+    """JSON safe to place inside ``<script>``: no ``<``, ``>`` or ``&`` characters left (still valid JSON)."""
+    out = json.dumps(value, **kwargs)
+    for char, escape in _SCRIPT_ESCAPES.items():
+        out = out.replace(char, escape)
+    return out
+
+
+def write_page(path: str | Path, content: str) -> Path:
+    """Write an HTML page atomically (a failed write leaves no partial file; the error names the path)."""
+    from ..config.files import write_atomic
+
+    return write_atomic(path, content)
 
 
 def fmt(value) -> str:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .html import image_tag, page, table
+from .html import image_tag, page, table, text, write_page
 
 __all__ = ["write_run_report"]
 
@@ -29,8 +29,9 @@ def write_run_report(run, paths: dict[str, Path], path: Path, *, title: str | No
                           index=pd.Index(list(run.strategy.get_params()), name="parameter"))
     market = run.market
     sections = [
-        ("", f'<p class="note">{market.symbol} on {market.venue}, {len(market):,} bars from {market.start} to '
-             f"{market.end}; strategy <b>{run.config.strategy.name}</b>; costs: taker "
+        ("", f'<p class="note">{text(market.symbol)} on {text(market.venue)}, {len(market):,} bars from '
+             f"{text(market.start)} to {text(market.end)}; strategy <b>{text(run.config.strategy.name)}</b>; "
+             "costs: taker "
              f"{run.config.backtest.taker_fee_bps} bps, maker {run.config.backtest.maker_fee_bps} bps, slippage "
              f"{run.config.backtest.slippage_bps} bps, funding {'on' if run.config.backtest.funding else 'OFF'}, "
              f"leverage {run.config.backtest.leverage}x.</p>"),
@@ -51,6 +52,4 @@ def write_run_report(run, paths: dict[str, Path], path: Path, *, title: str | No
     sections.append(("Equity and drawdown", image_tag(paths["equity"], "equity")))
     fills = run.backtest.fills()
     sections.append((f"Fills ({len(fills):,})", table(fills, index=False)))
-    path.write_text(page(title or f"liqbt run: {run.config.name or run.config.strategy.name}", sections),
-                    encoding="utf-8")
-    return path
+    return write_page(path, page(title or f"liqbt run: {run.config.name or run.config.strategy.name}", sections))

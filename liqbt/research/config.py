@@ -54,6 +54,10 @@ class SweepConfig(FrozenModel):
     executor : {"local", "ray"}
     address : str, optional
         Ray cluster address (``ray://host:port`` or ``auto``); None starts a local Ray.
+    max_sets : int, default 1_000_000
+        Largest number of parameter sets (grid: the product of the value
+        counts; random and optuna: ``n_trials``). ``liqbt validate`` counts
+        them without building them and refuses a larger sweep with the count.
     """
 
     params: dict[str, ParamSpec] = Field(min_length=1)
@@ -64,6 +68,7 @@ class SweepConfig(FrozenModel):
     chunk_size: int = Field(100, ge=1, le=10_000)
     executor: Literal["local", "ray"] = "local"
     address: str | None = None
+    max_sets: int = Field(1_000_000, ge=1)
 
     @field_validator("params")
     @classmethod

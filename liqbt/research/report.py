@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..backtest import run_backtest
 from ..evaluation import NO_LEVELS_NOTE, reads_levels
-from ..report.html import image_tag, page, table
+from ..report.html import image_tag, page, table, write_page
 from .runner import SweepOutcome, _contexts
 from .sweep import evaluate_combos, split_overrides, windows
 from .walkforward import deflated_sharpe_ratio
@@ -199,6 +199,5 @@ def write_sweep_outputs(loaded, market, outcome: SweepOutcome, out: Path) -> dic
     sections += [(title, image_tag(p, title)) for title, p in images.items()]
     top = full.sort_values(metric, ascending=(metric == "max_drawdown")).head(50)
     sections.append((f"Top parameter sets by {metric} (whole period)", table(top.drop(columns="window"), index=False)))
-    paths["report"].write_text(page(f"liqbt sweep: {loaded.config.name or loaded.path.stem}", sections),
-                               encoding="utf-8")
+    write_page(paths["report"], page(f"liqbt sweep: {loaded.config.name or loaded.path.stem}", sections))
     return paths

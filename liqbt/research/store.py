@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from .._version import __version__
+from ..errors import OutputError
 
 __all__ = ["ResultStore", "config_hash", "data_fingerprint", "code_version", "combo_key"]
 
@@ -98,15 +99,62 @@ def combo_key(params: dict) -> str:
     return _canonical(params)
 
 
-class ResultStore:
-    """A SQLite results store at ``path`` (created on first use)."""
+def _guarded(action: str):
+    """Method decorator: a SQLite error (corrupt file, disk full, read-only) becomes one line naming the store."""
 
-    def __init__(self, path: str | Path):
+    def decorate(method):
+        @functools.wraps(method)
+        def wrapper(self, *args, **kwargs):
+            try:
+                return method(self, *args, **kwargs)
+            except (sqlite3.Error, pd.errors.DatabaseError) as exc:
+                text = str(exc).split(": ")[-1] if isinstance(exc, pd.errors.DatabaseError) else str(exc)
+                hint = ("; it is not a liqbt results store (move it away or choose another output.store)"
+                        if "not a database" in text or "malformed" in text else "")
+                raise OutputError(f"{self.path}: cannot {action} the results store: {text}{hint}") from None
+
+        return wrapper
+
+    return decorate
+
+
+class ResultStore:
+    """A SQLite results store at ``path``.
+
+    With ``create`` (the default) the file and its tables are created on first
+    use; without it the store is opened read-only and must already hold liqbt's
+    tables (``liqbt report --store`` never changes a file it is shown).
+    A file that is not a SQLite database, a folder, or a store that cannot be
+    read or written raises :class:`~liqbt.errors.OutputError` naming ``path``.
+    """
+
+    def __init__(self, path: str | Path, *, create: bool = True):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, timeout=60)
-        self._db.execute("pragma journal_mode=wal")
-        self._db.executescript(_SCHEMA)
+        if self.path.is_dir():
+            raise OutputError(f"{self.path}: results store is a folder; expected a SQLite file")
+        if not create and not self.path.is_file():
+            raise OutputError(f"{self.path}: no results store there")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path if create else f"{self.path.resolve().as_uri()}?mode=ro",
+                                       timeout=60, uri=not create)
+        except (OSError, sqlite3.Error) as exc:
+            raise OutputError(f"{self.path}: cannot open the results store: {exc}") from None
+        try:
+            self._open(create)
+        except OutputError:
+            self._db.close()
+            raise
+
+    @_guarded("open")
+    def _open(self, create: bool) -> None:
+        if create:
+            self._db.execute("pragma journal_mode=wal")
+            self._db.executescript(_SCHEMA)
+            return
+        tables = {r[0] for r in self._db.execute("select name from sqlite_master where type='table'")}
+        if not {"experiments", "results"} <= tables:
+            raise OutputError(f"{self.path}: not a liqbt results store (no 'experiments' and 'results' tables)")
 
     def close(self) -> None:
         self._db.close()
@@ -117,6 +165,7 @@ class ResultStore:
     def __exit__(self, *exc):
         self.close()
 
+    @_guarded("read")
     def find(self, kind: str, config: dict, fingerprint: str) -> int | None:
         """The id of the experiment with this kind, config, data and code version, or None."""
         row = self._db.execute("select id from experiments where kind=? and config_hash=? and data_fingerprint=? "
@@ -124,6 +173,7 @@ class ResultStore:
                                ).fetchone()
         return int(row[0]) if row else None
 
+    @_guarded("write")
     def experiment(self, kind: str, name: str | None, config: dict, fingerprint: str) -> int:
         """The id of the experiment with this kind, config, data and code version (created if new)."""
         found = self.find(kind, config, fingerprint)
@@ -138,21 +188,25 @@ class ResultStore:
                  dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")))
         return int(cur.lastrowid)
 
+    @_guarded("write")
     def set_status(self, experiment_id: int, status: str) -> None:
         with self._db:
             self._db.execute("update experiments set status=? where id=?", (status, experiment_id))
 
+    @_guarded("read")
     def done(self, experiment_id: int) -> set[str]:
         """Combo keys with every window stored."""
         rows = self._db.execute("select combo_key from results where experiment_id=?", (experiment_id,))
         return {r[0] for r in rows}
 
+    @_guarded("write")
     def add(self, experiment_id: int, rows: Iterable[tuple[dict, str, dict]]) -> None:
         """Store ``(params, window, metrics)`` rows in one transaction."""
         payload = [(experiment_id, combo_key(p), w, _canonical(p), _canonical(_plain(m))) for p, w, m in rows]
         with self._db:
             self._db.executemany("insert or replace into results values (?, ?, ?, ?, ?)", payload)
 
+    @_guarded("read")
     def results(self, experiment_id: int) -> pd.DataFrame:
         """One row per parameter set and window: params, ``window`` and metrics as columns."""
         rows = self._db.execute("select params_json, window, metrics_json from results where experiment_id=? "
@@ -160,6 +214,7 @@ class ResultStore:
         records = [{**json.loads(p), "window": w, **json.loads(m)} for p, w, m in rows]
         return pd.DataFrame.from_records(records)
 
+    @_guarded("read")
     def experiments(self) -> pd.DataFrame:
         return pd.read_sql_query("select id, kind, name, config_hash, data_fingerprint, code_version, created, "
                                  "status from experiments order by id", self._db)

@@ -12,6 +12,7 @@ or not later data exists. Each window starts flat with fresh capital.
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import math
 from dataclasses import dataclass
@@ -30,7 +31,8 @@ from .metrics import fast_metrics
 if TYPE_CHECKING:
     from ..config.experiment import ExperimentConfig
 
-__all__ = ["expand_params", "windows", "Window", "split_overrides", "evaluate_combos", "slice_signals"]
+__all__ = ["expand_params", "spec_values", "spec_count", "count_sets", "check_sweep_size", "override_target",
+           "windows", "Window", "split_overrides", "evaluate_combos", "slice_signals"]
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,8 @@ class Window:
     end: int
 
 
-def _values(spec, n_default: int = 5) -> list:
+def spec_values(spec) -> list:
+    """The grid values of one sweep entry: a list as given, or the points of a range."""
     if isinstance(spec, list):
         return list(spec)
     if spec.step is not None:
@@ -72,8 +75,10 @@ def _draw(spec, rng: np.random.Generator):
 def expand_params(sweep: SweepConfig) -> list[dict[str, Any]]:
     """The parameter sets of a grid or random sweep, in a fixed order (seeded)."""
     keys = list(sweep.params)
+    check_sweep_size(sweep)  # load_config refuses it already; an API caller gets the same error
     if sweep.method == "grid":
-        return [dict(zip(keys, combo)) for combo in itertools.product(*(_values(sweep.params[k]) for k in keys))]
+        value_lists = [spec_values(sweep.params[k]) for k in keys]
+        return [dict(zip(keys, combo)) for combo in itertools.product(*value_lists)]
     if sweep.method == "random":
         rng = np.random.default_rng(sweep.seed)
         seen, out = set(), []
@@ -87,6 +92,41 @@ def expand_params(sweep: SweepConfig) -> list[dict[str, Any]]:
                 break
         return out
     raise ConfigError(f"sweep.method {sweep.method!r} draws its parameter sets one at a time (see optuna_search)")
+
+
+def check_sweep_size(sweep: SweepConfig, where: str = "") -> None:
+    """A :class:`ConfigError` with the count if the sweep has more than ``sweep.max_sets`` parameter sets."""
+    n = count_sets(sweep)
+    if n > sweep.max_sets:
+        shown = f"{n:,}" if math.isfinite(n) else "an unbounded number of"
+        raise ConfigError(f"{where}sweep has {shown} parameter sets; the cap sweep.max_sets is {sweep.max_sets:,}")
+
+
+def count_sets(sweep) -> int | float:
+    """Parameter sets of a sweep, counted without building them (``inf`` for an unbounded range)."""
+    if sweep.method in ("random", "optuna"):
+        return sweep.n_trials
+    total = 1
+    for spec in sweep.params.values():
+        total *= spec_count(spec, sweep.max_sets)
+    return total
+
+
+def spec_count(spec, cap: int) -> int | float:
+    """Values of one sweep entry: exact up to ``cap``, above it an upper bound (``inf`` if unbounded)."""
+    if isinstance(spec, list):
+        return len(spec)
+    if spec.step is None:
+        bound = spec.n
+    else:
+        steps = (spec.high - spec.low) / spec.step
+        if not math.isfinite(steps):
+            return math.inf
+        bound = int(math.floor(steps + 1e-9)) + 1
+    if spec.integer:
+        bound = min(bound, int(math.floor(spec.high)) - int(math.ceil(spec.low)) + 3)  # round() reaches past both ends
+    # exact when small (integer ranges drop repeated values); a bound above the cap is refused anyway
+    return len(spec_values(spec)) if bound <= cap else bound
 
 
 def windows(n_bars: int, walk_forward: WalkForwardConfig | None) -> list[Window]:
@@ -115,21 +155,35 @@ def split_overrides(params: dict[str, Any]) -> tuple[tuple, dict[str, Any]]:
     return overrides, strategy
 
 
+def override_target(key: str, heatmap_names: list[str], where: str) -> tuple[str, str | None, str] | None:
+    """``("heatmaps", name, field)`` or ``("backtest", None, field)`` for an override key, None for a
+    strategy parameter; a malformed key or an unknown heatmap name is a :class:`ConfigError` at ``where``."""
+    parts = key.split(".")
+    if parts[0] == "heatmaps":
+        if len(parts) != 3:
+            raise ConfigError(f"{where}: expected heatmaps.<name>.<field> with a name from {heatmap_names}")
+        if parts[1] not in heatmap_names:
+            close = difflib.get_close_matches(parts[1], heatmap_names, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else f"; declared: {heatmap_names}"
+            raise ConfigError(f"{where}: no heatmap named {parts[1]!r} (keys are heatmaps.<name>.<field>){hint}")
+        return "heatmaps", parts[1], parts[2]
+    if parts[0] == "backtest":
+        if len(parts) != 2:
+            raise ConfigError(f"{where}: expected backtest.<field>")
+        return "backtest", None, parts[1]
+    return None
+
+
 def apply_overrides(config: "ExperimentConfig", overrides: tuple) -> tuple[dict[str, HeatmapModel], BacktestConfig]:
     """The config's heatmaps and backtest settings with ``overrides`` applied (validated)."""
     heatmaps = {name: model.model_dump() for name, model in config.heatmaps.items()}
     backtest = config.backtest.model_dump()
     for key, value in overrides:
-        parts = key.split(".")
-        if parts[0] == "heatmaps":
-            if len(parts) != 3 or parts[1] not in heatmaps:
-                raise ConfigError(f"sweep.params.{key}: expected heatmaps.<name>.<field> with a name from "
-                                  f"{sorted(heatmaps)}")
-            heatmaps[parts[1]][parts[2]] = value
+        section, name, field = override_target(key, list(heatmaps), f"sweep.params.{key}")
+        if section == "heatmaps":
+            heatmaps[name][field] = value
         else:
-            if len(parts) != 2:
-                raise ConfigError(f"sweep.params.{key}: expected backtest.<field>")
-            backtest[parts[1]] = value
+            backtest[field] = value
     try:
         models = {name: HeatmapModel(**fields) for name, fields in heatmaps.items()}
         return models, BacktestConfig(**backtest)
