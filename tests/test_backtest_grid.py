@@ -62,7 +62,8 @@ def test_engines_agree_at_1x_without_stops(xrp):
     n, m = len(xrp), 16
     frame = lambda p: pd.DataFrame(rng.random((n, m)) < p, index=xrp.index)  # noqa: E731
     sig = Signals(frame(0.01), frame(0.01), frame(0.01), frame(0.01))  # with reversals
-    cfg = BacktestConfig(size_type="notional_usd", size=4_000.0)
+    cfg = BacktestConfig(size_type="notional_usd", size=4_000.0,  # 1x never liquidates; XRP has no bracket table
+                         liquidation=LiquidationConfig(enabled=False))
     a = run_backtest(xrp, sig, cfg)
     b = run_backtest(xrp, sig, cfg.model_copy(update={"engine": "vectorbt"}))
     np.testing.assert_allclose(a.portfolio.value().to_numpy(), b.portfolio.value().to_numpy(), rtol=1e-11)
@@ -79,7 +80,8 @@ def test_point_in_time_truncation(xrp, cut, execution):
                                    np.nan).repeat(8, 1), index=xrp.index, columns=sig.long_entries.columns)
     sig = Signals(sig.long_entries, sig.long_exits, sig.short_entries, sig.short_exits, sl_stop=sig.sl_stop,
                   tp_stop=0.02, target_price=target)
-    cfg = BacktestConfig(leverage=25, execution=execution)
+    # XRP has no registered bracket table: a constant rate, named
+    cfg = BacktestConfig(leverage=25, execution=execution, liquidation=LiquidationConfig(maintenance_margin_rate=0.01))
     full = run_backtest(xrp, sig, cfg)
     short_market = xrp.head(cut)
     head = lambda f: f.iloc[:cut]  # noqa: E731

@@ -45,7 +45,7 @@ def make_market(ohlc, *, funding=None, mark=None, bar="1h", start="2024-01-01", 
         kwargs["mark_bar_size"] = bar if mark_bar is None else mark_bar
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", GapWarning)
-        return Market.from_parts(candles, bar_size=bar, symbol="TEST", venue="test", **kwargs)
+        return Market.from_parts(candles, bar_size=bar, symbol="BTCUSDT", venue="test", **kwargs)
 
 
 def funding_events(market: Market, cfg: BacktestConfig):
@@ -114,7 +114,7 @@ def reference_simulate(market: Market, sig, cfg: BacktestConfig):
     events = funding_events(market, cfg)
     charge = cfg.funding_at_entry == "charge"
     tl, th = trigger_range(market, cfg)
-    table = cfg.liquidation.table()
+    table = cfg.liquidation.table(market.symbol, market.venue, market.index[0])
     liq_on = cfg.liquidation.enabled
     tk, mk, sl_, L = cfg.taker_fee, cfg.maker_fee, cfg.slippage, cfg.leverage
 

@@ -33,7 +33,7 @@ CASES = [
                                                    "1000000000000; found '1e13'"),
     validate("size-notional-huge", "{size_type: notional_usd, size: 1e300}",
              "backtest.size: Input should be less than or equal to 1000000000000; found '1e300'"),
-    validate("size-fraction-above-1", "{size: 2}", "backtest: Value error, size as equity_fraction must be in (0, 1], "
+    validate("size-fraction-above-1", "{size: 2}", "backtest: size as equity_fraction must be in (0, 1], "
                                                    "found 2.0"),
     validate("leverage-high", "{leverage: 200}", "backtest.leverage: Input should be less than or equal to 125; "
                                                  "found 200"),

@@ -104,6 +104,24 @@ def test_backtest_before_2025_uses_the_2021_table_without_limits():
     run_backtest(market, sig, BacktestConfig(leverage=100, size_type="notional_usd", size=8e6, init_cash_usd=1e6))
 
 
+def test_backtest_liquidates_with_the_market_own_dated_table_and_states_it():
+    for start, label in (("2024-06-01", "Binance BTCUSDT 2021"), ("2025-06-01", "Binance BTCUSDT 2025-26")):
+        market, sig = _one_trade(start)
+        result = run_backtest(market, sig, BacktestConfig(leverage=10))
+        assert result.conventions["maintenance_brackets"] == label
+
+
+def test_backtest_symbol_without_a_table_is_an_error_not_btc_brackets():
+    market, sig = _one_trade("2025-06-01")
+    xrp = market.__class__(**{**market.__dict__, "symbol": "XRPUSDT"})
+    with pytest.raises(ConfigError, match=r"^backtest.liquidation: no maintenance bracket table for 'XRPUSDT' "
+                                          r"\(market symbol 'XRPUSDT'\).*maintenance_margin_rate"):
+        run_backtest(xrp, sig, BacktestConfig(leverage=10))
+    named = BacktestConfig(leverage=10, liquidation={"maintenance_margin_rate": 0.01})
+    assert "maintenance_brackets" in run_backtest(xrp, sig, named).conventions
+    assert "maintenance_brackets" not in run_backtest(xrp, sig, BacktestConfig(liquidation={"enabled": False})).conventions
+
+
 # ------------------------------------------------------------------ the heatmap
 def _market(symbol, start="2025-06-01", venue="binance"):
     index = pd.date_range(start, periods=5, freq="1h", tz="UTC")

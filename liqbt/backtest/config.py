@@ -11,7 +11,8 @@ from typing import Literal, Optional
 from pydantic import Field, model_validator
 
 from ..config.base import FrozenModel
-from ..margin import BTCUSDT_DEFAULT, BracketTable, constant_mmr_table
+from ..errors import ConfigError
+from ..margin import BracketTable, constant_mmr_table, known_bracket_tables, market_bracket_table, table_symbol
 
 __all__ = ["BacktestConfig", "LiquidationConfig", "MAX_CASH_USD"]
 
@@ -28,8 +29,10 @@ class LiquidationConfig(FrozenModel):
     enabled : bool, default True
         Check the position against its liquidation price every bar.
     brackets : BracketTable, optional
-        Maintenance-margin brackets (:mod:`liqbt.margin`). Default: the dated
-        BTCUSDT table ``liqbt.margin.BTCUSDT_DEFAULT``. Ignored when
+        Maintenance-margin brackets (:mod:`liqbt.margin`). Default: the market's
+        own dated table in force at the first bar (Binance BTCUSDT 2021 before
+        2025-01-01, 2025-26 after; ETHUSDT 2025-26), stated in the result's
+        ``conventions``; a symbol without a table is an error. Ignored when
         ``maintenance_margin_rate`` is given.
     maintenance_margin_rate : float, optional
         A constant maintenance margin rate (fraction, ``cum = 0``) instead of brackets.
@@ -60,11 +63,25 @@ class LiquidationConfig(FrozenModel):
     liquidation_fee_rate: float = Field(default=0.005, ge=0.0, lt=1.0)
     trigger: Literal["mark", "last"] = "mark"
 
-    def table(self) -> BracketTable:
-        """The bracket table in force (constant rate, given table or the BTCUSDT default)."""
+    def table(self, symbol: str = "", venue: str = "binance", at=None) -> BracketTable:
+        """The bracket table in force: constant rate, the given table, or the market's dated table.
+
+        The dated table is the one of the market's symbol on its venue (Binance's
+        when the venue has none) in force at ``at`` (the first bar):
+        :func:`liqbt.margin.market_bracket_table`. A symbol with no table is a
+        :class:`ConfigError`, never another symbol's table.
+        """
         if self.maintenance_margin_rate is not None:
             return constant_mmr_table(self.maintenance_margin_rate)
-        return self.brackets if self.brackets is not None else BTCUSDT_DEFAULT
+        if self.brackets is not None:
+            return self.brackets
+        table = market_bracket_table(symbol, venue, at)
+        if table is None:
+            raise ConfigError(
+                f"backtest.liquidation: no maintenance bracket table for {table_symbol(symbol)!r} (market symbol "
+                f"{symbol!r}); known (venue, symbol): {known_bracket_tables()}; set "
+                f"backtest.liquidation.maintenance_margin_rate (e.g. 0.005), give brackets, or enabled: false")
+        return table
 
 
 class BacktestConfig(FrozenModel):

@@ -11,7 +11,7 @@ from vectorbt.portfolio.enums import log_dt
 
 from ..data.market import Market
 from ..errors import ConfigError
-from ..margin import check_position_leverage
+from ..margin import BracketTable, check_position_leverage, constant_mmr_table
 from .config import BacktestConfig
 from .enums import FILL_REASON_NAMES, liquidation_dt, order_dt
 from .nb import funding_from_positions_nb, positions_at_funding_nb, simulate_nb
@@ -134,8 +134,7 @@ def _run_liqbt(market: Market, sig: SignalArrays, config: BacktestConfig, mk: Ma
     max_orders, max_liqs = _bounds(sig)
     orders = np.empty(max_orders, dtype=order_dt)
     liqs = np.empty(max_liqs, dtype=liquidation_dt)
-    table = config.liquidation.table()
-    caps, mmr, cum = table.arrays()
+    caps, mmr, cum = liquidation_table(market, config).arrays()
     n_orders, reasons, n_liqs, funding = simulate_nb(
         mk.open, mk.high, mk.low, mk.close, mk.trig_low, mk.trig_high,
         mk.fund_before, mk.fund_at_fill, mk.fund_inside, mk.fund_row, len(mk.fund_bars),
@@ -147,6 +146,13 @@ def _run_liqbt(market: Market, sig: SignalArrays, config: BacktestConfig, mk: Ma
         config.execution == "close", max_orders, max_liqs, orders, liqs,
     )
     return orders[:n_orders].copy(), reasons[:n_orders].copy(), liqs[:n_liqs].copy(), funding
+
+
+def liquidation_table(market: Market, config: BacktestConfig) -> BracketTable:
+    """The maintenance brackets the liquidation check uses (a zero-rate table when liquidation is off)."""
+    if not config.liquidation.enabled:
+        return constant_mmr_table(0.0)
+    return config.liquidation.table(market.symbol, market.venue, market.index[0])
 
 
 def _shift(a: np.ndarray, fill) -> np.ndarray:
@@ -285,5 +291,8 @@ def run_backtest(market: Market, signals: Signals, config: BacktestConfig | None
         **{name: liqs[name] for name in ("side", "size", "entry_price", "liq_price", "fill_price", "fee", "margin",
                                          "loss")},
     })
+    conventions = dict(mk.conventions)
+    if config.engine == "liqbt" and config.liquidation.enabled:
+        conventions["maintenance_brackets"] = liquidation_table(market, config).label
     return BacktestResult(portfolio=pf, funding=funding_frame, liquidations=liq_frame, fill_reasons=reasons,
-                          config=config, liquidation_trigger=mk.liquidation_trigger, conventions=mk.conventions)
+                          config=config, liquidation_trigger=mk.liquidation_trigger, conventions=conventions)

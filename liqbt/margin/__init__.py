@@ -2,7 +2,8 @@
 
 from .brackets import (BINANCE_2025_VALID_FROM, BTCUSDT_2021, BTCUSDT_2025, BTCUSDT_DEFAULT, BYBIT_BTCUSDT,
                        ETHUSDT_2025, BracketTable, bracket_table, bracket_tables, check_leverage, check_position_leverage,
-                       derive_cum, known_bracket_tables, register_bracket_table, table_symbol)
+                       derive_cum, known_bracket_tables, market_bracket_table, register_bracket_table,
+                       table_symbol)
 from .enums import FORMULAS, OKX_LIQUIDATION_FEE_RATE
 from .liquidation import bracket_at, constant_mmr_table, formula_code, liquidation_price, liquidation_ratio
 
@@ -16,6 +17,7 @@ __all__ = [
     "check_leverage",
     "check_position_leverage",
     "table_symbol",
+    "market_bracket_table",
     "BYBIT_BTCUSDT",
     "bracket_table",
     "bracket_tables",

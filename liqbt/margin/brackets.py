@@ -30,7 +30,8 @@ from ..errors import ConfigError
 
 __all__ = ["BracketTable", "derive_cum", "BTCUSDT_DEFAULT", "BTCUSDT_2021", "BTCUSDT_2025", "ETHUSDT_2025",
            "BINANCE_2025_VALID_FROM", "BYBIT_BTCUSDT", "register_bracket_table", "bracket_table", "bracket_tables",
-           "known_bracket_tables", "table_symbol", "check_leverage", "check_position_leverage"]
+           "known_bracket_tables", "table_symbol", "check_leverage", "check_position_leverage",
+           "market_bracket_table"]
 
 #: Venues whose maintenance margin has no cumulative amount (see ``BracketTable.cumulative``).
 _WHOLE_POSITION_VENUES = ("okx",)
@@ -402,10 +403,16 @@ def check_position_leverage(leverage: float, notional_usd: float, *, symbol: str
     table at all is not checked (the caller's liquidation model decides what
     to do about it).
     """
-    if table is None:
-        sym = table_symbol(symbol)
-        owner = venue if venue and bracket_tables(sym, venue) else "binance"
-        if not bracket_tables(sym, owner):
-            return
-        table = bracket_table(sym, at=at, venue=owner)
-    check_leverage(float(leverage), float(notional_usd), table, where)
+    table = table if table is not None else market_bracket_table(symbol, venue, at)
+    if table is not None:
+        check_leverage(float(leverage), float(notional_usd), table, where)
+
+
+def market_bracket_table(symbol: str, venue: str = "binance", at=None) -> BracketTable | None:
+    """The dated table of a market: its symbol (:func:`table_symbol`) on its venue, else on Binance.
+
+    None when no venue has a table for the symbol (the caller says what to configure).
+    """
+    sym = table_symbol(symbol)
+    owner = venue if venue and bracket_tables(sym, venue) else "binance"
+    return bracket_table(sym, at=at, venue=owner) if bracket_tables(sym, owner) else None
