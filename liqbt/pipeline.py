@@ -16,6 +16,7 @@ import pandas as pd
 from .backtest import BacktestResult, Signals, run_backtest
 from .backtest.stats import json_safe, stats_for_json
 from .config.experiment import ExperimentConfig, LoadedConfig
+from .config.files import write_atomic
 from .data.config import load_data
 from .data.market import Market, MultiVenueMarket
 from .errors import ConfigError
@@ -119,11 +120,10 @@ def write_run(run: ExperimentRun, out: Path, *, title: str | None = None) -> dic
 
     out.mkdir(parents=True, exist_ok=True)
     paths = {}
-    paths["stats"] = out / "stats.json"
-    paths["stats"].write_text(stats_json(run))
+    # every file is written whole through a temporary file (a failure leaves no partial output)
+    paths["stats"] = write_atomic(out / "stats.json", stats_json(run))
     fills = run.backtest.fills()
-    paths["trades"] = out / "trades.csv"
-    fills.to_csv(paths["trades"], index=False)
+    paths["trades"] = write_atomic(out / "trades.csv", fills.to_csv(index=False))
     value = run.backtest.portfolio.value()
     value = value.iloc[:, 0] if isinstance(value, pd.DataFrame) else value
     close = run.market.bars["close"]
@@ -135,7 +135,6 @@ def write_run(run: ExperimentRun, out: Path, *, title: str | None = None) -> dic
             view = view_from_result(result, run.market, name)
             paths[f"heatmap_{name}"] = write_heatmap_png(view, out / f"heatmap_{name}.png", fills=fills)
     if run.baselines is not None:
-        paths["baselines"] = out / "baselines.csv"
-        run.baselines.to_csv(paths["baselines"], index_label="variant")
+        paths["baselines"] = write_atomic(out / "baselines.csv", run.baselines.to_csv(index_label="variant"))
     paths["report"] = write_run_report(run, paths, out / "report.html", title=title)
     return paths

@@ -12,7 +12,7 @@ import pytest
 from browser import open_page
 from conftest import PROJECT_ROOT
 from liqbt.config import load_config
-from liqbt.errors import ConfigError
+from liqbt.errors import ConfigError, OutputError
 from liqbt.pipeline import run_experiment, write_run
 
 CONFIG = """
@@ -51,6 +51,13 @@ def test_run_writes_every_output_and_the_report_renders(tmp_path):
     assert len(pd.read_csv(paths["trades"])) > 0
     check = open_page(paths["report"], canvas_selector="canvas")
     assert check.console_errors == [] and check.page_errors == []
+    # a write that fails names the file and leaves no partial output (trades.csv is now a folder)
+    again = tmp_path / "again"
+    (again / "trades.csv").mkdir(parents=True)
+    with pytest.raises(OutputError, match=r"trades\.csv: cannot write"):
+        write_run(run, again)
+    assert sorted(p.name for p in again.iterdir()) == ["stats.json", "trades.csv"]
+    assert list((again / "trades.csv").iterdir()) == []
 
 
 def test_cli_run_prints_a_summary(tmp_path):

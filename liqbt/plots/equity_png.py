@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .figure import save_png
+
 __all__ = ["write_equity_png"]
 
 
@@ -31,7 +33,4 @@ def write_equity_png(value: pd.Series, path: str | Path, *, benchmark: pd.Series
     bottom.set_ylabel("drawdown (%)")
     bottom.grid(alpha=0.3)
     fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_png(fig, path, dpi=100)

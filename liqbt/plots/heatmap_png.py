@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .figure import save_png
 from .heatmap_view import HeatmapView
 
 __all__ = ["write_heatmap_png"]
@@ -73,7 +74,4 @@ def write_heatmap_png(view: HeatmapView, path: str | Path, *, side: str = "both"
     bar.set_label("sqrt(USD resting)", color="#ccc")
     bar.ax.tick_params(colors="#ccc")
     fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, facecolor="black")
-    plt.close(fig)
-    return path
+    return save_png(fig, path, facecolor="black")

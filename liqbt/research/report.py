@@ -10,7 +10,10 @@ import numpy as np
 import pandas as pd
 
 from ..backtest import run_backtest
+from ..backtest.stats import json_safe
+from ..config.files import write_atomic
 from ..evaluation import NO_LEVELS_NOTE, reads_levels
+from ..plots.figure import save_png
 from ..report.html import image_tag, page, table, write_page
 from .runner import SweepOutcome, _contexts
 from .sweep import evaluate_combos, split_overrides, windows
@@ -105,9 +108,7 @@ def _param_heatmap(results: pd.DataFrame, names: list[str], metric: str, path: P
         fig.colorbar(image, ax=ax, label=f"{metric} (mean over other parameters)")
     ax.set_title(f"{metric} over the whole period")
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_png(fig, path, dpi=100)
 
 
 def _is_oos_scatter(results: pd.DataFrame, names: list[str], metric: str, path: Path) -> Path | None:
@@ -139,9 +140,7 @@ def _is_oos_scatter(results: pd.DataFrame, names: list[str], metric: str, path: 
     ax.set_ylabel(f"out-of-sample {metric} (test)")
     ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_png(fig, path, dpi=100)
 
 
 def write_sweep_outputs(loaded, market, outcome: SweepOutcome, out: Path) -> dict[str, Path]:
@@ -151,8 +150,8 @@ def write_sweep_outputs(loaded, market, outcome: SweepOutcome, out: Path) -> dic
     paths = {"results": out / "sweep_results.parquet", "walk_forward": out / "walk_forward.csv",
              "summary": out / "sweep_summary.json", "report": out / "sweep_report.html"}
     results = outcome.results.sort_values(names + ["window"]).reset_index(drop=True)
-    results.to_parquet(paths["results"], index=False)
-    outcome.walk_forward.to_csv(paths["walk_forward"], index=False)
+    write_atomic(paths["results"], results.to_parquet(index=False))
+    write_atomic(paths["walk_forward"], outcome.walk_forward.to_csv(index=False))
 
     full = results[results["window"] == "all"]
     best = _best(full, metric)
@@ -164,7 +163,7 @@ def write_sweep_outputs(loaded, market, outcome: SweepOutcome, out: Path) -> dic
     placebo, placebo_note = placebo_distribution(loaded, market, outcome)
     if len(placebo):
         paths["placebo"] = out / "placebo.csv"
-        placebo.to_csv(paths["placebo"], index=False)
+        write_atomic(paths["placebo"], placebo.to_csv(index=False))
     summary = {
         "parameter_sets": int(len(full)), "metric": metric, "best_whole_period": best_params,
         "best_whole_period_metric": float(best[metric]), "deflated_sharpe": dsr,
@@ -175,7 +174,8 @@ def write_sweep_outputs(loaded, market, outcome: SweepOutcome, out: Path) -> dic
         "placebo": placebo.to_dict("records"), "placebo_note": placebo_note,
         "store": str(outcome.store), "experiment_id": outcome.experiment_id,
     }
-    paths["summary"].write_text(json.dumps(summary, indent=2, default=str))
+    summary, _ = json_safe(summary)  # NaN / infinity as null: strict JSON
+    write_atomic(paths["summary"], json.dumps(summary, indent=2, default=str, allow_nan=False))
 
     images = {}
     heat = _param_heatmap(results, names, metric, out / "sweep_params.png")
