@@ -48,7 +48,7 @@ CASES = [
     _validate("search-empty-list", "  search: {window: []}\n",
               "calibration.search.window: Tuple should have at least 1 item after validation, not 0"),
     _validate("search-bad-window", "  search: {window: [7d, 7x]}\n",
-              "calibration.search.window[1]: Value error, expected a duration such as '12h'"),
+              "calibration.search.window[1]: expected a duration such as '12h'"),
     _validate("search-zero-sigma", "  search: {leverage_sigma: [0.0]}\n",
               "calibration.search.leverage_sigma[0]: Input should be greater than 0; found 0.0"),
     _validate("search-median-not-above-1x", "  search: {leverage_median: [10, 1]}\n",

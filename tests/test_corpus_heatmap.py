@@ -34,22 +34,22 @@ def heatmap(id, model, expected, symbol=""):
 
 CASES = [
     # windows: minutes typed for months, unknown units
-    validate("window-1m", "window: 1m", "heatmaps.main.window: Value error, window '1m' is 1 minute; a heatmap window "
+    validate("window-1m", "window: 1m", "heatmaps.main.window: window '1m' is 1 minute; a heatmap window "
                                         "must be at least 1h — did you mean '1mo' (30 days)?"),
     validate("window-3m", "window: 3m", "window '3m' is 3 minutes; a heatmap window must be at least 1h — did you "
                                         "mean '3mo' (90 days)?"),
     validate("window-30min", "window: 30min", "window '30min' is 30 minutes; a heatmap window must be at least 1h"),
-    validate("window-unit", "window: 3x", "heatmaps.main.window: Value error, expected a duration such as '12h', "
+    validate("window-unit", "window: 3x", "heatmaps.main.window: expected a duration such as '12h', "
                                           "'3d', '1mo' or '1y'"),
-    validate("half-life-unit", "decay_half_life: 2 fortnights", "heatmaps.main.decay_half_life: Value error, expected "
+    validate("half-life-unit", "decay_half_life: 2 fortnights", "heatmaps.main.decay_half_life: expected "
                                                                 "a duration"),
     # leverage: tiers and distribution
     validate("tiers-and-distribution", "leverage_tiers: [{leverage: 10, weight: 1}]\nleverage_distribution: {median: 20}",
              "leverage_tiers and leverage_distribution are both given; expected one of them (set the other to null)"),
     # tier_filter: ranges and exact values
-    validate("range-reversed", "tier_filter: {min: 50, max: 10}", "heatmaps.main.tier_filter: Value error, max (10.0) "
+    validate("range-reversed", "tier_filter: {min: 50, max: 10}", "heatmaps.main.tier_filter: max (10.0) "
                                                                   "must be >= min (50.0)"),
-    validate("range-typo", "tier_filter: {mn: 50}", "heatmaps.main.tier_filter: Value error, unknown key 'mn'; did you "
+    validate("range-typo", "tier_filter: {mn: 50}", "heatmaps.main.tier_filter: unknown key 'mn'; did you "
                                                     "mean 'min'?"),
     validate("range-empty", "tier_filter: {}", "expected a leverage range with min and/or max, e.g. {min: 50, max: 100}"),
     validate("range-holds-no-tier", "tier_filter: {min: 200}", "tier_filter: the range [200.0, None] holds none of the "

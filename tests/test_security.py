@@ -37,8 +37,9 @@ def _xss_config(tmp_path: Path) -> Path:
           venue: '{IMG}'
           sources: [{{format: synthetic, bars: 3000, bar_size: 5m, seed: 3}}]
         heatmaps:
-          main: {{window: 1d, close_mode: fraction_of_oi, entry_price: range}}
+          main: {{window: 1d, bracket_symbol: BTCUSDT}}  # the symbol is a script, not a market
         strategy: {{name: magnet_zone}}
+        backtest: {{liquidation: {{maintenance_margin_rate: 0.004}}}}
         evaluation: {{baselines: false}}
         """)
 

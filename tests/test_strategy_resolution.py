@@ -361,6 +361,7 @@ def test_strategy_level_source_in_the_config_sets_the_main_runs_context(tmp_path
 
     text = (EXAMPLE / "config.yaml").read_text().replace("  params:\n", "  level_source: placebo\n"
                                                          "  placebo_seed: 2\n  params:\n")
+    text = text.replace("dir: ../../out/custom_strategy", "dir: out")  # a copy outside the project writes beside it
     _write(tmp_path, "config.yaml", text)
     _write(tmp_path, "my_strategy.py", (EXAMPLE / "my_strategy.py").read_text())
     loaded = load_config(tmp_path / "config.yaml")

@@ -100,7 +100,7 @@ def format_validation_error(exc: ValidationError, model: type[BaseModel], source
         else:
             found = error.get("input")
             message = error["msg"].removeprefix("Value error, ")  # our own validators' words suffice
-            if not isinstance(found, (dict, list, tuple)):
+            if not isinstance(found, (dict, list, tuple)) and f"found {found!r}" not in message:
                 message += f"; found {found!r}"
         path = _path_text(prefix, shown)
         lines.append(f"{path}: {message}" if path else message)
