@@ -87,10 +87,11 @@ def test_validate_for_choices_match_the_gate():
 
 def test_reconstruct_and_run_backtest_on_a_synthetic_market():
     market = liqbt.generate_market(2000, "5m", seed=3)
-    result = liqbt.reconstruct(market, liqbt.HeatmapModel(window="24h", n_bins=200))
+    result = liqbt.reconstruct(market, liqbt.HeatmapModel(window="24h", n_bins=1000))
     assert len(result.features) == len(market)
     entries = market.bars["close"] > market.bars["close"].rolling(50).mean()
-    bt = liqbt.run_backtest(market, liqbt.Signals(long_entries=entries, long_exits=~entries))
+    signals = liqbt.Signals(long_entries=entries, long_exits=~entries)
+    bt = liqbt.run_backtest(market, signals, liqbt.BacktestConfig(liquidation={"trigger": "last"}))
     assert bt.stats()["trades"].iloc[0] > 0
 
 
@@ -107,18 +108,12 @@ def test_run_experiment_from_a_config_object_equals_the_file(config_path, tmp_pa
     assert from_object.stats.equals(from_file.stats)
 
 
-def test_a_config_object_gets_the_file_gate(tmp_path, monkeypatch):
-    config = liqbt.load_config(textwrap_config(tmp_path)).config
+def test_a_config_object_gets_the_file_gate(config_path, tmp_path, monkeypatch):
+    config = liqbt.load_config(config_path).config
     bad = config.model_copy(update={"strategy": config.strategy.model_copy(update={"name": "magnet_zon"})})
     monkeypatch.chdir(tmp_path)
     with pytest.raises(liqbt.ConfigError, match=r"<ExperimentConfig>: strategy\.name: .*magnet_zone"):
         liqbt.run_experiment(bad)
-
-
-def textwrap_config(tmp_path):
-    path = tmp_path / "g.yaml"
-    path.write_text(textwrap.dedent(CONFIG))
-    return path
 
 
 def test_base_dir_only_with_a_config_object(config_path, tmp_path):
@@ -157,4 +152,4 @@ def test_record_run_from_python_writes_a_row(config_path, tmp_path):
 def test_calibrate_through_the_public_api():
     market = liqbt.generate_market(24 * 60, "1h", seed=2)
     report = liqbt.calibrate(market)
-    assert {"train", "test"} <= set(report)
+    assert {"train", "test"} <= set(report["scores"])
