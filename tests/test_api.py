@@ -60,6 +60,12 @@ def test_building_the_cli_parser_loads_no_heavy_module():
     assert loaded_modules("from liqbt.cli.main import build_parser\nbuild_parser()") == set()
 
 
+@pytest.mark.real_data
+def test_validate_loads_no_engine_or_plotting():
+    code = "from liqbt.cli.main import main\nmain(['-q', 'validate', 'configs/strategy_magnet_zone.yaml'])"
+    assert not loaded_modules(code) & {"vectorbt", "matplotlib"}
+
+
 def test_lazy_names_load_on_first_use():
     assert loaded_modules("import liqbt\nliqbt.Market") >= {"pandas"}
 
