@@ -1,8 +1,11 @@
-"""One experiment end to end: data -> heatmaps -> strategy -> backtest -> outputs.
+"""The config-driven jobs: one experiment end to end (data -> heatmaps -> strategy -> backtest -> outputs),
+a sweep, and recording a run in the results store.
 
-The CLI's ``liqbt run`` is a thin shell around :func:`run_experiment` and
-:func:`write_run`; so are sweeps and walk-forward evaluation, which call
-:func:`build_context` once and evaluate many parameter sets on it.
+Each job takes a config path, a :class:`LoadedConfig` or an :class:`ExperimentConfig` built in Python
+(relative paths in it resolve against ``base_dir``, default the current folder). The CLI's ``liqbt run``
+and ``liqbt sweep`` are thin shells around :func:`run_experiment`, :func:`write_run`, :func:`record_run`
+and :func:`run_sweep`; sweeps and walk-forward evaluation call :func:`build_context` once and evaluate
+many parameter sets on it.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import pandas as pd
 
 from .backtest import BacktestResult, Signals, run_backtest
 from .backtest.stats import json_safe, stats_for_json
-from .config.experiment import ExperimentConfig, LoadedConfig
+from .config.experiment import ExperimentConfig, LoadedConfig, check_loaded, load_config
 from .config.files import write_atomic
 from .data.config import load_data
 from .data.market import Market, MultiVenueMarket
@@ -24,7 +27,11 @@ from .evaluation import compare_to_baselines
 from .heatmap import HeatmapResult, reconstruct_named
 from .strategy import Strategy, StrategyContext
 
-__all__ = ["ExperimentRun", "build_context", "run_experiment", "write_run", "stats_json", "load_market"]
+__all__ = ["ExperimentRun", "build_context", "run_experiment", "run_sweep", "record_run", "write_run", "stats_json",
+           "load_market", "as_loaded", "PYTHON_CONFIG"]
+
+PYTHON_CONFIG = "<ExperimentConfig>"
+"""The file name a config built in Python stands under in messages (``<base_dir>/<ExperimentConfig>: ...``)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,6 +46,41 @@ class ExperimentRun:
     backtest: BacktestResult
     stats: pd.DataFrame
     baselines: pd.DataFrame | None = None
+
+
+def as_loaded(config_or_path: str | Path | LoadedConfig | ExperimentConfig, *, base_dir: str | Path | None = None,
+              allow_paths: tuple[str | Path, ...] = ()) -> LoadedConfig:
+    """A checked config with its base directory, from a YAML path, a :class:`LoadedConfig` or an
+    :class:`ExperimentConfig`.
+
+    Parameters
+    ----------
+    config_or_path : str, Path, LoadedConfig or ExperimentConfig
+        A path is read with :func:`liqbt.config.load_config`; a LoadedConfig is returned as it is; an
+        ExperimentConfig gets the same start-up checks as a file (``liqbt validate``'s gate).
+    base_dir : str or Path, optional
+        Only with an ExperimentConfig: the folder its relative paths (data files, ``output.dir``,
+        ``file.py:Class`` strategies) resolve against; default the current folder.
+    allow_paths : tuple of str or Path, default ()
+        Folders outside the project that paths may reach (``--allow-path``).
+    """
+    if isinstance(config_or_path, LoadedConfig):
+        if base_dir is not None:
+            raise ConfigError("base_dir: a LoadedConfig carries its own base directory (its file's folder)")
+        return config_or_path
+    if isinstance(config_or_path, ExperimentConfig):
+        from .config.files import allowed_roots, resolve_path
+
+        base = resolve_path(base_dir if base_dir is not None else Path.cwd(), "base_dir")
+        return check_loaded(LoadedConfig(config=config_or_path, path=base / PYTHON_CONFIG,
+                                         allow=allowed_roots(allow_paths)))
+    if base_dir is not None:
+        raise ConfigError("base_dir: a config file's paths resolve against its own folder; pass base_dir only "
+                          "with an ExperimentConfig")
+    if not isinstance(config_or_path, (str, Path)):
+        raise ConfigError(f"config: expected a YAML path, a LoadedConfig or an ExperimentConfig, "
+                          f"found {type(config_or_path).__name__}")
+    return load_config(config_or_path, allow_paths)
 
 
 def load_market(loaded: LoadedConfig) -> Market | MultiVenueMarket:
@@ -67,8 +109,27 @@ def build_context(config: ExperimentConfig, market: Market, heatmap_models: dict
     return heatmaps, ctx
 
 
-def run_experiment(loaded: LoadedConfig, market: Market | None = None) -> ExperimentRun:
-    """Run the config's strategy on its data with its backtest settings."""
+def run_experiment(config_or_path: str | Path | LoadedConfig | ExperimentConfig, *, market: Market | None = None,
+                   base_dir: str | Path | None = None) -> ExperimentRun:
+    """Run the config's strategy on its data with its backtest settings.
+
+    Parameters
+    ----------
+    config_or_path : str, Path, LoadedConfig or ExperimentConfig
+        The experiment (see :func:`as_loaded`); it needs a ``strategy:`` section.
+    market : Market, optional
+        The bars to run on instead of the config's ``data:`` (e.g. a slice of it).
+    base_dir : str or Path, optional
+        Only with an ExperimentConfig: the folder its relative paths resolve against (default: the
+        current folder).
+
+    Returns
+    -------
+    ExperimentRun
+        Heatmaps, signals, backtest, ``stats`` and (with ``evaluation.baselines``) the baseline table.
+        Nothing is written: see :func:`write_run` and :func:`record_run`.
+    """
+    loaded = as_loaded(config_or_path, base_dir=base_dir)
     config = loaded.config
     market = market if market is not None else load_market(loaded)
     heatmaps, ctx = build_context(config, market, base_dir=loaded.base_dir)
@@ -138,3 +199,61 @@ def write_run(run: ExperimentRun, out: Path, *, title: str | None = None) -> dic
         paths["baselines"] = write_atomic(out / "baselines.csv", run.baselines.to_csv(index_label="variant"))
     paths["report"] = write_run_report(run, paths, out / "report.html", title=title)
     return paths
+
+
+def record_run(run: ExperimentRun, store: str | Path) -> int:
+    """Record ``run`` in the results store at ``store`` as ``liqbt run`` does: its resolved config, data
+    fingerprint, code version, parameters and statistics (window ``all``).
+
+    Parameters
+    ----------
+    run : ExperimentRun
+        What :func:`run_experiment` returned.
+    store : str or Path
+        The SQLite results store (created if missing). ``liqbt run`` passes ``<output folder>/<output.store>``.
+
+    Returns
+    -------
+    int
+        The experiment's id in the store (the same config, data and code version share one id).
+    """
+    from .research.store import ResultStore, data_fingerprint
+
+    with ResultStore(store) as db:
+        exp = db.experiment("run", run.config.name, run.config.model_dump(mode="json"), data_fingerprint(run.market))
+        db.add(exp, [(run.strategy.get_params(), "all", run.stats.iloc[0].to_dict())])
+        db.set_status(exp, "done")
+    return exp
+
+
+def run_sweep(config_or_path: str | Path | LoadedConfig | ExperimentConfig, store: str | Path | None = None, *,
+              market: Market | None = None, base_dir: str | Path | None = None, progress: bool = False):
+    """Evaluate every parameter set of the config's ``sweep:`` on every walk-forward window.
+
+    Parameters
+    ----------
+    config_or_path : str, Path, LoadedConfig or ExperimentConfig
+        The experiment (see :func:`as_loaded`); it needs ``strategy:`` and ``sweep:`` sections.
+    store : str or Path, optional
+        The SQLite results store: a sweep resumes from the parameter sets it already holds. None (the
+        default) keeps the store in memory, so nothing is written; ``liqbt sweep`` passes
+        ``<output folder>/<output.store>``.
+    market : Market, optional
+        The bars to sweep on instead of the config's ``data:``.
+    base_dir : str or Path, optional
+        Only with an ExperimentConfig: the folder its relative paths resolve against.
+    progress : bool, default False
+        Show a progress bar.
+
+    Returns
+    -------
+    liqbt.research.SweepOutcome
+        ``results`` (one row per parameter set and window) and the ``walk_forward`` table.
+    """
+    from .config.gate import require
+    from .research.runner import run_sweep as sweep_loaded
+
+    loaded = as_loaded(config_or_path, base_dir=base_dir)
+    require(loaded, "sweep")
+    market = market if market is not None else load_market(loaded)
+    return sweep_loaded(loaded, market, None, progress=progress, store=":memory:" if store is None else store)

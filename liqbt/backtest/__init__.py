@@ -5,12 +5,17 @@
 inside its cash, value and returns.
 """
 
-from .config import BacktestConfig, LiquidationConfig
-from .enums import FILL_REASON_NAMES, FillReason
-from .portfolio import PerpPortfolio
-from .run import BacktestResult, run_backtest
-from .signals import Signals
-from .stats import STAT_UNITS, backtest_stats
+from ..lazy import lazy_exports
+
+# each name loads its module on first use (liqbt.lazy): reading one config model loads no engine
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "config": ("BacktestConfig", "LiquidationConfig"),
+    "enums": ("FILL_REASON_NAMES", "FillReason"),
+    "portfolio": ("PerpPortfolio",),
+    "run": ("BacktestResult", "run_backtest"),
+    "signals": ("Signals",),
+    "stats": ("STAT_UNITS", "backtest_stats"),
+})
 
 __all__ = [
     "BacktestConfig",

@@ -1,10 +1,15 @@
 """Calibration of predicted against realised liquidations (the thing no vendor publishes)."""
 
-from .baseline import naive_baseline
-from .config import CalibrationConfig, SearchSpace
-from .fit import calibrate, realised_liquidations
-from .metrics import score
-from .predictor import LiquidationPredictor
+from ..lazy import lazy_exports
+
+# each name loads its module on first use (liqbt.lazy): reading one config model loads no engine
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "baseline": ("naive_baseline",),
+    "config": ("CalibrationConfig", "SearchSpace"),
+    "fit": ("calibrate", "realised_liquidations"),
+    "metrics": ("score",),
+    "predictor": ("LiquidationPredictor",),
+})
 
 __all__ = ["calibrate", "CalibrationConfig", "SearchSpace", "LiquidationPredictor", "naive_baseline", "score",
            "realised_liquidations"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 
 def register(sub) -> None:
@@ -32,24 +31,11 @@ def format_summary(stats) -> str:
     return "\n".join(lines)
 
 
-def record_run(loaded, market, result, out: Path) -> None:
-    """Every run goes into the results store with its resolved config, data fingerprint and code version."""
-    from ..config.files import check_store_path
-    from ..research.store import ResultStore, data_fingerprint
-
-    path = check_store_path(loaded.config.output.store, out, f"{loaded.path}: output.store")
-    with ResultStore(path) as store:
-        exp = store.experiment("run", loaded.config.name, loaded.config.model_dump(mode="json"),
-                               data_fingerprint(market))
-        store.add(exp, [(result.strategy.get_params(), "all", result.stats.iloc[0].to_dict())])
-        store.set_status(exp, "done")
-
-
 def run(args) -> int:
-    from ..config.files import write_atomic
+    from ..config.files import check_store_path, write_atomic
     from ..data.inspect import describe, format_description
     from ..data.market import MultiVenueMarket
-    from ..pipeline import load_market, run_experiment, write_run
+    from ..pipeline import load_market, record_run, run_experiment, write_run
     from .common import load, output_dir, writing
 
     loaded = load(args, "run")
@@ -64,10 +50,11 @@ def run(args) -> int:
             print("\n\n".join(format_description(i) for i in infos))
             print(f"\n(no strategy in the config: data summary only)\nwrote {out / 'data_summary.json'}")
         return 0
-    result = run_experiment(loaded, market)
+    result = run_experiment(loaded, market=market)
     with writing(out):
         paths = write_run(result, out)
-        record_run(loaded, market, result, out)
+        # every run goes into the results store with its resolved config, data fingerprint and code version
+        record_run(result, check_store_path(loaded.config.output.store, out, f"{loaded.path}: output.store"))
     if not args.quiet:
         print(f"{loaded.config.strategy.name} on {market.symbol} ({market.venue}), {len(market):,} bars "
               f"{market.start:%Y-%m-%d} .. {market.end:%Y-%m-%d}; costs and funding "

@@ -14,9 +14,9 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from ..research import run_sweep
+    from ..pipeline import load_market, run_sweep
     from ..research.report import write_sweep_outputs
-    from ..pipeline import load_market
+    from ..research.runner import store_path
     from .common import load, output_dir, writing
 
     loaded = load(args, "sweep")
@@ -28,7 +28,7 @@ def run(args) -> int:
     output_dir(args, loaded, create=False)
     market = load_market(loaded)
     out = output_dir(args, loaded)
-    outcome = run_sweep(loaded, market, out, progress=not args.quiet)
+    outcome = run_sweep(loaded, store_path(loaded, out), market=market, progress=not args.quiet)
     with writing(out):
         paths = write_sweep_outputs(loaded, market, outcome, out)
     if not args.quiet:

@@ -10,9 +10,12 @@ checks an output folder given on the command line.
 
 from __future__ import annotations
 
+COMMANDS = ("run", "sweep", "heatmap", "calibrate", "report")
+"""The commands ``--for`` names: those :func:`liqbt.config.gate.require` knows (``liqbt.config.gate.COMMANDS``,
+not imported here because it loads pydantic and ``liqbt --help`` must not; tests/test_api.py checks they agree)."""
+
 
 def register(sub) -> None:
-    from ..config.gate import COMMANDS
     from .common import add_config_args
 
     parser = sub.add_parser("validate", help="check a config file without running it")

@@ -24,7 +24,7 @@ from .base import FrozenModel, validate_section
 from .files import allowed_roots, resolve_path
 from .yaml_io import read_yaml
 
-__all__ = ["ExperimentConfig", "OutputConfig", "LoadedConfig", "load_config", "HEATMAP_NAME"]
+__all__ = ["ExperimentConfig", "OutputConfig", "LoadedConfig", "load_config", "check_loaded", "HEATMAP_NAME"]
 
 HEATMAP_NAME = r"[A-Za-z0-9_][A-Za-z0-9_-]{0,63}"
 """A heatmap's name under ``heatmaps:``: it becomes part of file names and sweep keys."""
@@ -104,24 +104,28 @@ def load_config(path: str | Path, allow_paths: tuple[str | Path, ...] = ()) -> L
     Every start-up check of the commands that needs no market data runs here
     (:func:`liqbt.config.gate.check_config`), so ``liqbt validate`` is the gate.
     """
-    from ..data.config import check_data_config
-    from .gate import check_config
-
     path = resolve_path(path, "YAML config file")
     allow = allowed_roots(allow_paths)
     data = read_yaml(path, allow)
-    config = validate_section(ExperimentConfig, data, str(path))
-    check_data_config(config.data, path.parent, str(path))
+    return check_loaded(LoadedConfig(config=validate_section(ExperimentConfig, data, str(path)), path=path, allow=allow))
+
+
+def check_loaded(loaded: LoadedConfig) -> LoadedConfig:
+    """The start-up checks of :func:`load_config` on a validated config (also one built in Python)."""
+    from ..data.config import check_data_config
+    from .gate import check_config
+
+    config, path, base = loaded.config, loaded.path, loaded.base_dir
+    check_data_config(config.data, base, str(path))
     if config.strategy is not None:
         from ..errors import ConfigError
 
         where = f"{path}: strategy"
         try:  # resolved (and checked to be a Strategy subclass) before anything is called
-            config.strategy.strategy_class(path.parent)
+            config.strategy.strategy_class(base)
         except ConfigError as exc:
             raise ConfigError(f"{where}.name: {exc}") from None
-        config.strategy.build(where, base_dir=path.parent)
-        config.strategy.role_map(list(config.heatmaps), where, base_dir=path.parent)
-    loaded = LoadedConfig(config=config, path=path, allow=allow)
+        config.strategy.build(where, base_dir=base)
+        config.strategy.role_map(list(config.heatmaps), where, base_dir=base)
     check_config(loaded)
     return loaded

@@ -6,9 +6,14 @@
 named models (a 30-day context and a 24-hour execution heatmap) in one pass.
 """
 
-from .base import FEATURE_COLUMNS, TOTAL_COLUMNS, HeatmapResult, Profile, Snapshots, reconstruct
-from .model import WINDOW_PRESETS, HeatmapModel, LeverageDistribution, LeverageRange, LeverageTier
-from .sweep import SweepResult, reconstruct_many, reconstruct_named
+from ..lazy import lazy_exports
+
+# each name loads its module on first use (liqbt.lazy): reading one config model loads no engine
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "base": ("FEATURE_COLUMNS", "TOTAL_COLUMNS", "HeatmapResult", "Profile", "Snapshots", "reconstruct"),
+    "model": ("WINDOW_PRESETS", "HeatmapModel", "LeverageDistribution", "LeverageRange", "LeverageTier"),
+    "sweep": ("SweepResult", "reconstruct_many", "reconstruct_named"),
+})
 
 __all__ = [
     "reconstruct",

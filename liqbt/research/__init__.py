@@ -1,7 +1,12 @@
 """Research workflow: sweeps, walk-forward evaluation, the results store."""
 
-from .config import EvaluationConfig, SweepConfig, WalkForwardConfig
-from .runner import SweepOutcome, run_sweep
-from .store import ResultStore
+from ..lazy import lazy_exports
+
+# each name loads its module on first use (liqbt.lazy): reading one config model loads no engine
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "config": ("EvaluationConfig", "SweepConfig", "WalkForwardConfig"),
+    "runner": ("SweepOutcome", "run_sweep"),
+    "store": ("ResultStore",),
+})
 
 __all__ = ["SweepConfig", "EvaluationConfig", "WalkForwardConfig", "run_sweep", "SweepOutcome", "ResultStore"]

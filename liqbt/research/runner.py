@@ -104,15 +104,17 @@ def _identity(config) -> dict:
     return dump
 
 
-def run_sweep(loaded: "LoadedConfig", market, out: Path, *, progress: bool = True) -> SweepOutcome:
-    """Evaluate every parameter set of ``loaded``'s sweep on every window, resuming from the store."""
+def run_sweep(loaded: "LoadedConfig", market, out: Path | None, *, progress: bool = True,
+              store: str | Path | None = None) -> SweepOutcome:
+    """Evaluate every parameter set of ``loaded``'s sweep on every window, resuming from the store
+    (``store``, default ``out / output.store``; ``":memory:"`` keeps it in memory)."""
     config = loaded.config
     if config.sweep is None or config.strategy is None:
         raise ConfigError(f"{loaded.path}: a sweep needs 'strategy:' and 'sweep:' sections")
     sweep = config.sweep
     strategy_cls = config.strategy.strategy_class(loaded.base_dir)
     wins = windows(len(market), config.evaluation.walk_forward)
-    path = store_path(loaded, out)
+    path = Path(store) if store is not None else store_path(loaded, out)
     with ResultStore(path) as store:
         exp = store.experiment("sweep", config.name, _identity(config), data_fingerprint(market))
         if sweep.method == "optuna":

@@ -5,10 +5,15 @@ The library owns only :class:`BuyAndHold`; the shipped example strategies
 ``liqbt.strategies`` entry-point group, as any installed package's do.
 """
 
-from .base import Strategy
-from .context import LEVEL_SOURCES, StrategyContext
-from .params import Param
-from .registry import available_strategies, get_strategy, register_strategy, resolve_strategy
+from ..lazy import lazy_exports
+
+# each name loads its module on first use (liqbt.lazy): reading one config model loads no engine
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "base": ("Strategy",),
+    "context": ("LEVEL_SOURCES", "StrategyContext"),
+    "params": ("Param",),
+    "registry": ("available_strategies", "get_strategy", "register_strategy", "resolve_strategy"),
+})
 
 __all__ = ["Strategy", "StrategyContext", "LEVEL_SOURCES", "Param", "register_strategy", "resolve_strategy",
            "get_strategy", "available_strategies"]

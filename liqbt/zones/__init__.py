@@ -4,28 +4,18 @@ Every function returns rows known at each bar's close. Kernels are in
 :mod:`liqbt.zones.nb`.
 """
 
-from .clusters import (
-                       LEVEL_SOURCES,
-                       ZoneSets,
-                       cleared_events,
-                       cluster_sets,
-                       local_imbalance,
-                       placebo_series,
-                       placebo_sets,
-                       snapshot_rows,
-                       sr_sets,
-                       zone_table,
-                       zones,
-)
-from .confluence import confluence_score
-from .enums import ZONE_COLUMNS
-from .levels import (
-                       level_table,
-                       moving_averages,
-                       swing_levels,
-                       swing_pivots,
-                       volume_nodes,
-)
+from ..lazy import lazy_exports
+
+# each name loads its module on first use (liqbt.lazy): reading one config model loads no engine
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "clusters": (
+        "LEVEL_SOURCES", "ZoneSets", "cleared_events", "cluster_sets", "local_imbalance", "placebo_series",
+        "placebo_sets", "snapshot_rows", "sr_sets", "zone_table", "zones",
+    ),
+    "confluence": ("confluence_score",),
+    "enums": ("ZONE_COLUMNS",),
+    "levels": ("level_table", "moving_averages", "swing_levels", "swing_pivots", "volume_nodes"),
+})
 
 __all__ = [
                        "LEVEL_SOURCES",
