@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -122,3 +124,14 @@ def test_type_checking_imports_form_no_cycle_but_keep_the_layers(copy):
          "    from ..backtest import Signals")
     assert _new(copy, "cycles") == []
     assert [_key(v) for v in _new(copy, "layers")] == ["liqbt.data.market -> liqbt.backtest"]
+
+
+def test_data_inspect_of_a_config_loads_no_experiment_config(tmp_path):
+    """The data layer reads a config's data: section itself: the experiment config (and every
+    section model above data) stays unimported."""
+    (tmp_path / "c.yaml").write_text("data:\n  sources: [{format: synthetic, bars: 500, bar_size: 5m, seed: 5}]\n")
+    code = ("import sys\nfrom liqbt.data.inspect import open_source\n"
+            f"m = open_source({str(tmp_path / 'c.yaml')!r})\n"
+            "print(len(m.bars), 'liqbt.config.experiment' in sys.modules, 'liqbt.strategy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["500", "False", "False"]
