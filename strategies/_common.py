@@ -12,7 +12,7 @@ import pandas as pd
 
 from liqbt.backtest import Signals
 from liqbt.strategy import Param, StrategyContext
-from liqbt.zones import hold_exits
+from liqbt.zones.exits import hold_exits
 
 __all__ = ["ZONE_PARAMS", "hold_exits", "last_funding", "make_signals", "rising", "zone_frame"]
 

@@ -28,7 +28,7 @@ from pathlib import Path
 
 LAYERS: tuple[tuple[str, ...], ...] = (
     # low to high; a module belongs to the longest prefix that names it
-    ("liqbt.errors", "liqbt._version"),
+    ("liqbt.errors", "liqbt._version", "liqbt.lazy"),  # liqbt.lazy: the subpackages' lazy exports
     # the config primitives every section model stands on: frozen base, safe file and YAML reading
     ("liqbt.config.files",),
     ("liqbt.config.base", "liqbt.config.yaml_io"),
@@ -53,7 +53,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("liqbt.pipeline",),
     ("liqbt.cli",),
     ("liqbt.__main__",),
-    ("liqbt",),  # the facade re-exports (lazily) from every layer
+    ("=liqbt",),  # the facade (the package itself, "=": this module only) re-exports from every layer
 )
 
 KERNEL_IMPORTS = frozenset({"__future__", "numpy", "numba", "typing", "enum", "math"})
@@ -121,11 +121,13 @@ def read_graph(root: Path, package: str) -> dict[str, list[Edge]]:
 
 
 def layer_of(module: str, layers=LAYERS) -> tuple[int, str] | None:
-    """``(level, prefix)`` of the longest layer prefix naming ``module``."""
+    """``(level, prefix)`` of the longest layer prefix naming ``module`` (``=name``: that module only)."""
     best = None
     for level, prefixes in enumerate(layers):
-        for prefix in prefixes:
-            if (module == prefix or module.startswith(prefix + ".")) and (best is None or len(prefix) > len(best[1])):
+        for entry in prefixes:
+            prefix = entry.lstrip("=")
+            named = module == prefix or (not entry.startswith("=") and module.startswith(prefix + "."))
+            if named and (best is None or len(prefix) > len(best[1])):
                 best = (level, prefix)
     return best
 

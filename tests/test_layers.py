@@ -135,3 +135,9 @@ def test_data_inspect_of_a_config_loads_no_experiment_config(tmp_path):
             "print(len(m.bars), 'liqbt.config.experiment' in sys.modules, 'liqbt.strategy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["500", "False", "False"]
+
+
+def test_a_new_top_level_module_needs_a_layer(copy):
+    (copy[0] / "helpers.py").write_text("import numpy\n", encoding="utf-8")
+    assert [v for v in contract.check(*copy)["layers"] if "in no layer" in v] == [
+        "liqbt.helpers: in no layer; add it to LAYERS"]

@@ -19,7 +19,6 @@ from .clusters import (
 )
 from .confluence import confluence_score
 from .enums import ZONE_COLUMNS
-from .exits import hold_exits
 from .levels import (
                        level_table,
                        moving_averages,
@@ -35,7 +34,6 @@ __all__ = [
                        "cleared_events",
                        "cluster_sets",
                        "confluence_score",
-                       "hold_exits",
                        "level_table",
                        "local_imbalance",
                        "moving_averages",
