@@ -12,7 +12,7 @@ import pandas as pd
 
 from liqbt.backtest import Signals
 from liqbt.strategy import Param, StrategyContext
-from liqbt.zones.nb import hold_exits_nb
+from liqbt.zones.exits import hold_exits
 
 __all__ = ["ZONE_PARAMS", "hold_exits", "last_funding", "make_signals", "rising", "zone_frame"]
 
@@ -39,12 +39,6 @@ def rising(mask: pd.Series) -> pd.Series:
     """True where ``mask`` turns True (False on the row before, or the first row)."""
     mask = mask.fillna(False).astype(bool)
     return mask & ~mask.shift(1, fill_value=False)
-
-
-def hold_exits(entries: pd.Series, hold_bars: int) -> pd.Series:
-    """True ``hold_bars`` rows after the last entry row (0: never)."""
-    out = hold_exits_nb(np.ascontiguousarray(entries.to_numpy(dtype=np.bool_)), int(hold_bars))
-    return pd.Series(out, index=entries.index)
 
 
 def make_signals(index, long_entries, short_entries, long_exits=None, short_exits=None, sl_stop=None,

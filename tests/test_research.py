@@ -196,7 +196,7 @@ def test_heatmap_parameter_groups_computed_together_equal_separate_runs(tmp_path
     from liqbt.config import load_config
     from liqbt.pipeline import load_market
     from liqbt.research import run_sweep
-    from liqbt.research.runner import _contexts
+    from liqbt.research.contexts import override_context
     from liqbt.research.sweep import evaluate_combos
 
     config = tmp_path / "h.yaml"
@@ -223,7 +223,7 @@ def test_heatmap_parameter_groups_computed_together_equal_separate_runs(tmp_path
     market = load_market(loaded)
     outcome = run_sweep(loaded, market, tmp_path / "out", progress=False)
     combos = [{"dominance": d, "heatmaps.main.window": "14d"} for d in (1.25, 2.0)]
-    ctx, backtest = _contexts(loaded.config, market, (("heatmaps.main.window", "14d"),))
+    ctx, backtest = override_context(loaded.config, market, (("heatmaps.main.window", "14d"),))
     wins = windows(len(market), loaded.config.evaluation.walk_forward)
     params = [{"dominance": d} for d in (1.25, 2.0)]
     for combo, window, metrics in evaluate_combos(market, ctx, loaded.config.strategy.strategy_class(), combos,

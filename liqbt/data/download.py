@@ -36,18 +36,18 @@ from tqdm.auto import tqdm
 
 from .._version import __version__
 from ..errors import ConfigError, DataError, DownloadError
-from .binance_archive import (
+from .archive_layout import (
     ARCHIVE_KINDS,
     ArchiveFile,
     ArchiveWarning,
-    _check_kind,
-    _to_utc,
     archive_path,
+    check_kind,
     file_sha256,
     parse_checksum_text,
     read_checksum_file,
     unsafe_member_reason,
 )
+from .binance_archive import to_utc
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -193,14 +193,14 @@ def plan_archive_files(symbol: str, start, end, *, kinds: Iterable[str] = ARCHIV
     today = pd.Timestamp(today, tz="UTC") if today is not None else _today()
     files = []
     for kind in kinds:
-        _check_kind(kind)
+        check_kind(kind)
         files += _plan_kind(kind, symbol, interval, lo, hi, today)
     return files
 
 
 def _day_span(start, end) -> tuple[pd.Timestamp, pd.Timestamp]:
     """``[first day, day after the last day)`` of an inclusive day range."""
-    first, last = _to_utc(start, "start"), _to_utc(end, "end")
+    first, last = to_utc(start, "start"), to_utc(end, "end")
     if first is None or last is None or last.floor("D") < first.floor("D"):
         raise ConfigError(f"download range: expected start <= end (days, both included), "
                           f"found start={start}, end={end}")

@@ -22,7 +22,7 @@ from .validate import check_data_folder, check_funding_unit, numeric_columns, re
 __all__ = ["read_feather_frame", "read_freqtrade", "load_freqtrade", "parse_timeframe", "pair_to_filename"]
 
 _COLUMNS = ("date", "open", "high", "low", "close", "volume")
-_NAME = re.compile(r"^(?P<pair>.+)-(?P<timeframe>\d+[mhdw])-(?P<kind>futures|mark|funding_rate)\.feather$")
+FILE_NAME = re.compile(r"^(?P<pair>.+)-(?P<timeframe>\d+[mhdw])-(?P<kind>futures|mark|funding_rate)\.feather$")
 
 
 def parse_timeframe(timeframe: str) -> pd.Timedelta:
@@ -63,7 +63,7 @@ def _locate(datadir: Path, stem: str, kind: str, timeframe: str | None) -> Path 
         return path if path.exists() else None
     found = []
     for path in datadir.glob(f"{stem}-*-{kind}.feather"):
-        m = _NAME.match(path.name)
+        m = FILE_NAME.match(path.name)
         if m and m.group("pair") == stem:
             found.append((parse_timeframe(m.group("timeframe")), path))
     return min(found)[1] if found else None
@@ -123,7 +123,7 @@ def read_freqtrade(
         if path is not None:
             frame = read_feather_frame(path)
             bundle["mark"] = frame[["open", "high", "low", "close"]]
-            bundle["mark_bar_size"] = parse_timeframe(_NAME.match(path.name).group("timeframe"))
+            bundle["mark_bar_size"] = parse_timeframe(FILE_NAME.match(path.name).group("timeframe"))
             sources["mark"] = str(path)
 
     if funding:

@@ -6,11 +6,11 @@ import warnings
 from pathlib import Path
 
 
-from ..errors import DataError, GapWarning
+from ..errors import ConfigError, DataError, GapWarning
 from .market import COLUMN_UNITS, Market, MultiVenueMarket, bar_size_label
 from .validate import check_data_file
 
-__all__ = ["open_source", "describe", "format_description"]
+__all__ = ["open_source", "config_market", "describe", "format_description"]
 
 
 def open_source(source: str | Path, *, pair: str | None = None, timeframe: str | None = None,
@@ -30,15 +30,11 @@ def open_source(source: str | Path, *, pair: str | None = None, timeframe: str |
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", GapWarning)  # gaps are part of the description
         if path.suffix in (".yaml", ".yml"):
-            from ..config import load_config
-            from .config import load_data
-
-            loaded = load_config(path)
-            return load_data(loaded.config.data, loaded.base_dir)
+            return config_market(path)
         if path.suffix == ".feather":
-            from .freqtrade import _NAME, load_freqtrade
+            from .freqtrade import FILE_NAME, load_freqtrade
 
-            match = _NAME.match(path.name)
+            match = FILE_NAME.match(path.name)
             if not match or match.group("kind") != "futures":
                 raise DataError(str(path), "expected a freqtrade candle file named PAIR-TIMEFRAME-futures.feather")
             return load_freqtrade(path.parent, match.group("pair"), match.group("timeframe"))
@@ -56,9 +52,9 @@ def open_source(source: str | Path, *, pair: str | None = None, timeframe: str |
                                            "config that combines it with a candle source")
             feathers = sorted(path.glob("*-futures.feather"))
             if feathers:
-                from .freqtrade import _NAME, load_freqtrade
+                from .freqtrade import FILE_NAME, load_freqtrade
 
-                choices = [(m.group("pair"), m.group("timeframe")) for m in map(_NAME.match, (f.name for f in feathers))
+                choices = [(m.group("pair"), m.group("timeframe")) for m in map(FILE_NAME.match, (f.name for f in feathers))
                            if m]
                 if pair is None or timeframe is None:
                     pair = pair or choices[0][0]
@@ -71,6 +67,28 @@ def open_source(source: str | Path, *, pair: str | None = None, timeframe: str |
                 return read_binance_archive(path, symbol, interval=timeframe or "5m").to_market()
     raise DataError(str(path), "unknown layout; expected a .yaml config, a freqtrade .feather file or folder, "
                                "a vendor .csv, a multi-venue parquet folder or a Binance archive folder")
+
+
+def config_market(path: str | Path) -> Market | MultiVenueMarket:
+    """The market of a config file's ``data:`` section.
+
+    The file is read as ``load_config`` reads it (``!include``, ``base:``, folders
+    allowed by ``$LIQBT_ALLOW_PATHS``) and its ``data:`` section gets the same checks;
+    the other sections configure other commands, so this data layer neither imports nor
+    validates them (``liqbt validate`` does).
+    """
+    from ..config.base import validate_section
+    from ..config.files import allowed_roots, resolve_path
+    from ..config.yaml_io import read_yaml
+    from .config import DataConfig, check_data_config, load_data
+
+    path = resolve_path(path, "YAML config file")
+    raw = read_yaml(path, allowed_roots())
+    if "data" not in raw:
+        raise ConfigError(f"{path}: data: required key is missing")
+    config = validate_section(DataConfig, raw["data"], str(path), "data")
+    check_data_config(config, path.parent, str(path))
+    return load_data(config, path.parent)
 
 
 def describe(market: Market) -> dict:

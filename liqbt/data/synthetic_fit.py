@@ -15,160 +15,26 @@ import argparse
 import math
 import sys
 from dataclasses import fields, replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from .market import Market
 from .synthetic import (
-    _FIVE_MIN,
-    _FUNDING_INTERVAL,
-    _HOUR,
-    _PROFILES,
-    SyntheticParams,
-    _half_life_decay,
-    _season,
-    _week_hour,
+    FIVE_MIN,
+    FUNDING_INTERVAL,
+    HOUR,
     generate_bundle,
     generate_market,
+    half_life_decay,
+    vol_season,
+    week_hour,
 )
+from .synthetic_params import PROFILES, SyntheticParams
+from .synthetic_stats import as_utc_ns, load_reference, market_stats, reference_stats
 
 __all__ = ["fit_params", "load_reference", "balanced_oi_drift", "market_stats", "reference_stats", "main"]
-
-
-# ------------------------------------------------------------------------ statistics
-def _log_return_std_kurt(close: pd.Series, bar: pd.Timedelta) -> tuple[float, float]:
-    """Std and excess kurtosis of log returns between consecutive bars."""
-    values = np.log(close.to_numpy(dtype=np.float64))
-    consecutive = np.diff(close.index.asi8) == bar.value
-    r = np.diff(values)[consecutive]
-    d = r - r.mean()
-    m2 = float(np.mean(d ** 2))
-    return math.sqrt(m2), float(np.mean(d ** 4)) / m2 ** 2 - 3.0
-
-
-def _hourly_log_change_std(values: pd.Series) -> float:
-    consecutive = np.diff(values.index.asi8) == _HOUR.value
-    d = np.diff(np.log(values.to_numpy(dtype=np.float64)))[consecutive]
-    return float(np.std(d))
-
-
-def market_stats(market: Market) -> dict[str, float]:
-    """Headline statistics of a market, comparable with :func:`reference_stats`.
-
-    Returns
-    -------
-    dict
-        ``ret_std`` and ``ret_excess_kurtosis`` (log returns at the market's bar
-        size), ``oi_log_change_std_1h``, ``funding_mean`` and ``funding_std``
-        (fraction per event), ``liq_long_to_oi_mean`` and
-        ``liq_short_to_oi_mean`` (hourly liquidations / OI at the hour's open).
-        NaN where the market lacks the data.
-    """
-    bars = market.bars
-    std, kurt = _log_return_std_kurt(bars["close"], market.bar_size)
-    out = {"ret_std": std, "ret_excess_kurtosis": kurt}
-    nan = float("nan")
-    out["oi_log_change_std_1h"] = nan
-    out["liq_long_to_oi_mean"] = out["liq_short_to_oi_mean"] = nan
-    if market.has("oi_usd") and market.bar_size <= _HOUR:
-        on_hour = bars.index.asi8 % _HOUR.value == 0
-        oi_at_open = bars.loc[on_hour, "oi_usd"].dropna()  # OI at the previous hour's close
-        out["oi_log_change_std_1h"] = _hourly_log_change_std(oi_at_open)
-        if market.liquidations is not None:
-            liq = market.liquidations.join(oi_at_open.rename("oi_open_usd"), how="inner")
-            out["liq_long_to_oi_mean"] = float((liq["realised_liq_long_usd"] / liq["oi_open_usd"]).mean())
-            out["liq_short_to_oi_mean"] = float((liq["realised_liq_short_usd"] / liq["oi_open_usd"]).mean())
-    funding = market.funding
-    out["funding_mean"] = float(funding.mean()) if funding is not None and len(funding) else nan
-    out["funding_std"] = float(funding.std()) if funding is not None and len(funding) > 1 else nan
-    return out
-
-
-def reference_stats(candles_5m: pd.DataFrame, funding: pd.Series, hourly: pd.DataFrame) -> dict[str, float]:
-    """The statistics of :func:`market_stats` computed on real frames.
-
-    Parameters
-    ----------
-    candles_5m : DataFrame
-        5-minute ``close`` indexed by UTC bar open.
-    funding : Series
-        Funding events, fraction per interval.
-    hourly : DataFrame
-        ``oi_open_usd, oi_close_usd, realised_liq_long_usd,
-        realised_liq_short_usd`` indexed by UTC hour open (see :func:`load_reference`).
-    """
-    candles_5m, funding, hourly = _ns(candles_5m), _ns(funding), _ns(hourly)
-    std, kurt = _log_return_std_kurt(candles_5m["close"], _FIVE_MIN)
-    return {
-        "ret_std": std,
-        "ret_excess_kurtosis": kurt,
-        "oi_log_change_std_1h": _hourly_log_change_std(hourly["oi_close_usd"]),
-        "funding_mean": float(funding.mean()),
-        "funding_std": float(funding.std()),
-        "liq_long_to_oi_mean": float((hourly["realised_liq_long_usd"] / hourly["oi_open_usd"]).mean()),
-        "liq_short_to_oi_mean": float((hourly["realised_liq_short_usd"] / hourly["oi_open_usd"]).mean()),
-    }
-
-
-# ------------------------------------------------------------------------- fitting
-def load_reference(data_dir: str | Path) -> dict[str, Any]:
-    """Read the real BTCUSDT series that the defaults are fitted to.
-
-    Parameters
-    ----------
-    data_dir : str or Path
-        The shared data folder (``../shared/data``).
-
-    Returns
-    -------
-    dict
-        ``candles_5m`` (Binance perp 5m OHLCV), ``funding`` (Series, fraction,
-        event times), ``hourly`` (vendor hourly spot OHLC ``open..close``, Binance
-        OI ``oi_open_usd, oi_close_usd`` and realised liquidations
-        ``realised_liq_long_usd, realised_liq_short_usd``, USD), ``mark``
-        (Binance 1h mark OHLC) and ``taker`` (4-hourly ``taker_buy_usd,
-        taker_sell_usd``), all indexed by UTC bar open.
-    """
-    root = Path(data_dir)
-    paths = {
-        "candles_5m": root / "binance-um" / "futures" / "BTC_USDT_USDT-5m-futures.feather",
-        "funding": root / "binance-um" / "futures" / "BTC_USDT_USDT-1h-funding_rate.feather",
-        "mark": root / "binance-um" / "futures" / "BTC_USDT_USDT-1h-mark.feather",
-        "hourly": root / "coinglass-btc-1h" / "btc_1h_price_oi_funding_liquidations.csv",
-        "taker": root / "coinglass-btc-4h" / "coinglass_taker_volume_4h.csv",
-    }
-    for name, path in paths.items():
-        if not path.exists():
-            raise DataError(str(path), f"reference file for '{name}' not found; expected the shared data folder "
-                                       "(../shared/data) with the files listed in its README")
-
-    def feather(path):
-        frame = pd.read_feather(path)
-        frame.index = pd.DatetimeIndex(frame.pop("date")).tz_convert("UTC").as_unit("ns").rename("time")
-        return frame
-
-    candles = feather(paths["candles_5m"])[["open", "high", "low", "close", "volume"]]
-    funding = feather(paths["funding"])["open"].rename("funding_rate")
-    mark = feather(paths["mark"])[["open", "high", "low", "close"]]
-    raw = pd.read_csv(paths["hourly"])
-    hourly = pd.DataFrame(
-        {
-            "open": raw["price_open"], "high": raw["price_high"], "low": raw["price_low"],
-            "close": raw["price_close"], "oi_open_usd": raw["oi_open"], "oi_close_usd": raw["oi_close"],
-            "realised_liq_long_usd": raw["liquidation_long_usd"],
-            "realised_liq_short_usd": raw["liquidation_short_usd"],
-        }
-    )
-    hourly.index = pd.DatetimeIndex(pd.to_datetime(raw["timestamp"], unit="ms", utc=True)).as_unit("ns").rename("time")
-    raw = pd.read_csv(paths["taker"])
-    taker_index = pd.DatetimeIndex(pd.to_datetime(raw["timestamp"], utc=True)).as_unit("ns").rename("time")
-    taker = pd.DataFrame({"taker_buy_usd": raw["buy_usd"].to_numpy(), "taker_sell_usd": raw["sell_usd"].to_numpy()},
-                         index=taker_index)
-    return {"candles_5m": candles, "funding": funding, "hourly": hourly, "mark": mark, "taker": taker}
 
 
 def _ewma(x: np.ndarray, decay: float) -> np.ndarray:
@@ -211,31 +77,31 @@ def _fit_price(candles: pd.DataFrame) -> dict[str, Any]:
     if len(candles) < 288 * 30:
         raise DataError("candles_5m", f"need at least 30 days of 5m candles to fit, found {len(candles)} bars")
     index = candles.index
-    consecutive = np.diff(index.asi8) == _FIVE_MIN.value
+    consecutive = np.diff(index.asi8) == FIVE_MIN.value
     if not consecutive.mean() > 0.99:
         raise DataError("candles_5m", "expected contiguous 5-minute bars (fewer than 1 % gaps)")
     close = candles["close"].to_numpy(dtype=np.float64)
     r_all = np.diff(np.log(close))
     r = np.where(consecutive, r_all, 0.0)  # a gap contributes a zero return
-    hour = ((index.asi8[1:] // _HOUR.value) % 24).astype(np.int64)
+    hour = ((index.asi8[1:] // HOUR.value) % 24).astype(np.int64)
     out: dict[str, Any] = {"price_start_usd": round(float(candles["open"].iloc[0]), 2),
                            "ret_std_5m": float(np.std(r_all[consecutive]))}
 
     ms = np.bincount(hour, weights=r ** 2, minlength=24) / np.bincount(hour, minlength=24)
     hour_profile = np.sqrt(ms / ms.mean())
-    weekday = _week_hour(index.asi8[1:]) // 24
+    weekday = week_hour(index.asi8[1:]) // 24
     r_h = r / hour_profile[hour]
     md = np.bincount(weekday, weights=r_h ** 2, minlength=7) / np.bincount(weekday, minlength=7)
     weekday_profile = np.sqrt(md / md.mean())
     out["vol_hour_profile"] = tuple(round(float(v), 3) for v in hour_profile)
     out["vol_weekday_profile"] = tuple(round(float(v), 3) for v in weekday_profile)
-    season = _season(index.asi8[1:], replace(SyntheticParams(), vol_hour_profile=out["vol_hour_profile"],
+    season = vol_season(index.asi8[1:], replace(SyntheticParams(), vol_hour_profile=out["vol_hour_profile"],
                                              vol_weekday_profile=out["vol_weekday_profile"]))
     rt = r / season
 
     # Student-t on returns standardised by a causal EWMA variance (half-life 1h)
     var_prior = np.empty(len(rt))
-    decay = _half_life_decay(12.0, 1.0)
+    decay = half_life_decay(12.0, 1.0)
     v = float(np.mean(rt[:288] ** 2))
     for i, x in enumerate(rt):
         var_prior[i] = v
@@ -258,7 +124,7 @@ def _fit_price(candles: pd.DataFrame) -> dict[str, Any]:
         out["jump_down_prob"] = float(np.mean(jumps < 0))
 
     # ln-volatility: variance and autocorrelation of hourly ln realised variance
-    hour_id = (index.asi8[1:] - index.asi8[0]) // _HOUR.value
+    hour_id = (index.asi8[1:] - index.asi8[0]) // HOUR.value
     frame = pd.DataFrame({"h": hour_id, "rv": rt ** 2, "ok": consecutive})
     grouped = frame[frame["ok"]].groupby("h")["rv"].agg(["sum", "count"])
     lrv = np.log(grouped.loc[(grouped["count"] == 12) & (grouped["sum"] > 0), "sum"])
@@ -302,10 +168,10 @@ def _fit_price(candles: pd.DataFrame) -> dict[str, Any]:
 
 def _hourly_closes(candles: pd.DataFrame) -> pd.Series:
     """Last-price close of each complete UTC hour of 5m candles, indexed by hour open."""
-    hours = candles.index.floor(_HOUR)
+    hours = candles.index.floor(HOUR)
     grouped = candles["close"].groupby(hours)
     closes = grouped.last()[grouped.count() == 12]
-    return closes.reindex(pd.date_range(closes.index[0], closes.index[-1], freq=_HOUR, name="time"))
+    return closes.reindex(pd.date_range(closes.index[0], closes.index[-1], freq=HOUR, name="time"))
 
 
 def _fit_funding(funding: pd.Series, candles: pd.DataFrame, ret_std_5m: float,
@@ -318,7 +184,7 @@ def _fit_funding(funding: pd.Series, candles: pd.DataFrame, ret_std_5m: float,
     r_h = np.log(closes).diff().fillna(0.0).to_numpy()
     rates = funding.to_numpy(dtype=np.float64)
     # momentum known at the event: through the hour that closes at the event
-    pos = closes.index.get_indexer(funding.index - _HOUR)
+    pos = closes.index.get_indexer(funding.index - HOUR)
     ok = pos >= 0
     rates, pos = rates[ok], pos[ok]
     at_interest = np.isclose(rates, interest, rtol=0, atol=1e-10)
@@ -328,7 +194,7 @@ def _fit_funding(funding: pd.Series, candles: pd.DataFrame, ret_std_5m: float,
     scale = 1e4  # work in basis points
     best = None
     for half_life in (24.0, 72.0, 168.0, 336.0):
-        decay = _half_life_decay(half_life, 1.0)
+        decay = half_life_decay(half_life, 1.0)
         mom = _ewma(r_h, decay)[pos] / (sigma_1h * math.sqrt((1 - decay) / (1 + decay)))
         y = latent * scale
         lo_c, hi_c = (interest - clamp) * scale, (interest + clamp) * scale
@@ -352,7 +218,7 @@ def _fit_funding(funding: pd.Series, candles: pd.DataFrame, ret_std_5m: float,
     _, half_life, (c0, b, log_s), mom = best
     resid = latent * scale - c0 - b * mom
     free = ~at_interest
-    pairs = free[1:] & free[:-1] & (np.diff(funding.index[ok].asi8) == _FUNDING_INTERVAL.value)
+    pairs = free[1:] & free[:-1] & (np.diff(funding.index[ok].asi8) == FUNDING_INTERVAL.value)
     ar = float(np.corrcoef(resid[1:][pairs], resid[:-1][pairs])[0, 1]) if pairs.sum() > 10 else 0.5
     return {
         "premium_mean": float(c0) / scale,
@@ -365,7 +231,7 @@ def _fit_funding(funding: pd.Series, candles: pd.DataFrame, ret_std_5m: float,
 
 def _fit_open_interest(hourly: pd.DataFrame, floor: float) -> dict[str, float]:
     hourly = hourly.sort_index()
-    consecutive = np.diff(hourly.index.asi8) == _HOUR.value
+    consecutive = np.diff(hourly.index.asi8) == HOUR.value
     o, h, lo, c = (hourly[k].to_numpy(dtype=np.float64) for k in ("open", "high", "low", "close"))
     oi_open = hourly["oi_open_usd"].to_numpy(dtype=np.float64)
     oi_close = hourly["oi_close_usd"].to_numpy(dtype=np.float64)
@@ -392,7 +258,7 @@ def _fit_open_interest(hourly: pd.DataFrame, floor: float) -> dict[str, float]:
     liq_frac = (liq_l + liq_s) / oi_open
     best = None
     for half_life in (2.0, 3.0, 6.0, 12.0, 24.0, 48.0):
-        trend = _ewma(r, _half_life_decay(half_life, 1.0))
+        trend = _ewma(r, half_life_decay(half_life, 1.0))
         X = np.column_stack([np.ones(len(x) - 1), np.abs(trend[1:]), liq_frac[1:], x[:-1] - x.mean()])
         beta, resid, r2 = _ols(np.diff(x)[consecutive], X[consecutive])
         if best is None or r2 > best[0]:
@@ -407,7 +273,7 @@ def _fit_open_interest(hourly: pd.DataFrame, floor: float) -> dict[str, float]:
 def _fit_mark(mark: pd.DataFrame, candles: pd.DataFrame) -> dict[str, float]:
     closes = _hourly_closes(candles)
     basis = np.log(mark["close"] / closes.reindex(mark.index)).dropna()
-    basis = basis.reindex(pd.date_range(basis.index[0], basis.index[-1], freq=_HOUR))
+    basis = basis.reindex(pd.date_range(basis.index[0], basis.index[-1], freq=HOUR))
     return {"mark_basis_mean": float(basis.mean()), "mark_basis_std": float(basis.std()),
             "mark_basis_ar_1h": min(max(float(basis.autocorr()), 0.0), 0.99)}
 
@@ -460,8 +326,8 @@ def fit_params(
     SyntheticParams
     """
     base = base if base is not None else SyntheticParams()
-    candles_5m = _ns(candles_5m)
-    funding, hourly, mark, taker = (_ns(x) if x is not None else None for x in (funding, hourly, mark, taker))
+    candles_5m = as_utc_ns(candles_5m)
+    funding, hourly, mark, taker = (as_utc_ns(x) if x is not None else None for x in (funding, hourly, mark, taker))
     values = _fit_price(candles_5m)
     if funding is not None:
         values.update(_fit_funding(funding, candles_5m, values["ret_std_5m"],
@@ -494,29 +360,17 @@ def balanced_oi_drift(params: SyntheticParams, *, seed: int = 0, years: float = 
     """
     bundle = generate_bundle(int(years * 365 * 288), "5m", seed=seed, params=params)
     candles = bundle.candles
-    hours = candles.index.floor(_HOUR)
+    hours = candles.index.floor(HOUR)
     grouped = candles.groupby(hours)
     ho = grouped["open"].first().to_numpy()
     hc = grouped["close"].last().to_numpy()
     n = len(bundle.liquidations)
     ho, hc = ho[:n], hc[:n]
-    trend = _ewma(np.log(hc / ho), _half_life_decay(params.oi_trend_half_life_hours, 1.0))
+    trend = _ewma(np.log(hc / ho), half_life_decay(params.oi_trend_half_life_hours, 1.0))
     coins_prev = bundle.open_interest.to_numpy()[:-1] / hc[:-1]
     liq = bundle.liquidations.sum(axis=1).to_numpy()[1:]
     fraction = liq / (coins_prev * ho[1:])
     return -float(params.oi_trend_beta * np.mean(np.abs(trend[1:])) - params.oi_liq_beta * np.mean(fraction))
-
-
-def _ns(obj):
-    """A copy whose DatetimeIndex is in nanoseconds (``asi8`` is read as ns here)."""
-    if not isinstance(obj.index, pd.DatetimeIndex):
-        raise DataError("reference data",
-                        f"expected a DatetimeIndex of UTC bar opens, found {type(obj.index).__name__}")
-    if obj.index.tz is None:
-        raise DataError("reference data", "timestamps are naive; expected UTC")
-    obj = obj.copy()
-    obj.index = obj.index.tz_convert("UTC").as_unit("ns")
-    return obj
 
 
 # ---------------------------------------------------------------------------- CLI
@@ -524,7 +378,7 @@ def _format_params(params: SyntheticParams) -> str:
     lines = []
     for f in fields(params):
         value = getattr(params, f.name)
-        if f.name in _PROFILES:
+        if f.name in PROFILES:
             lines.append(f"{f.name} = {tuple(round(v, 3) for v in value)}")
         else:
             lines.append(f"{f.name} = {float(f'{value:.4g}')!r}")

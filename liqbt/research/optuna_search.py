@@ -36,7 +36,7 @@ from tqdm.auto import tqdm
 
 from ..errors import ConfigError
 from .config import RangeSpec
-from .runner import _contexts
+from .contexts import override_context
 from .store import ResultStore, combo_key
 from .sweep import Window, evaluate_combos, split_overrides
 
@@ -213,7 +213,7 @@ def optuna_sweep(config: "ExperimentConfig", market: "Market", store: ResultStor
                 if overrides not in contexts:
                     if len(contexts) >= _CONTEXT_CACHE_SIZE:
                         contexts.popitem(last=False)
-                    contexts[overrides] = _contexts(config, market, overrides, base_dir)
+                    contexts[overrides] = override_context(config, market, overrides, base_dir)
                 contexts.move_to_end(overrides)
                 ctx, backtest = contexts[overrides]
                 rows = evaluate_combos(market, ctx, strategy_cls, [combo], [params], backtest, wins)

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 from tqdm.auto import tqdm
 
 from ..errors import ConfigError
+from .contexts import override_context
 from .store import ResultStore
 from .sweep import Window, chunks, evaluate_combos, split_overrides
 
@@ -67,8 +68,6 @@ def _evaluate_chunk(token: str, refs: tuple, overrides: tuple, chunk: list[dict]
     """
     import ray
 
-    from .runner import _contexts
-
     if token not in _INPUTS:
         _INPUTS.clear()
         _CONTEXTS.clear()
@@ -76,7 +75,7 @@ def _evaluate_chunk(token: str, refs: tuple, overrides: tuple, chunk: list[dict]
     config, market = _INPUTS[token]
     key = (token, overrides)
     if key not in _CONTEXTS:
-        _CONTEXTS[key] = _contexts(config, market, overrides, base_dir)
+        _CONTEXTS[key] = override_context(config, market, overrides, base_dir)
         while len(_CONTEXTS) > _CONTEXTS_KEPT:
             _CONTEXTS.popitem(last=False)
     _CONTEXTS.move_to_end(key)

@@ -15,7 +15,8 @@ from ..config.files import write_atomic
 from ..evaluation import NO_LEVELS_NOTE, reads_levels
 from ..plots.figure import save_png
 from ..report.html import image_tag, page, table, write_page
-from .runner import SweepOutcome, _contexts
+from .contexts import override_context
+from .runner import SweepOutcome
 from .sweep import evaluate_combos, split_overrides, windows
 from .walkforward import deflated_sharpe_ratio
 
@@ -26,7 +27,7 @@ def selected_returns(loaded, market, params: dict) -> pd.Series:
     """Per-bar returns (funding and fees included) of one parameter set over the whole period."""
     config = loaded.config
     overrides, strategy_params = split_overrides(params)
-    ctx, backtest = _contexts(config, market, overrides, loaded.base_dir)
+    ctx, backtest = override_context(config, market, overrides, loaded.base_dir)
     strategy = config.strategy.strategy_class(loaded.base_dir)(**{**config.strategy.params, **strategy_params})
     returns = run_backtest(market, strategy.signals(ctx), backtest).portfolio.returns()
     return returns.iloc[:, 0] if isinstance(returns, pd.DataFrame) else returns
@@ -60,7 +61,7 @@ def placebo_distribution(loaded, market, outcome: SweepOutcome) -> tuple[pd.Data
         params = {n: split[n] for n in outcome.param_names}
         params = {k: (v.item() if hasattr(v, "item") else v) for k, v in params.items()}
         overrides, strategy_params = split_overrides(params)
-        ctx, backtest = _contexts(config, market, overrides, loaded.base_dir)
+        ctx, backtest = override_context(config, market, overrides, loaded.base_dir)
         base = {**config.strategy.params, **strategy_params}
         if not reads_levels(cls(**base), ctx):
             return pd.DataFrame(), NO_LEVELS_NOTE

@@ -10,8 +10,9 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from ..errors import ConfigError
+from .contexts import grouped_contexts
 from .store import ResultStore, combo_key, data_fingerprint
-from .sweep import apply_overrides, chunks, evaluate_combos, expand_params, split_overrides, windows
+from .sweep import chunks, evaluate_combos, expand_params, split_overrides, windows
 from .walkforward import walk_forward_table
 
 if TYPE_CHECKING:
@@ -49,40 +50,6 @@ class SweepOutcome:
 
 def store_path(loaded: "LoadedConfig", out: Path) -> Path:
     return (out / loaded.config.output.store).resolve()
-
-
-def _contexts(config, market, overrides, base_dir=None):
-    from ..pipeline import build_context
-
-    models, backtest = apply_overrides(config, overrides)
-    return build_context(config, market, models, base_dir=base_dir)[1], backtest
-
-
-_GROUPS_PER_PASS = 4  # heatmap variants reconstructed together (snapshots of each stay in memory)
-
-
-def _grouped_contexts(config, market, groups: dict[tuple, list[dict]], base_dir=None):
-    """``(overrides, combos, context, backtest)`` per group; the heatmap variants of up to
-    :data:`_GROUPS_PER_PASS` groups are reconstructed in one engine pass (``reconstruct_named``)."""
-    from ..heatmap import reconstruct_named
-    from ..strategy import StrategyContext
-
-    items = list(groups.items())
-    for start in range(0, len(items), _GROUPS_PER_PASS):
-        batch = items[start:start + _GROUPS_PER_PASS]
-        prepared, models = [], {}
-        for g, (overrides, combos) in enumerate(batch):
-            heatmaps, backtest = apply_overrides(config, overrides)
-            roles = config.strategy.role_map(list(heatmaps), base_dir=base_dir)
-            for name in dict.fromkeys(roles.values()):
-                models[f"{g}:{name}"] = heatmaps[name]
-            prepared.append((overrides, combos, roles, backtest))
-        built = reconstruct_named(market, models, snapshot_every=config.output.snapshot_every) if models else {}
-        for g, (overrides, combos, roles, backtest) in enumerate(prepared):
-            ctx = StrategyContext(market=market, heatmaps={r: built[f"{g}:{n}"] for r, n in roles.items()},
-                                  level_source=config.strategy.level_source,
-                                  placebo_seed=config.strategy.placebo_seed)
-            yield overrides, combos, ctx, backtest
 
 
 def _identity(config) -> dict:
@@ -138,7 +105,7 @@ def run_sweep(loaded: "LoadedConfig", market, out: Path | None, *, progress: boo
                                base_dir=loaded.base_dir)
             else:
                 bar = tqdm(total=len(todo), disable=not progress, desc="sweep", unit="set")
-                for overrides, group, ctx, backtest in _grouped_contexts(config, market, groups, loaded.base_dir):
+                for overrides, group, ctx, backtest in grouped_contexts(config, market, groups, loaded.base_dir):
                     for chunk in chunks(group, sweep.chunk_size):
                         params = [{**config.strategy.params, **split_overrides(c)[1]} for c in chunk]
                         store.add(exp, evaluate_combos(market, ctx, strategy_cls, chunk, params, backtest, wins))

@@ -1,0 +1,30 @@
+"""Exits a zone strategy times from its entries (kernel: :func:`liqbt.zones.nb.hold_exits_nb`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .nb import hold_exits_nb
+
+__all__ = ["hold_exits"]
+
+
+def hold_exits(entries: pd.Series, hold_bars: int) -> pd.Series:
+    """True ``hold_bars`` rows after the last entry row (0: never).
+
+    Parameters
+    ----------
+    entries : Series of bool
+        Entry rows.
+    hold_bars : int
+        Bars to hold; the exit falls on the row ``hold_bars`` after an entry when no entry
+        came in between.
+
+    Returns
+    -------
+    Series of bool
+        On ``entries``' index.
+    """
+    out = hold_exits_nb(np.ascontiguousarray(entries.to_numpy(dtype=np.bool_)), int(hold_bars))
+    return pd.Series(out, index=entries.index)
