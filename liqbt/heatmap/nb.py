@@ -43,9 +43,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from .enums import FP, IP, N_FEATURES, N_TOTALS, TT, CloseMode, CloseSplit, EntryMode, F, KernelResult, SplitMode
+from .enums import FP, IP, N_FEATURES, TT, CloseMode, CloseSplit, EntryMode, F, ModelArrays, OutputArrays, SplitMode
 
-__all__ = ["bin_index_nb", "reconstruct_nb", "run_nb", "sweep_nb"]
+__all__ = ["bin_index_nb", "run_nb", "batch_nb", "combined_clusters_nb"]
 
 _RENORM_BELOW = 1e-100      # rescale a side's masses when its scale falls below this
 _RESUM_EVERY = 4096         # bars between exact recomputations of the running sums
@@ -247,52 +247,50 @@ def _renorm_nb(m, mr, filtered, c, bmax, side, lo, hi, sum_m, sum_mc, scale, rin
 
 
 @njit(cache=True, nogil=True)
-def run_nb(open_, high, low, close, liq_high, liq_low, oi_usd, taker_buy, volume, funding, snapshot,
-           edges, centres, ratio_long, ratio_short, weight, include, iparams, fparams,
-           cols, features, totals, snap_rows, snap_long, snap_short, wipes):
+def run_nb(bars, edges, centres, model, cols, out):
     """Reconstruct the books bar by bar, writing into the given output arrays.
 
     Parameters
     ----------
-    open_, high, low, close : ndarray (n_bars,)
-        Last-trade prices, USD.
-    liq_high, liq_low : ndarray (n_bars,)
-        Prices that liquidate shorts / longs (mark or last-trade high / low).
-    oi_usd : ndarray (n_bars,)
-        Open interest known at each bar's open, USD; NaN = unknown.
-    taker_buy, volume : ndarray (n_bars,)
-        Taker-buy and total volume, coins (NaN when absent).
-    funding : ndarray (n_bars,)
-        Funding events in each bar, fraction; NaN = none.
-    snapshot : ndarray of bool (n_bars,)
-        Take a profile snapshot at this bar's close.
+    bars : BarArrays
+        Per-bar inputs (n_bars,): ``open, high, low, close`` last-trade prices
+        (USD); ``liq_high, liq_low`` the prices that liquidate shorts / longs
+        (mark or last-trade high / low); ``oi_usd`` the open interest known at
+        each bar's open (USD, NaN = unknown); ``taker_buy, volume`` (coins, NaN
+        when absent); ``funding`` the funding events in each bar (fraction, NaN
+        = none); ``snapshot`` (bool) takes a profile at this bar's close.
     edges : ndarray (n_bins + 1,)
         Bin edges, USD, ascending.
     centres : ndarray (n_bins + 2,)
         Centres of the extended bins (overflow bins at the outer edges), USD.
-    ratio_long, ratio_short, weight : ndarray (n_tiers,)
-        ``LP / EP`` of each leverage tier for longs and shorts, tier weights (sum 1).
-    include : ndarray of bool (n_tiers,)
-        Tiers in the reported book (features, snapshots, totals); the book
-        dynamics use every tier.
-    iparams, fparams : ndarray
-        Options, indexed by :class:`~liqbt.heatmap.enums.IP` / :class:`~.FP`.
+    model : ModelArrays
+        ``ratio_long, ratio_short, weight`` (n_tiers,): ``LP / EP`` of each
+        leverage tier for longs and shorts, tier weights (sum 1); ``include``
+        (bool) the tiers in the reported book (features, snapshots, totals; the
+        book dynamics use every tier); ``iparams, fparams`` the options, indexed
+        by :data:`~liqbt.heatmap.enums.IP` / :data:`~liqbt.heatmap.enums.FP`.
     cols : ndarray of int64 (n_cols,)
         Feature (:data:`~liqbt.heatmap.enums.FEATURES` index) of each output row.
         Cluster searches run only for the sides whose columns are requested.
-    features : ndarray (n_cols, n_bars), float64 or float32
-        Output, one row per entry of ``cols`` (column-major: a DataFrame wraps
-        ``features.T`` without copying).
-    totals : ndarray (N_TOTALS, n_bars) or (N_TOTALS, 0)
-        Output, cumulative totals :data:`~liqbt.heatmap.enums.TOTALS`; not
-        recorded when it has no columns.
-    snap_rows : ndarray of int64 (n_snapshots,)
-    snap_long, snap_short : ndarray (n_snapshots, n_bins)
-        Outputs: bar positions and USD profiles of the snapshots.
-    wipes : ndarray of int64 (4,)
-        Output: first bar at which a close emptied the whole long / short
-        book (-1 if never), then the number of such bars per side.
+    out : OutputArrays
+        Written in place: ``features`` (n_cols, n_bars), float64 or float32, one
+        row per entry of ``cols`` (column-major: a DataFrame wraps
+        ``features.T`` without copying); ``totals`` (N_TOTALS, n_bars), the
+        cumulative :data:`~liqbt.heatmap.enums.TOTALS`, not recorded when it has
+        no columns; ``snap_rows`` (n_snapshots,) int64 bar positions and
+        ``snap_long, snap_short`` (n_snapshots, n_bins) USD profiles of the
+        snapshots; ``wipes`` (4,) int64, the first bar at which a close emptied
+        the whole long / short book (-1 if never), then the number of such bars
+        per side.
     """
+    # unpacked once into locals: the hot loop below reads plain arrays, as before the grouping
+    open_, high, low, close = bars.open, bars.high, bars.low, bars.close
+    liq_high, liq_low, oi_usd = bars.liq_high, bars.liq_low, bars.oi_usd
+    taker_buy, volume, funding, snapshot = bars.taker_buy, bars.volume, bars.funding, bars.snapshot
+    ratio_long, ratio_short, weight, include = model.ratio_long, model.ratio_short, model.weight, model.include
+    iparams, fparams = model.iparams, model.fparams
+    features, totals, snap_rows, wipes = out.features, out.totals, out.snap_rows, out.wipes
+    snap_long, snap_short = out.snap_long, out.snap_short
     wipes[0] = -1
     wipes[1] = -1
     wipes[2] = 0
@@ -832,59 +830,79 @@ def run_nb(open_, high, low, close, liq_high, liq_low, oi_usd, taker_buy, volume
             i_snap += 1
 
 
-@njit(cache=True, nogil=True)
-def reconstruct_nb(open_, high, low, close, liq_high, liq_low, oi_usd, taker_buy, volume, funding, snapshot,
-                   edges, centres, ratio_long, ratio_short, weight, include, iparams, fparams, record_totals=True):
-    """Allocate the outputs and run :func:`run_nb` with every feature; returns a :class:`KernelResult`."""
-    n_bars = close.shape[0]
-    n = edges.shape[0] - 1
-    n_snap = 0
-    for t in range(n_bars):
-        if snapshot[t]:
-            n_snap += 1
-    cols = np.arange(N_FEATURES)
-    features = np.empty((N_FEATURES, n_bars))
-    totals = np.empty((N_TOTALS, n_bars if record_totals else 0))
-    snap_rows = np.empty(n_snap, dtype=np.int64)
-    snap_long = np.empty((n_snap, n), dtype=np.float32)
-    snap_short = np.empty((n_snap, n), dtype=np.float32)
-    wipes = np.empty(4, dtype=np.int64)
-    run_nb(open_, high, low, close, liq_high, liq_low, oi_usd, taker_buy, volume, funding, snapshot,
-           edges, centres, ratio_long, ratio_short, weight, include, iparams, fparams,
-           cols, features, totals, snap_rows, snap_long, snap_short, wipes)
-    return KernelResult(features.T, totals.T, snap_rows, snap_long, snap_short, wipes)
-
-
 @njit(cache=True, nogil=True, parallel=True)
-def sweep_nb(open_, high, low, close, liq_high, liq_low, oi_usd, taker_buy, volume, funding, snapshot,
-             edges, n_edges, centres, ratio_long, ratio_short, weight, include, n_tiers, iparams, fparams,
-             cols, features, totals, snap_rows, snap_long, snap_short, wipes):
-    """Run many parameter sets over the same bars, in parallel across sets (``prange``).
+def batch_nb(bars, stack, cols, out):
+    """Run many models over the same bars, in parallel across models (``prange``).
 
-    Set ``i`` runs exactly what :func:`run_nb` runs for it alone.
+    Model ``i`` runs exactly what :func:`run_nb` runs for it alone.
 
     Parameters
     ----------
-    edges, centres : ndarray (n_sets, max_edges) / (n_sets, max_edges + 1)
-        Grids padded to the longest; ``n_edges[i]`` edges are used for set ``i``.
-    ratio_long, ratio_short, weight, include : ndarray (n_sets, max_tiers)
-        Tier arrays padded; ``n_tiers[i]`` are used.
-    iparams, fparams : ndarray (n_sets, IP.SIZE) / (n_sets, FP.SIZE)
+    bars : BarArrays
+        Shared by every model (see :func:`run_nb`).
+    stack : ModelStack
+        Grids and model arrays padded to the largest: ``edges`` (n_models,
+        max_edges), ``centres`` (n_models, max_edges + 1) of which model ``i``
+        uses ``n_edges[i]`` / ``n_edges[i] + 1``; tier arrays (n_models,
+        max_tiers) of which it uses ``n_tiers[i]``; ``iparams, fparams``
+        (n_models, IP.SIZE) / (n_models, FP.SIZE).
     cols : ndarray of int64
         Feature columns to keep (see :func:`run_nb`).
-    features : ndarray (n_sets, len(cols), n_bars), float64 or float32
-    totals : ndarray (n_sets, N_TOTALS, n_bars) or (n_sets, N_TOTALS, 0)
-    snap_rows : ndarray of int64 (n_sets, n_snapshots)
-    snap_long, snap_short : ndarray (n_sets, n_snapshots, max_edges - 1)
-        Set ``i`` fills the first ``n_edges[i] - 1`` bins.
-    wipes : ndarray of int64 (n_sets, 4)
-        Book wipes of each set (see :func:`run_nb`).
+    out : OutputArrays
+        Each with a leading model axis: ``features`` (n_models, len(cols),
+        n_bars), float64 or float32; ``totals`` (n_models, N_TOTALS, n_bars) or
+        (n_models, N_TOTALS, 0); ``snap_rows`` (n_models, n_snapshots);
+        ``snap_long, snap_short`` (n_models, n_snapshots, max_edges - 1), of
+        which model ``i`` fills the first ``n_edges[i] - 1`` bins; ``wipes``
+        (n_models, 4).
     """
-    n_sets = features.shape[0]
+    n_sets = out.features.shape[0]
     for i in prange(n_sets):
-        ne = n_edges[i]
-        nt = n_tiers[i]
-        run_nb(open_, high, low, close, liq_high, liq_low, oi_usd, taker_buy, volume, funding, snapshot,
-               edges[i, :ne], centres[i, :ne + 1], ratio_long[i, :nt], ratio_short[i, :nt], weight[i, :nt],
-               include[i, :nt], iparams[i], fparams[i], cols, features[i], totals[i], snap_rows[i],
-               snap_long[i, :, :ne - 1], snap_short[i, :, :ne - 1], wipes[i])
+        ne = stack.n_edges[i]
+        nt = stack.n_tiers[i]
+        model = ModelArrays(stack.ratio_long[i, :nt], stack.ratio_short[i, :nt], stack.weight[i, :nt],
+                            stack.include[i, :nt], stack.iparams[i], stack.fparams[i])
+        res = OutputArrays(out.features[i], out.totals[i], out.snap_rows[i], out.snap_long[i, :, :ne - 1],
+                           out.snap_short[i, :, :ne - 1], out.wipes[i])
+        run_nb(bars, stack.edges[i, :ne], stack.centres[i, :ne + 1], model, cols, res)
+
+
+@njit(cache=True)
+def combined_clusters_nb(profile_long, profile_short, rest_long, rest_short, close, centres, share, half, shift,
+                         features):
+    """Cluster and imbalance columns of ``features`` from combined per-bar USD profiles (n_bars, n_bins).
+
+    Used by :func:`liqbt.heatmap.venues.reconstruct_venues` after the venues'
+    books are summed; the cluster search is :func:`run_nb`'s, scanning every
+    block (no cached bounds).
+    """
+    n_bars, n = profile_long.shape
+    n_blocks = ((n + 1) >> shift) + 1
+    m = np.zeros((2, n + 2))
+    bmax = np.full((2, n_blocks), np.inf)   # no bounds: every block is scanned
+    one = np.ones(n + 2)
+    for t in range(n_bars):
+        for b in range(n):
+            m[0, b + 1] = profile_long[t, b]
+            m[1, b + 1] = profile_short[t, b]
+        tot = rest_long[t] + rest_short[t]
+        features[t, F.IMBALANCE] = (rest_long[t] - rest_short[t]) / tot if tot > 0.0 else np.nan
+        for j in range(F.CLUSTER_ABOVE_PRICE, F.CLUSTER_BELOW_STRENGTH + 1):
+            features[t, j] = np.nan
+        price = close[t]
+        if rest_short[t] > 0.0:
+            bb, _ = _find_up_nb(m, one, bmax, 1, 1, n, share * rest_short[t], shift)
+            bmax[1, :] = np.inf
+            if bb >= 0:
+                features[t, F.CLUSTER_ABOVE_PRICE] = centres[bb]
+                features[t, F.CLUSTER_ABOVE_DIST_PCT] = (centres[bb] / price - 1.0) * 100.0
+                features[t, F.CLUSTER_ABOVE_USD] = m[1, bb]
+                features[t, F.CLUSTER_ABOVE_STRENGTH] = _strength_nb(m, one, 1, bb, half, n)
+        if rest_long[t] > 0.0:
+            bb, _ = _find_down_nb(m, one, bmax, 0, n, 1, share * rest_long[t], shift)
+            bmax[0, :] = np.inf
+            if bb >= 0:
+                features[t, F.CLUSTER_BELOW_PRICE] = centres[bb]
+                features[t, F.CLUSTER_BELOW_DIST_PCT] = (1.0 - centres[bb] / price) * 100.0
+                features[t, F.CLUSTER_BELOW_USD] = m[0, bb]
+                features[t, F.CLUSTER_BELOW_STRENGTH] = _strength_nb(m, one, 0, bb, half, n)
