@@ -396,7 +396,7 @@ def bar_zones_nb(set_rows, offsets, price, weight, ratio, side, high, low, close
     Returns
     -------
     out : float64 (n, N_ZONE_COLUMNS)
-        Columns by :class:`~liqbt.zones.enums.Z`.
+        Columns by :data:`~liqbt.zones.enums.Z`.
     """
     n = len(close)
     out = np.full((n, N_ZONE_COLUMNS), np.nan)
