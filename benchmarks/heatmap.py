@@ -56,10 +56,10 @@ def main(argv=None) -> None:
     import numba
 
     from liqbt.heatmap import HeatmapModel, reconstruct
-    from liqbt.heatmap.base import run_arrays
+    from liqbt.heatmap.single import run_arrays
     from liqbt.heatmap.grid import make_grid
     from liqbt.heatmap.inputs import bar_arrays, model_arrays
-    from liqbt.heatmap.sweep import reconstruct_many
+    from liqbt.heatmap.batch import reconstruct_many
     from heatmap_reference import reference
 
     market = synthetic_market(args.bars, args.oi_every)

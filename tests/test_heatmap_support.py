@@ -7,7 +7,7 @@ import pandas as pd
 
 from heatmap_reference import reference
 from liqbt.data import Market
-from liqbt.heatmap.base import run_arrays
+from liqbt.heatmap.single import run_arrays
 from liqbt.heatmap.enums import FEATURES, TOTALS
 from liqbt.heatmap.grid import make_grid
 from liqbt.heatmap.inputs import bar_arrays, model_arrays

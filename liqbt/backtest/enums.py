@@ -1,4 +1,10 @@
-"""Record dtypes and codes shared by the backtest kernels and wrappers."""
+"""Record dtypes, codes and the array bundles shared by the backtest kernels and wrappers.
+
+Codes are NamedTuples of ints (vectorbt's idiom, used by every kernel package);
+the kernels take their inputs grouped into the NamedTuples below (numba passes
+a NamedTuple of arrays and scalars as one struct) instead of 35 positional
+arguments.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,8 @@ from typing import NamedTuple
 import numpy as np
 from vectorbt.portfolio.enums import order_dt
 
-__all__ = ["order_dt", "liquidation_dt", "FillReason", "FILL_REASON_NAMES"]
+__all__ = ["order_dt", "liquidation_dt", "FillReason", "FILL_REASON_NAMES", "PriceArrays", "FundingArrays",
+           "OrderArrays", "CostParams", "MarginArrays", "RecordArrays", "PositionState"]
 
 
 class FillReasonT(NamedTuple):
@@ -43,3 +50,71 @@ liquidation_dt = np.dtype(
     ],
     align=True,
 )
+
+
+class PriceArrays(NamedTuple):
+    """Per-bar prices of :func:`~liqbt.backtest.nb.simulate_nb`, contiguous float64 (n,), USD."""
+    open: np.ndarray
+    high: np.ndarray
+    low: np.ndarray
+    close: np.ndarray
+    trig_low: np.ndarray      # range that triggers liquidation (mark or trade low / high)
+    trig_high: np.ndarray
+
+
+class FundingArrays(NamedTuple):
+    """Funding amounts ``rate * price`` (USD per coin, + = longs pay) per bar, NaN where none."""
+    before: np.ndarray        # (n,) events in the data gap before the bar
+    at_fill: np.ndarray       # (n,) events at the bar's fill instant
+    inside: np.ndarray        # (n,) events strictly inside the bar
+    row: np.ndarray           # (n,) int64 row of the bar in the compact funding output, -1 without events
+    n_rows: int               # bars with funding events
+    charge_at_entry: bool     # a position opened at a fill instant pays that instant's events
+
+
+class OrderArrays(NamedTuple):
+    """What each column trades: signals on the row of the bar whose close they are known at."""
+    long_entries: np.ndarray  # (n, m) bool
+    long_exits: np.ndarray
+    short_entries: np.ndarray
+    short_exits: np.ndarray
+    size: np.ndarray          # flexible 2-D float: equity fraction or USD notional (size_is_notional)
+    size_is_notional: bool
+    sl_stop: np.ndarray       # flexible 2-D float, fraction of the entry fill, NaN = none
+    tp_stop: np.ndarray
+    target_price: np.ndarray  # flexible 2-D float, USD, row t applies to bar t + 1, NaN = none
+
+
+class CostParams(NamedTuple):
+    """Account and trading costs."""
+    init_cash: float          # USD
+    leverage: float           # x
+    taker_fee: float          # fraction of the notional
+    maker_fee: float
+    slippage: float           # fraction of the price
+
+
+class MarginArrays(NamedTuple):
+    """Liquidation of the strategy's own position (isolated margin)."""
+    enabled: bool
+    fee_rate: float           # clearance fee, fraction of the notional at the fill
+    caps: np.ndarray          # maintenance brackets (see liqbt.margin.nb)
+    mmr: np.ndarray
+    cum: np.ndarray
+
+
+class RecordArrays(NamedTuple):
+    """Output records, filled from the start; their lengths are the capacities."""
+    orders: np.ndarray        # vectorbt ``order_dt``
+    liqs: np.ndarray          # ``liquidation_dt``
+
+
+class PositionState(NamedTuple):
+    """One column's account between events."""
+    cash: float               # USD (vectorbt's convention: a leveraged long runs negative cash)
+    pos: float                # coins, signed
+    ep: float                 # entry price, USD
+    wb: float                 # isolated wallet balance, USD
+    lp: float                 # liquidation price, USD
+    slp: float                # stop-loss price, USD
+    tpp: float                # take-profit price, USD

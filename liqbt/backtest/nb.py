@@ -41,15 +41,9 @@ import numpy as np
 from numba import njit
 
 from ..margin.nb import liquidation_price_nb
+from .enums import FillReason, PositionState
 
 __all__ = ["flex_nb", "liq_price_wb_nb", "simulate_nb", "funding_from_positions_nb", "positions_at_funding_nb"]
-
-REASON_SIGNAL = 0
-REASON_SL = 1
-REASON_TP = 2
-REASON_TARGET = 3
-REASON_LIQ = 4
-
 
 @njit(cache=True)
 def flex_nb(a, i, c):
@@ -89,13 +83,13 @@ def _record_order_nb(records, reasons, oidx, col, i, qty, price, fee, side, reas
 def _open_exit_nb(s, o, tl, th, lp, slp, tpp, tgt, liq_enabled):
     """Exit at the open of a position held from before: (reason, price) or (-1, NaN)."""
     if liq_enabled and ((s > 0 and tl <= lp and o <= lp) or (s < 0 and th >= lp and o >= lp)):
-        return REASON_LIQ, o
+        return FillReason.Liquidation, o
     if not np.isnan(slp) and ((s > 0 and o <= slp) or (s < 0 and o >= slp)):
-        return REASON_SL, o
+        return FillReason.StopLoss, o
     if not np.isnan(tpp) and ((s > 0 and o >= tpp) or (s < 0 and o <= tpp)):
-        return REASON_TP, o
+        return FillReason.TakeProfit, o
     if not np.isnan(tgt) and ((s > 0 and o >= tgt) or (s < 0 and o <= tgt)):
-        return REASON_TARGET, o
+        return FillReason.Target, o
     return -1, np.nan
 
 
@@ -110,9 +104,9 @@ def _intrabar_exit_nb(s, o, h, l, tl, th, lp, slp, tpp, tgt, liq_enabled):
         else:
             sl_hit = False
     if liq_hit:
-        return REASON_LIQ, (min(lp, o) if s > 0 else max(lp, o))
+        return FillReason.Liquidation, (min(lp, o) if s > 0 else max(lp, o))
     if sl_hit:
-        return REASON_SL, (min(slp, o) if s > 0 else max(slp, o))
+        return FillReason.StopLoss, (min(slp, o) if s > 0 else max(slp, o))
     tp_hit = not np.isnan(tpp) and ((s > 0 and h >= tpp) or (s < 0 and l <= tpp))
     tg_hit = not np.isnan(tgt) and ((s > 0 and h >= tgt) or (s < 0 and l <= tgt))
     if tp_hit and tg_hit:
@@ -121,19 +115,21 @@ def _intrabar_exit_nb(s, o, h, l, tl, th, lp, slp, tpp, tgt, liq_enabled):
         else:
             tp_hit = False
     if tp_hit:
-        return REASON_TP, (max(tpp, o) if s > 0 else min(tpp, o))
+        return FillReason.TakeProfit, (max(tpp, o) if s > 0 else min(tpp, o))
     if tg_hit:
-        return REASON_TARGET, (max(tgt, o) if s > 0 else min(tgt, o))
+        return FillReason.Target, (max(tgt, o) if s > 0 else min(tgt, o))
     return -1, np.nan
 
 
 @njit(cache=True)
-def _exit_nb(kind, px, o, pos, ep, wb, lp, cash, c, i, oidx, lidx, max_liqs, order_records, reasons,
-             liq_records, taker_fee, maker_fee, slippage, liq_fee_rate):
+def _exit_nb(kind, px, o, pos, ep, wb, lp, cash, c, i, oidx, lidx, records, reasons, costs, margin):
     """Close the whole position at ``px`` for reason ``kind``; returns (cash, oidx, lidx)."""
+    taker_fee, maker_fee, slippage, liq_fee_rate = costs.taker_fee, costs.maker_fee, costs.slippage, margin.fee_rate
+    order_records, liq_records = records.orders, records.liqs
+    max_liqs = liq_records.shape[0]
     s = 1.0 if pos > 0 else -1.0
     q = abs(pos)
-    if kind == REASON_LIQ:
+    if kind == FillReason.Liquidation:
         fill = px
         fee = q * fill * (taker_fee + liq_fee_rate)
         left = wb + s * q * (fill - ep)  # margin left after the price loss, USD
@@ -152,7 +148,7 @@ def _exit_nb(kind, px, o, pos, ep, wb, lp, cash, c, i, oidx, lidx, max_liqs, ord
             lr["margin"] = wb
             lr["loss"] = -s * q * (fill - ep) + fee
             lidx += 1
-    elif kind == REASON_TARGET:
+    elif kind == FillReason.Target:
         fill = px
         fee = q * fill * (maker_fee if px != o else taker_fee)
     else:
@@ -177,72 +173,65 @@ def _funding_nb(amount, pos, ep, wb, lp, cash, funding, fr, c, liq_enabled, caps
 
 
 @njit(cache=True)
-def simulate_nb(
-    open_, high, low, close, trig_low, trig_high,
-    fund_before, fund_at_fill, fund_inside, fund_row, n_fund_rows, charge_at_entry,
-    long_entries, long_exits, short_entries, short_exits,
-    size, size_is_notional, sl_stop, tp_stop, target_price,
-    init_cash, leverage, taker_fee, maker_fee, slippage,
-    liq_enabled, liq_fee_rate, caps, mmr, cum,
-    exec_at_close, max_orders, max_liqs, order_records, liq_records,
-):
+def simulate_nb(prices, funding_in, orders, costs, margin, exec_at_close, records):
     """Simulate every column; see the module docstring for the timing contract.
 
     Parameters
     ----------
-    open_, high, low, close : ndarray (n,)
-        Trade-price OHLC, USD.
-    trig_low, trig_high : ndarray (n,)
-        Range that triggers liquidation (mark or trade low/high), USD.
-    fund_before, fund_at_fill, fund_inside : ndarray (n,)
+    prices : PriceArrays
+        Trade-price OHLC and the range that triggers liquidation (mark or
+        trade low / high), (n,) USD.
+    funding_in : FundingArrays
         Funding amounts ``rate * price`` (USD per coin) of the events in the
-        gap before the bar, at its fill instant and strictly inside it; NaN
-        where none.
-    fund_row : ndarray (n,) of int64
-        Row of the bar in the compact funding output, -1 for bars without events.
-    n_fund_rows : int
-        Number of bars with funding events.
-    charge_at_entry : bool
-        A position opened at a fill instant pays the events at that instant.
-    long_entries, long_exits, short_entries, short_exits : ndarray (n, m) of bool
-        Signals on the row of the bar whose close they are known at.
-    size : flexible 2-D float
-        Equity fraction or USD notional (``size_is_notional``).
-    sl_stop, tp_stop : flexible 2-D float
-        Stop distances as fractions of the entry fill price; NaN = none. Read
-        on the signal's row.
-    target_price : flexible 2-D float
-        Limit exit price, USD, known at the row's close: row ``t`` applies to
-        bar ``t+1`` only; NaN = none.
-    init_cash, leverage, taker_fee, maker_fee, slippage : float
-        USD, x, fractions.
-    liq_enabled : bool
-    liq_fee_rate : float
-        Clearance fee, fraction of the notional at the fill.
-    caps, mmr, cum : ndarray
-        Maintenance brackets (see :mod:`liqbt.margin.nb`).
+        gap before each bar, at its fill instant and strictly inside it (NaN
+        where none); the row of each bar in the compact funding output (-1
+        without events) and the number of such rows; whether a position opened
+        at a fill instant pays the events at that instant.
+    orders : OrderArrays
+        ``long_entries, long_exits, short_entries, short_exits`` (n, m) bool on
+        the row of the bar whose close they are known at; ``size`` (flexible
+        2-D) equity fraction or USD notional (``size_is_notional``);
+        ``sl_stop, tp_stop`` (flexible 2-D) stop distances as fractions of the
+        entry fill price, read on the signal's row, NaN = none;
+        ``target_price`` (flexible 2-D) limit exit price, USD, known at the
+        row's close: row ``t`` applies to bar ``t+1`` only, NaN = none.
+    costs : CostParams
+        ``init_cash`` USD, ``leverage`` x, ``taker_fee, maker_fee, slippage``
+        fractions.
+    margin : MarginArrays
+        Whether the position can be liquidated, the clearance fee (fraction of
+        the notional at the fill) and the maintenance brackets ``caps, mmr,
+        cum`` (see :mod:`liqbt.margin.nb`).
     exec_at_close : bool
         Fill signals at their own bar's close instead of the next open.
-    max_orders, max_liqs : int
-        Capacity of the output record arrays.
-    order_records : structured ndarray (vectorbt ``order_dt``), length >= max_orders
-    liq_records : structured ndarray (``liquidation_dt``), length >= max_liqs
+    records : RecordArrays
+        Output: vectorbt ``order_dt`` and ``liquidation_dt`` records; their
+        lengths are the capacities.
 
     Returns
     -------
     n_orders : int
-    reasons : ndarray of int64 (max_orders,)
+    reasons : ndarray of int64 (len(records.orders),)
         Fill reason per order (see ``enums.FillReason``).
     n_liqs : int
-    funding : ndarray (n_fund_rows, m)
+    funding : ndarray (funding_in.n_rows, m)
         Funding cash flow per funding bar and column, USD (+ received, - paid).
     """
+    # unpacked once into locals: the loop below reads plain arrays and scalars
+    open_, high, low, close, trig_low, trig_high = prices
+    fund_before, fund_at_fill, fund_inside, fund_row = (funding_in.before, funding_in.at_fill, funding_in.inside,
+                                                        funding_in.row)
+    n_fund_rows, charge_at_entry = funding_in.n_rows, funding_in.charge_at_entry
+    long_entries, long_exits, short_entries, short_exits = (orders.long_entries, orders.long_exits,
+                                                            orders.short_entries, orders.short_exits)
+    target_price, init_cash = orders.target_price, costs.init_cash
+    liq_enabled, caps, mmr, cum = margin.enabled, margin.caps, margin.mmr, margin.cum
+    max_orders = records.orders.shape[0]
     n, m = long_entries.shape
     reasons = np.zeros(max_orders, dtype=np.int64)
     funding = np.zeros((n_fund_rows, m), dtype=np.float64)
     oidx = 0
     lidx = 0
-    inv_lev = 1.0 / leverage
     for c in range(m):
         cash = init_cash
         pos = 0.0
@@ -269,20 +258,17 @@ def simulate_nb(
                 kind, px = _open_exit_nb(1.0 if pos > 0 else -1.0, o, trig_low[i], trig_high[i], lp, slp, tpp,
                                          tgt, liq_enabled)
                 if kind >= 0:
-                    cash, oidx, lidx = _exit_nb(kind, px, o, pos, ep, wb, lp, cash, c, i, oidx, lidx, max_liqs,
-                                                order_records, reasons, liq_records, taker_fee, maker_fee,
-                                                slippage, liq_fee_rate)
+                    cash, oidx, lidx = _exit_nb(kind, px, o, pos, ep, wb, lp, cash, c, i, oidx, lidx, records,
+                                                reasons, costs, margin)
                     pos, ep, wb, lp, slp, tpp = 0.0, np.nan, 0.0, np.nan, np.nan, np.nan
             # 3. the previous row's signal at the open
             if not exec_at_close and i > 0 and (long_entries[i - 1, c] or long_exits[i - 1, c]
                                                 or short_entries[i - 1, c] or short_exits[i - 1, c]):
                 r_ = i - 1
                 prev = pos
-                cash, pos, ep, wb, lp, slp, tpp, oidx = _signal_nb(
-                    long_entries[r_, c], long_exits[r_, c], short_entries[r_, c], short_exits[r_, c],
-                    flex_nb(size, r_, c), size_is_notional, flex_nb(sl_stop, r_, c), flex_nb(tp_stop, r_, c),
-                    o, cash, pos, ep, wb, lp, slp, tpp, oidx, order_records, reasons, c, i,
-                    inv_lev, taker_fee, slippage, liq_enabled, caps, mmr, cum)
+                state, oidx = _signal_nb(orders, r_, c, i, o, PositionState(cash, pos, ep, wb, lp, slp, tpp),
+                                         oidx, records.orders, reasons, costs, margin)
+                cash, pos, ep, wb, lp, slp, tpp = state
                 if charge_at_entry and fr >= 0 and pos != prev:  # a position opened at the funding instant
                     cash, wb, lp = _funding_nb(fund_at_fill[i], pos, ep, wb, lp, cash, funding, fr, c,
                                                liq_enabled, caps, mmr, cum)
@@ -296,19 +282,16 @@ def simulate_nb(
                 kind, px = _intrabar_exit_nb(1.0 if pos > 0 else -1.0, o, high[i], low[i], trig_low[i],
                                              trig_high[i], lp, slp, tpp, tgt, liq_enabled)
                 if kind >= 0:
-                    cash, oidx, lidx = _exit_nb(kind, px, o, pos, ep, wb, lp, cash, c, i, oidx, lidx, max_liqs,
-                                                order_records, reasons, liq_records, taker_fee, maker_fee,
-                                                slippage, liq_fee_rate)
+                    cash, oidx, lidx = _exit_nb(kind, px, o, pos, ep, wb, lp, cash, c, i, oidx, lidx, records,
+                                                reasons, costs, margin)
                     pos, ep, wb, lp, slp, tpp = 0.0, np.nan, 0.0, np.nan, np.nan, np.nan
             # 6. this row's signal at the close
             if exec_at_close and (long_entries[i, c] or long_exits[i, c] or short_entries[i, c]
                                   or short_exits[i, c]):
                 prev = pos
-                cash, pos, ep, wb, lp, slp, tpp, oidx = _signal_nb(
-                    long_entries[i, c], long_exits[i, c], short_entries[i, c], short_exits[i, c],
-                    flex_nb(size, i, c), size_is_notional, flex_nb(sl_stop, i, c), flex_nb(tp_stop, i, c),
-                    close[i], cash, pos, ep, wb, lp, slp, tpp, oidx, order_records, reasons, c, i,
-                    inv_lev, taker_fee, slippage, liq_enabled, caps, mmr, cum)
+                state, oidx = _signal_nb(orders, i, c, i, close[i], PositionState(cash, pos, ep, wb, lp, slp, tpp),
+                                         oidx, records.orders, reasons, costs, margin)
+                cash, pos, ep, wb, lp, slp, tpp = state
                 if pos != prev and i + 1 < n and fund_row[i + 1] >= 0 and not np.isnan(fund_at_fill[i + 1]):
                     # the close is the instant of the next bar's fill-time events: the position closed
                     # here was held until then and pays them now (its margin is already released)
@@ -320,10 +303,17 @@ def simulate_nb(
 
 
 @njit(cache=True)
-def _signal_nb(le, lx, se, sx, size, size_is_notional, sl, tp, ref,
-               cash, pos, ep, wb, lp, slp, tpp, oidx, records, reasons, c, i,
-               inv_lev, taker_fee, slippage, liq_enabled, caps, mmr, cum):
-    """Apply one row of signals at reference price ``ref`` (vectorbt's conflict rules: "ignore")."""
+def _signal_nb(orders, r, c, i, ref, state, oidx, records, reasons, costs, margin):
+    """Apply row ``r`` of column ``c``'s signals at bar ``i``, reference price ``ref`` (vectorbt's conflict
+    rules: "ignore"); returns the new :class:`~liqbt.backtest.enums.PositionState` and ``oidx``."""
+    le, lx = orders.long_entries[r, c], orders.long_exits[r, c]
+    se, sx = orders.short_entries[r, c], orders.short_exits[r, c]
+    size, size_is_notional = flex_nb(orders.size, r, c), orders.size_is_notional
+    sl, tp = flex_nb(orders.sl_stop, r, c), flex_nb(orders.tp_stop, r, c)
+    cash, pos, ep, wb, lp, slp, tpp = state
+    inv_lev = 1.0 / costs.leverage
+    taker_fee, slippage = costs.taker_fee, costs.slippage
+    liq_enabled, caps, mmr, cum = margin.enabled, margin.caps, margin.mmr, margin.cum
     if le or se:
         if le and lx:
             le = False
@@ -359,7 +349,7 @@ def _signal_nb(le, lx, se, sx, size, size_is_notional, sl, tp, ref,
         fill = ref * (1.0 - s * slippage)
         fee = q * fill * taker_fee
         cash += s * q * fill - fee
-        oidx = _record_order_nb(records, reasons, oidx, c, i, q, fill, fee, 1 if s > 0 else 0, REASON_SIGNAL)
+        oidx = _record_order_nb(records, reasons, oidx, c, i, q, fill, fee, 1 if s > 0 else 0, FillReason.Signal)
         pos = 0.0
         ep = np.nan
         wb = 0.0
@@ -379,14 +369,14 @@ def _signal_nb(le, lx, se, sx, size, size_is_notional, sl, tp, ref,
         if q > 0.0:
             fee = q * fill * taker_fee
             cash -= s * q * fill + fee
-            oidx = _record_order_nb(records, reasons, oidx, c, i, q, fill, fee, 0 if s > 0 else 1, REASON_SIGNAL)
+            oidx = _record_order_nb(records, reasons, oidx, c, i, q, fill, fee, 0 if s > 0 else 1, FillReason.Signal)
             pos = s * q
             ep = fill
             wb = q * fill * inv_lev
             lp = liq_price_wb_nb(ep, q, wb, 1 if s > 0 else -1, caps, mmr, cum) if liq_enabled else np.nan
             slp = fill * (1.0 - s * sl) if not np.isnan(sl) else np.nan
             tpp = fill * (1.0 + s * tp) if not np.isnan(tp) else np.nan
-    return cash, pos, ep, wb, lp, slp, tpp, oidx
+    return PositionState(cash, pos, ep, wb, lp, slp, tpp), oidx
 
 
 @njit(cache=True)

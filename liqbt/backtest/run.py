@@ -13,7 +13,8 @@ from ..data.market import Market
 from ..errors import ConfigError
 from ..margin import BracketTable, check_position_leverage, constant_mmr_table
 from .config import BacktestConfig
-from .enums import FILL_REASON_NAMES, liquidation_dt, order_dt
+from .enums import (FILL_REASON_NAMES, CostParams, FundingArrays, MarginArrays, OrderArrays, PriceArrays, RecordArrays,
+                    liquidation_dt, order_dt)
 from .nb import funding_from_positions_nb, positions_at_funding_nb, simulate_nb
 from .portfolio import PerpPortfolio
 from .prepare import MarketArrays, market_arrays
@@ -136,14 +137,15 @@ def _run_liqbt(market: Market, sig: SignalArrays, config: BacktestConfig, mk: Ma
     liqs = np.empty(max_liqs, dtype=liquidation_dt)
     caps, mmr, cum = liquidation_table(market, config).arrays()
     n_orders, reasons, n_liqs, funding = simulate_nb(
-        mk.open, mk.high, mk.low, mk.close, mk.trig_low, mk.trig_high,
-        mk.fund_before, mk.fund_at_fill, mk.fund_inside, mk.fund_row, len(mk.fund_bars),
-        config.funding_at_entry == "charge",
-        sig.long_entries, sig.long_exits, sig.short_entries, sig.short_exits,
-        _filled_size(sig, config), config.size_type == "notional_usd", sig.sl_stop, sig.tp_stop, sig.target_price,
-        float(config.init_cash_usd), float(config.leverage), config.taker_fee, config.maker_fee, config.slippage,
-        bool(config.liquidation.enabled), float(config.liquidation.liquidation_fee_rate), caps, mmr, cum,
-        config.execution == "close", max_orders, max_liqs, orders, liqs,
+        PriceArrays(mk.open, mk.high, mk.low, mk.close, mk.trig_low, mk.trig_high),
+        FundingArrays(mk.fund_before, mk.fund_at_fill, mk.fund_inside, mk.fund_row, len(mk.fund_bars),
+                      config.funding_at_entry == "charge"),
+        OrderArrays(sig.long_entries, sig.long_exits, sig.short_entries, sig.short_exits, _filled_size(sig, config),
+                    config.size_type == "notional_usd", sig.sl_stop, sig.tp_stop, sig.target_price),
+        CostParams(float(config.init_cash_usd), float(config.leverage), config.taker_fee, config.maker_fee,
+                   config.slippage),
+        MarginArrays(bool(config.liquidation.enabled), float(config.liquidation.liquidation_fee_rate), caps, mmr, cum),
+        config.execution == "close", RecordArrays(orders, liqs),
     )
     return orders[:n_orders].copy(), reasons[:n_orders].copy(), liqs[:n_liqs].copy(), funding
 

@@ -4,15 +4,21 @@
 :class:`HeatmapResult` with per-bar ``features`` and profile ``snapshots``;
 ``reconstruct_many`` runs a parameter sweep and ``reconstruct_named`` several
 named models (a 30-day context and a 24-hour execution heatmap) in one pass.
+
+The layer, bottom up: ``enums`` (codes, array bundles) < ``nb`` (kernels) <
+``model`` (the options) < ``grid`` / ``inputs`` (arrays for the kernels) <
+``result`` (:class:`HeatmapResult`, wrapping) < ``venues`` (several venues
+combined) < ``single`` (:func:`reconstruct`) < ``batch`` (many models at once).
 """
 
 from ..lazy import lazy_exports
 
 # each name loads its module on first use (liqbt.lazy): reading one config model loads no engine
-__getattr__, __dir__ = lazy_exports(__name__, {
-    "base": ("FEATURE_COLUMNS", "TOTAL_COLUMNS", "HeatmapResult", "Profile", "Snapshots", "reconstruct"),
+_lazy_getattr, __dir__ = lazy_exports(__name__, {
+    "single": ("reconstruct",),
+    "result": ("FEATURE_COLUMNS", "TOTAL_COLUMNS", "HeatmapResult", "Profile", "Snapshots"),
     "model": ("WINDOW_PRESETS", "HeatmapModel", "LeverageDistribution", "LeverageRange", "LeverageTier"),
-    "sweep": ("SweepResult", "reconstruct_many", "reconstruct_named"),
+    "batch": ("BatchResult", "reconstruct_many", "reconstruct_named"),
 })
 
 __all__ = [
@@ -26,8 +32,17 @@ __all__ = [
     "HeatmapResult",
     "Snapshots",
     "Profile",
-    "SweepResult",
+    "BatchResult",
     "FEATURE_COLUMNS",
     "TOTAL_COLUMNS",
     "WINDOW_PRESETS",
 ]
+
+
+def __getattr__(name: str):
+    # ``SweepResult`` was the batch result's name until issue #13; still importable, with a warning
+    if name == "SweepResult":
+        import warnings
+        warnings.warn("liqbt.heatmap.SweepResult is now BatchResult", DeprecationWarning, stacklevel=2)
+        return _lazy_getattr("BatchResult")
+    return _lazy_getattr(name)

@@ -2,70 +2,89 @@
 
 The kernels take options as small integer/float parameter vectors (so a
 parameter sweep can stack them) and write features into one float64 matrix
-whose columns are named by :data:`FEATURES`.
+whose columns are named by :data:`FEATURES`. Codes are NamedTuples of ints, as
+in vectorbt's ``portfolio/enums.py`` (``EntryMode.RANGE == 2``): numba reads a
+global NamedTuple as a constant, and every kernel package uses the same idiom.
 """
 
 from __future__ import annotations
 
-from enum import IntEnum
 from typing import NamedTuple
 
 import numpy as np
 
 __all__ = ["EntryMode", "SplitMode", "CloseMode", "CloseSplit", "IP", "FP", "FEATURES", "F", "N_FEATURES", "TOTALS", "TT", "N_TOTALS",
-           "KernelResult", "GridArrays", "BarArrays", "ModelArrays"]
+           "KernelResult", "GridArrays", "BarArrays", "ModelArrays", "ModelStack", "OutputArrays"]
 
 
-class EntryMode(IntEnum):
+class EntryModeT(NamedTuple):
     """Entry price of new positions, from the bars of the OI interval."""
-    CLOSE = 0      # close of the bar before the OI snapshot
-    TYPICAL = 1    # (interval high + interval low + close) / 3
-    RANGE = 2      # equal parts at midpoints of ``range_points`` equal slices of [low, high]
+    CLOSE: int = 0      # close of the bar before the OI snapshot
+    TYPICAL: int = 1    # (interval high + interval low + close) / 3
+    RANGE: int = 2      # equal parts at midpoints of ``range_points`` equal slices of [low, high]
 
 
-class SplitMode(IntEnum):
+EntryMode = EntryModeT()
+
+
+class SplitModeT(NamedTuple):
     """Share of new positions that are longs."""
-    EQUAL = 0
-    CANDLE = 1
-    TAKER = 2
-    FUNDING = 3
+    EQUAL: int = 0
+    CANDLE: int = 1
+    TAKER: int = 2
+    FUNDING: int = 3
 
 
-class CloseMode(IntEnum):
+SplitMode = SplitModeT()
+
+
+class CloseModeT(NamedTuple):
     """How a negative net voluntary change removes mass from the book."""
-    AMOUNT = 0             # remove that many coins (capped at the book)
-    FRACTION_OF_OI = 1     # remove the same fraction of the book as of the open interest
+    AMOUNT: int = 0             # remove that many coins (capped at the book)
+    FRACTION_OF_OI: int = 1     # remove the same fraction of the book as of the open interest
 
 
-class CloseSplit(IntEnum):
+CloseMode = CloseModeT()
+
+
+class CloseSplitT(NamedTuple):
     """Which side the closed mass comes from."""
-    PROPORTIONAL = 0
-    TAKER = 1
+    PROPORTIONAL: int = 0
+    TAKER: int = 1
 
 
-class IP(IntEnum):
+CloseSplit = CloseSplitT()
+
+
+class IPT(NamedTuple):
     """Index of each integer parameter in the kernels' ``iparams`` vector."""
-    ENTRY_MODE = 0
-    RANGE_POINTS = 1
-    SPLIT_MODE = 2
-    CLOSE_MODE = 3
-    CLOSE_SPLIT = 4
-    WINDOW_BARS = 5      # 0 = no window
-    NEIGHBOURHOOD = 6    # bins each side for a cluster's strength
-    BLOCK_SHIFT = 7      # log2 of the bins per block of upper bounds
-    IS_LOG = 8           # 1 = log grid
-    SIZE = 9
+    ENTRY_MODE: int = 0
+    RANGE_POINTS: int = 1
+    SPLIT_MODE: int = 2
+    CLOSE_MODE: int = 3
+    CLOSE_SPLIT: int = 4
+    WINDOW_BARS: int = 5      # 0 = no window
+    NEIGHBOURHOOD: int = 6    # bins each side for a cluster's strength
+    BLOCK_SHIFT: int = 7      # log2 of the bins per block of upper bounds
+    IS_LOG: int = 8           # 1 = log grid
+    SIZE: int = 9
 
 
-class FP(IntEnum):
+IP = IPT()
+
+
+class FPT(NamedTuple):
     """Index of each float parameter in the kernels' ``fparams`` vector."""
-    CANDLE_SHARE = 0     # long share after an up interval
-    FUNDING_SKEW = 1     # long share = 0.5 + skew * funding rate (fraction)
-    DECAY = 2            # multiplier per bar (1 = no decay)
-    CLUSTER_SHARE = 3    # a bin is significant from this share of its side's resting USD
-    GRID_ORIGIN = 4      # log(first edge) or first edge
-    GRID_INV_STEP = 5    # 1/log step or 1/USD step
-    SIZE = 6
+    CANDLE_SHARE: int = 0     # long share after an up interval
+    FUNDING_SKEW: int = 1     # long share = 0.5 + skew * funding rate (fraction)
+    DECAY: int = 2            # multiplier per bar (1 = no decay)
+    CLUSTER_SHARE: int = 3    # a bin is significant from this share of its side's resting USD
+    GRID_ORIGIN: int = 4      # log(first edge) or first edge
+    GRID_INV_STEP: int = 5    # 1/log step or 1/USD step
+    SIZE: int = 6
+
+
+FP = FPT()
 
 
 #: Per-bar feature columns, in kernel order. USD at bin-centre prices.
@@ -91,9 +110,9 @@ N_TOTALS = len(TOTALS)
 
 
 #: Column index of each feature, e.g. ``F.RESTING_LONG_USD``.
-F = IntEnum("F", {name.upper(): i for i, name in enumerate(FEATURES)})
+F = NamedTuple("FT", [(name.upper(), int) for name in FEATURES])(*range(N_FEATURES))
 #: Column index of each cumulative total, e.g. ``TT.CUM_OPENED_LONG_USD``.
-TT = IntEnum("TT", {name.upper(): i for i, name in enumerate(TOTALS)})
+TT = NamedTuple("TTT", [(name.upper(), int) for name in TOTALS])(*range(N_TOTALS))
 
 
 class GridArrays(NamedTuple):
@@ -142,3 +161,31 @@ class KernelResult(NamedTuple):
     snap_long: np.ndarray      # (n_snapshots, n_bins) float32 USD
     snap_short: np.ndarray     # (n_snapshots, n_bins) float32 USD
     wipes: np.ndarray          # (4,) int64: first bar a close emptied the long / short book (-1: never), counts
+
+
+class ModelStack(NamedTuple):
+    """Grids and model arrays of several models, padded to the largest (the ``stack`` of ``batch_nb``)."""
+    edges: np.ndarray        # (n_models, max_edges)
+    n_edges: np.ndarray      # (n_models,) int64: edges used by each model
+    centres: np.ndarray      # (n_models, max_edges + 1)
+    ratio_long: np.ndarray   # (n_models, max_tiers)
+    ratio_short: np.ndarray  # (n_models, max_tiers)
+    weight: np.ndarray       # (n_models, max_tiers)
+    include: np.ndarray      # (n_models, max_tiers) bool
+    n_tiers: np.ndarray      # (n_models,) int64: tiers used by each model
+    iparams: np.ndarray      # (n_models, IP.SIZE) int64
+    fparams: np.ndarray      # (n_models, FP.SIZE) float64
+
+
+class OutputArrays(NamedTuple):
+    """Buffers the reconstruction kernels write into (the ``out`` of ``run_nb``).
+
+    Column-major: ``features`` is (n_cols, n_bars) and ``totals`` (N_TOTALS,
+    n_bars), so their transposes are the (n_bars, ...) views a DataFrame wraps.
+    """
+    features: np.ndarray       # (n_cols, n_bars) float64 or float32
+    totals: np.ndarray         # (N_TOTALS, n_bars), or (N_TOTALS, 0) when not recorded
+    snap_rows: np.ndarray      # (n_snapshots,) int64
+    snap_long: np.ndarray      # (n_snapshots, n_bins) float32 USD
+    snap_short: np.ndarray     # (n_snapshots, n_bins) float32 USD
+    wipes: np.ndarray          # (4,) int64

@@ -21,7 +21,7 @@ from ..margin.nb import bracket_index_nb, venue_liquidation_ratio_nb
 from .enums import FP, IP, BarArrays, CloseMode, CloseSplit, EntryMode, GridArrays, ModelArrays, SplitMode
 from .model import HeatmapModel
 
-__all__ = ["bar_arrays", "check_market", "check_venue_filter", "check_venue_options", "market_arrays", "model_arrays",
+__all__ = ["bar_arrays", "check_market", "check_venue_filter", "check_venue_options", "model_arrays",
            "snapshot_flags",
            "venue_bracket_table", "venue_margin", "VenueMargin", "warn_version_change", "BLOCK_SHIFT"]
 
@@ -99,18 +99,13 @@ def check_market(market: Market, model: HeatmapModel) -> None:
 def bar_arrays(market: Market, model: HeatmapModel, snapshot_every=None) -> BarArrays:
     """Contiguous float64 bar arrays, checked against what the model needs.
 
-    The arrays depend on the model only through ``liquidation_price_source``
-    (see :func:`market_arrays`).
+    The arrays depend on the model only through ``liquidation_price_source``,
+    so models that share it share the arrays (see :mod:`liqbt.heatmap.batch`).
     """
     check_market(market, model)
-    return market_arrays(market, model.liquidation_price_source, snapshot_every)
-
-
-def market_arrays(market: Market, liquidation_price_source: str = "last", snapshot_every=None) -> BarArrays:
-    """The kernel's bar arrays of ``market`` (not checked against a model: see :func:`check_market`)."""
     bars = market.bars
     high, low = _column(bars, "high"), _column(bars, "low")
-    if liquidation_price_source == "mark":
+    if model.liquidation_price_source == "mark":
         # bars without a mark price fall back to last-trade prices
         mark_high, mark_low = _column(bars, "mark_high"), _column(bars, "mark_low")
         liq_high = np.where(np.isnan(mark_high), high, mark_high)

@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from numba import njit
 
 from ..data import MultiVenueMarket
 from ..errors import ConfigError
-from .enums import N_FEATURES, N_TOTALS, F, KernelResult
+from .enums import N_FEATURES, N_TOTALS, F, KernelResult, OutputArrays
 from .grid import make_grid, warn_off_grid
-from .inputs import BLOCK_SHIFT, bar_arrays, check_venue_options, model_arrays, venue_margin, warn_version_change
+from .inputs import (BLOCK_SHIFT, bar_arrays, check_venue_options, model_arrays, snapshot_flags, venue_margin,
+                     warn_version_change)
 from .model import HeatmapModel
-from .nb import _find_down_nb, _find_up_nb, _strength_nb, run_nb
+from .nb import combined_clusters_nb, run_nb
+from .result import HeatmapResult, wrap
 
 __all__ = ["reconstruct_venues", "MAX_PROFILE_BYTES"]
 
@@ -34,47 +35,9 @@ _ADDITIVE = np.array([F.PRED_LIQ_LONG_USD, F.PRED_LIQ_SHORT_USD, F.RESTING_LONG_
 assert (_ADDITIVE == np.arange(len(_ADDITIVE))).all()
 
 
-@njit(cache=True)
-def combined_clusters_nb(profile_long, profile_short, rest_long, rest_short, close, centres, share, half, shift,
-                         features):
-    """Cluster and imbalance columns of ``features`` from combined per-bar USD profiles (n_bars, n_bins)."""
-    n_bars, n = profile_long.shape
-    n_blocks = ((n + 1) >> shift) + 1
-    m = np.zeros((2, n + 2))
-    bmax = np.full((2, n_blocks), np.inf)   # no bounds: every block is scanned
-    one = np.ones(n + 2)
-    for t in range(n_bars):
-        for b in range(n):
-            m[0, b + 1] = profile_long[t, b]
-            m[1, b + 1] = profile_short[t, b]
-        tot = rest_long[t] + rest_short[t]
-        features[t, F.IMBALANCE] = (rest_long[t] - rest_short[t]) / tot if tot > 0.0 else np.nan
-        for j in range(F.CLUSTER_ABOVE_PRICE, F.CLUSTER_BELOW_STRENGTH + 1):
-            features[t, j] = np.nan
-        price = close[t]
-        if rest_short[t] > 0.0:
-            bb, _ = _find_up_nb(m, one, bmax, 1, 1, n, share * rest_short[t], shift)
-            bmax[1, :] = np.inf
-            if bb >= 0:
-                features[t, F.CLUSTER_ABOVE_PRICE] = centres[bb]
-                features[t, F.CLUSTER_ABOVE_DIST_PCT] = (centres[bb] / price - 1.0) * 100.0
-                features[t, F.CLUSTER_ABOVE_USD] = m[1, bb]
-                features[t, F.CLUSTER_ABOVE_STRENGTH] = _strength_nb(m, one, 1, bb, half, n)
-        if rest_long[t] > 0.0:
-            bb, _ = _find_down_nb(m, one, bmax, 0, n, 1, share * rest_long[t], shift)
-            bmax[0, :] = np.inf
-            if bb >= 0:
-                features[t, F.CLUSTER_BELOW_PRICE] = centres[bb]
-                features[t, F.CLUSTER_BELOW_DIST_PCT] = (1.0 - centres[bb] / price) * 100.0
-                features[t, F.CLUSTER_BELOW_USD] = m[0, bb]
-                features[t, F.CLUSTER_BELOW_STRENGTH] = _strength_nb(m, one, 0, bb, half, n)
-
-
-def reconstruct_venues(market: MultiVenueMarket, model: HeatmapModel, *, snapshot_every=None, totals: bool = True):
+def reconstruct_venues(market: MultiVenueMarket, model: HeatmapModel, *, snapshot_every=None,
+                       totals: bool = True) -> HeatmapResult:
     """Reconstruct each venue and combine them (see the module docstring)."""
-    from .base import wrap
-    from .inputs import snapshot_flags
-
     venues = list(model.venues) if model.venues is not None else market.venues
     missing = [v for v in venues if v not in market.markets]
     if missing:
@@ -116,7 +79,7 @@ def reconstruct_venues(market: MultiVenueMarket, model: HeatmapModel, *, snapsho
         pl = np.empty((len(mk), n))
         ps = np.empty((len(mk), n))
         vw = np.empty(4, dtype=np.int64)
-        run_nb(*bars, grid.edges, grid.centres, *arrays, _ADDITIVE, feats, vt, rows, pl, ps, vw)
+        run_nb(bars, grid.edges, grid.centres, arrays, _ADDITIVE, OutputArrays(feats, vt, rows, pl, ps, vw))
         # a venue's wipe bar on the union index; the combined result names the earliest
         for s in range(2):
             if vw[s] >= 0:

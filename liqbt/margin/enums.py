@@ -7,14 +7,15 @@ from typing import NamedTuple
 __all__ = ["FORMULAS", "OKX_LIQUIDATION_FEE_RATE", "Formula"]
 
 
-class _FormulaCodes(NamedTuple):
+class FormulaT(NamedTuple):
+    """Isolated-margin liquidation formula codes."""
     BINANCE: int = 0
     BYBIT: int = 1
     OKX: int = 2
 
 
 #: Isolated-margin liquidation formula codes (the ``formula`` argument of the kernels).
-Formula = _FormulaCodes()
+Formula = FormulaT()
 
 #: Formula names accepted by the pandas-facing functions and ``HeatmapModel.venue_formulas``.
 FORMULAS = {"binance": Formula.BINANCE, "bybit": Formula.BYBIT, "okx": Formula.OKX}

@@ -2,31 +2,34 @@
 
 from __future__ import annotations
 
-from enum import IntEnum
+from typing import NamedTuple
 
 __all__ = ["N_ZONE_COLUMNS", "ZONE_COLUMNS", "Z"]
 
 
-class Z(IntEnum):
-    ABOVE_PRICE = 0
-    ABOVE_DIST = 1
-    ABOVE_WEIGHT = 2
-    ABOVE_RATIO = 3
-    ABOVE_SIDE = 4
-    N_ABOVE = 5
-    ABOVE_TOTAL = 6
-    BELOW_PRICE = 7
-    BELOW_DIST = 8
-    BELOW_WEIGHT = 9
-    BELOW_RATIO = 10
-    BELOW_SIDE = 11
-    N_BELOW = 12
-    BELOW_TOTAL = 13
-    CLEARED_ABOVE_PRICE = 14
-    CLEARED_ABOVE_WEIGHT = 15
-    CLEARED_BELOW_PRICE = 16
-    CLEARED_BELOW_WEIGHT = 17
+class ZT(NamedTuple):
+    """Column of each zone value in the per-bar zone matrix (a NamedTuple of ints, as every kernel code)."""
+    ABOVE_PRICE: int = 0
+    ABOVE_DIST: int = 1
+    ABOVE_WEIGHT: int = 2
+    ABOVE_RATIO: int = 3
+    ABOVE_SIDE: int = 4
+    N_ABOVE: int = 5
+    ABOVE_TOTAL: int = 6
+    BELOW_PRICE: int = 7
+    BELOW_DIST: int = 8
+    BELOW_WEIGHT: int = 9
+    BELOW_RATIO: int = 10
+    BELOW_SIDE: int = 11
+    N_BELOW: int = 12
+    BELOW_TOTAL: int = 13
+    CLEARED_ABOVE_PRICE: int = 14
+    CLEARED_ABOVE_WEIGHT: int = 15
+    CLEARED_BELOW_PRICE: int = 16
+    CLEARED_BELOW_WEIGHT: int = 17
 
+
+Z = ZT()
 
 #: Column names of :func:`liqbt.zones.zone_table` (distances are fractions of the close).
 ZONE_COLUMNS = (

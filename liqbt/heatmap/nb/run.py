@@ -1,4 +1,4 @@
-"""Numba kernels of the liquidation-heatmap reconstruction. Arrays in, arrays out.
+"""The reconstruction kernel: :func:`run_nb` (one model) and :func:`batch_nb` (many, in parallel).
 
 The book of each side (0 = long, 1 = short) is a mass of open positions, in
 coins, per price bin of the liquidation price. The grid has ``n`` interior bins
@@ -32,7 +32,18 @@ Per-bar work does not touch every bin:
 
 Helpers that take arrays are not called per deposit or per bar: each such
 call increments and decrements reference counts, which cost more than the
-arithmetic, so the hot paths inline them (``bin_index_nb``, ``_strength_nb``).
+arithmetic, so the hot paths inline them (``bin_index_nb``, ``strength_nb``).
+For the same reason :func:`run_nb` stays one long function (the documented
+exception to the ~150-line rule) rather than phase helpers: its per-bar phases
+(deposit, liquidation sweep, close, expiry, features) each touch the book
+arrays and several per-side state arrays, and passing those to a helper per
+bar and side costs reference counting on every call. The long and short
+loops were kept inline on purpose (as helpers they were reported to cost about
+100 ms per year of 1-minute bars, more than the whole kernel's ~50 ms with
+totals off in ``python benchmarks/heatmap.py``; not re-measured in #13). What is called
+once per run is grouped instead: the inputs arrive as NamedTuples
+(:class:`~liqbt.heatmap.enums.BarArrays`, ``ModelArrays``, ``OutputArrays``)
+and are unpacked into locals once, before the loop.
 
 See :mod:`liqbt.heatmap.model` for the semantics of every option and
 ``tests/heatmap_reference.py`` for a direct implementation.
@@ -43,153 +54,16 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from .enums import FP, IP, N_FEATURES, N_TOTALS, TT, CloseMode, CloseSplit, EntryMode, F, KernelResult, SplitMode
+from ..enums import FP, IP, N_FEATURES, TT, CloseMode, CloseSplit, EntryMode, F, ModelArrays, OutputArrays, SplitMode
+from .clusters import block_max_nb, find_down_nb, find_up_nb
 
-__all__ = ["bin_index_nb", "reconstruct_nb", "run_nb", "sweep_nb"]
+__all__ = ["run_nb", "batch_nb"]
 
 _RENORM_BELOW = 1e-100      # rescale a side's masses when its scale falls below this
 _RESUM_EVERY = 4096         # bars between exact recomputations of the running sums
 _FULL_CLOSE = 1.0 - 1e-12   # a close of at least this fraction of a side clears it
 _UNKNOWN = -2               # cluster cache: search again
 _NONE = -1                  # cluster cache: no significant bin
-
-
-@njit(cache=True, nogil=True)
-def bin_index_nb(price, log_price, edges, is_log, origin, inv_step):
-    """Extended bin index of ``price``: 0 below ``edges[0]``, ``n + 1`` at or above ``edges[n]``,
-    else ``j + 1`` with ``edges[j] <= price < edges[j + 1]``.
-
-    The arithmetic guess (from ``log_price`` on log grids) is corrected against
-    the edges, so the result depends only on the edges.
-    """
-    n = edges.shape[0] - 1
-    if not (price >= edges[0]):
-        return 0
-    if price >= edges[n]:
-        return n + 1
-    if is_log:
-        g = (log_price - origin) * inv_step
-    else:
-        g = (price - origin) * inv_step
-    j = 0
-    if g > 0.0:
-        j = int(g) if g < n else n - 1
-    while price < edges[j]:
-        j -= 1
-    while price >= edges[j + 1]:
-        j += 1
-    return j + 1
-
-
-@njit(cache=True, nogil=True)
-def _block_max_nb(m, c, side, k, shift, n_ext):
-    s = k << shift
-    e = min(s + (1 << shift), n_ext)
-    mx = 0.0
-    for b in range(s, e):
-        v = m[side, b] * c[b]
-        if v > mx:
-            mx = v
-    return mx
-
-
-@njit(cache=True, nogil=True)
-def _find_up_nb(m, c, bmax, side, start, stop, thr, shift):
-    """First bin in ``[start, stop]`` with ``m * c >= thr`` (thr > 0), or -1; and an
-    upper bound of ``m * c`` over the bins passed before it (all of them if none).
-
-    Blocks of ``2**shift`` bins whose upper bound is below ``thr`` are skipped;
-    a block scanned in full without a hit gets its exact maximum as its bound.
-    """
-    gap = 0.0
-    if start > stop:
-        return -1, gap
-    k = start >> shift
-    k_last = stop >> shift
-    while k <= k_last:
-        bk = bmax[side, k]
-        if bk >= thr:
-            b0 = k << shift
-            b1 = b0 + (1 << shift) - 1
-            lo = max(b0, start)
-            hi = min(b1, stop)
-            mx = 0.0
-            for bb in range(lo, hi + 1):
-                v = m[side, bb] * c[bb]
-                if v >= thr:
-                    if mx > gap:
-                        gap = mx
-                    return bb, gap
-                if v > mx:
-                    mx = v
-            if lo == b0 and hi == b1:
-                bmax[side, k] = mx
-            if mx > gap:
-                gap = mx
-        elif bk > gap:
-            gap = bk
-        k += 1
-    return -1, gap
-
-
-@njit(cache=True, nogil=True)
-def _find_down_nb(m, c, bmax, side, start, stop, thr, shift):
-    """Last bin in ``[stop, start]`` (searching downward) with ``m * c >= thr``, or -1; and
-    an upper bound of ``m * c`` over the bins passed before it."""
-    gap = 0.0
-    if start < stop:
-        return -1, gap
-    k = start >> shift
-    k_last = stop >> shift
-    while k >= k_last:
-        bk = bmax[side, k]
-        if bk >= thr:
-            b0 = k << shift
-            b1 = b0 + (1 << shift) - 1
-            lo = max(b0, stop)
-            hi = min(b1, start)
-            mx = 0.0
-            for bb in range(hi, lo - 1, -1):
-                v = m[side, bb] * c[bb]
-                if v >= thr:
-                    if mx > gap:
-                        gap = mx
-                    return bb, gap
-                if v > mx:
-                    mx = v
-            if lo == b0 and hi == b1:
-                bmax[side, k] = mx
-            if mx > gap:
-                gap = mx
-        elif bk > gap:
-            gap = bk
-        k -= 1
-    return -1, gap
-
-
-@njit(cache=True, nogil=True)
-def _strength_nb(m, c, side, b, half, n):
-    """``m*c`` of bin ``b`` over the mean of interior bins within ``half`` bins of it.
-
-    Four partial sums break the chain of dependent additions (no fastmath).
-    """
-    lo = max(1, b - half)
-    hi = min(n, b + half)
-    s0 = 0.0
-    s1 = 0.0
-    s2 = 0.0
-    s3 = 0.0
-    bb = lo
-    while bb + 3 <= hi:
-        s0 += m[side, bb] * c[bb]
-        s1 += m[side, bb + 1] * c[bb + 1]
-        s2 += m[side, bb + 2] * c[bb + 2]
-        s3 += m[side, bb + 3] * c[bb + 3]
-        bb += 4
-    while bb <= hi:
-        s0 += m[side, bb] * c[bb]
-        bb += 1
-    return m[side, b] * c[b] * (hi - lo + 1) / ((s0 + s1) + (s2 + s3))
 
 
 @njit(cache=True, nogil=True)
@@ -241,58 +115,56 @@ def _renorm_nb(m, mr, filtered, c, bmax, side, lo, hi, sum_m, sum_mc, scale, rin
             if filtered:
                 ring_amt_r[slot, side, d] *= s
     for k in range(bmax.shape[1]):
-        bmax[side, k] = _block_max_nb(mr, c, side, k, shift, n_ext)
+        bmax[side, k] = block_max_nb(mr, c, side, k, shift, n_ext)
     _resum_nb(m, mr, c, side, lo, hi, sum_m, sum_mc)
     scale[side] = 1.0
 
 
 @njit(cache=True, nogil=True)
-def run_nb(open_, high, low, close, liq_high, liq_low, oi_usd, taker_buy, volume, funding, snapshot,
-           edges, centres, ratio_long, ratio_short, weight, include, iparams, fparams,
-           cols, features, totals, snap_rows, snap_long, snap_short, wipes):
+def run_nb(bars, edges, centres, model, cols, out):
     """Reconstruct the books bar by bar, writing into the given output arrays.
 
     Parameters
     ----------
-    open_, high, low, close : ndarray (n_bars,)
-        Last-trade prices, USD.
-    liq_high, liq_low : ndarray (n_bars,)
-        Prices that liquidate shorts / longs (mark or last-trade high / low).
-    oi_usd : ndarray (n_bars,)
-        Open interest known at each bar's open, USD; NaN = unknown.
-    taker_buy, volume : ndarray (n_bars,)
-        Taker-buy and total volume, coins (NaN when absent).
-    funding : ndarray (n_bars,)
-        Funding events in each bar, fraction; NaN = none.
-    snapshot : ndarray of bool (n_bars,)
-        Take a profile snapshot at this bar's close.
+    bars : BarArrays
+        Per-bar inputs (n_bars,): ``open, high, low, close`` last-trade prices
+        (USD); ``liq_high, liq_low`` the prices that liquidate shorts / longs
+        (mark or last-trade high / low); ``oi_usd`` the open interest known at
+        each bar's open (USD, NaN = unknown); ``taker_buy, volume`` (coins, NaN
+        when absent); ``funding`` the funding events in each bar (fraction, NaN
+        = none); ``snapshot`` (bool) takes a profile at this bar's close.
     edges : ndarray (n_bins + 1,)
         Bin edges, USD, ascending.
     centres : ndarray (n_bins + 2,)
         Centres of the extended bins (overflow bins at the outer edges), USD.
-    ratio_long, ratio_short, weight : ndarray (n_tiers,)
-        ``LP / EP`` of each leverage tier for longs and shorts, tier weights (sum 1).
-    include : ndarray of bool (n_tiers,)
-        Tiers in the reported book (features, snapshots, totals); the book
-        dynamics use every tier.
-    iparams, fparams : ndarray
-        Options, indexed by :class:`~liqbt.heatmap.enums.IP` / :class:`~.FP`.
+    model : ModelArrays
+        ``ratio_long, ratio_short, weight`` (n_tiers,): ``LP / EP`` of each
+        leverage tier for longs and shorts, tier weights (sum 1); ``include``
+        (bool) the tiers in the reported book (features, snapshots, totals; the
+        book dynamics use every tier); ``iparams, fparams`` the options, indexed
+        by :data:`~liqbt.heatmap.enums.IP` / :data:`~liqbt.heatmap.enums.FP`.
     cols : ndarray of int64 (n_cols,)
         Feature (:data:`~liqbt.heatmap.enums.FEATURES` index) of each output row.
         Cluster searches run only for the sides whose columns are requested.
-    features : ndarray (n_cols, n_bars), float64 or float32
-        Output, one row per entry of ``cols`` (column-major: a DataFrame wraps
-        ``features.T`` without copying).
-    totals : ndarray (N_TOTALS, n_bars) or (N_TOTALS, 0)
-        Output, cumulative totals :data:`~liqbt.heatmap.enums.TOTALS`; not
-        recorded when it has no columns.
-    snap_rows : ndarray of int64 (n_snapshots,)
-    snap_long, snap_short : ndarray (n_snapshots, n_bins)
-        Outputs: bar positions and USD profiles of the snapshots.
-    wipes : ndarray of int64 (4,)
-        Output: first bar at which a close emptied the whole long / short
-        book (-1 if never), then the number of such bars per side.
+    out : OutputArrays
+        Written in place: ``features`` (n_cols, n_bars), float64 or float32, one
+        row per entry of ``cols`` (column-major: a DataFrame wraps
+        ``features.T`` without copying); ``totals`` (N_TOTALS, n_bars), the
+        cumulative :data:`~liqbt.heatmap.enums.TOTALS`, not recorded when it has
+        no columns; ``snap_rows`` (n_snapshots,) int64 bar positions and
+        ``snap_long, snap_short`` (n_snapshots, n_bins) USD profiles of the
+        snapshots; ``wipes`` (4,) int64, the first bar at which a close emptied
+        the whole long / short book (-1 if never), then the number of such bars
+        per side.
     """
+    # unpacked once into locals: the hot loop below reads plain arrays, as before the grouping
+    open_, high, low, close = bars.open, bars.high, bars.low, bars.close
+    liq_high, liq_low, oi_usd = bars.liq_high, bars.liq_low, bars.oi_usd
+    taker_buy, volume, funding, snapshot = bars.taker_buy, bars.volume, bars.funding, bars.snapshot
+    ratio_long, ratio_short, weight, include = model.ratio_long, model.ratio_short, model.weight, model.include
+    iparams, fparams = model.iparams, model.fparams
+    features, totals, snap_rows, wipes = out.features, out.totals, out.snap_rows, out.wipes
+    snap_long, snap_short = out.snap_long, out.snap_short
     wipes[0] = -1
     wipes[1] = -1
     wipes[2] = 0
@@ -767,16 +639,16 @@ def run_nb(open_, high, low, close, liq_high, liq_low, oi_usd, taker_buy, volume
                 ok = mr[s, c] * centres[c] >= thr
             if not ok:
                 if s == 1:
-                    c, gap = _find_up_nb(mr, centres, bmax, 1, max(lo[1], 1), min(hi[1], n), thr, shift)
+                    c, gap = find_up_nb(mr, centres, bmax, 1, max(lo[1], 1), min(hi[1], n), thr, shift)
                 else:
-                    c, gap = _find_down_nb(mr, centres, bmax, 0, min(hi[0], n), max(lo[0], 1), thr, shift)
+                    c, gap = find_down_nb(mr, centres, bmax, 0, min(hi[0], n), max(lo[0], 1), thr, shift)
                 if c != cl_bin[s]:
                     str_ok[s] = False
                 cl_bin[s] = c
                 cl_gap[s] = gap
             if c >= 0:
                 if not str_ok[s]:
-                    # _strength_nb, inlined (a call with array arguments costs refcounting)
+                    # strength_nb, inlined (a call with array arguments costs refcounting)
                     b_lo = max(1, c - half)
                     b_hi = min(n, c + half)
                     s0 = 0.0
@@ -832,59 +704,38 @@ def run_nb(open_, high, low, close, liq_high, liq_low, oi_usd, taker_buy, volume
             i_snap += 1
 
 
-@njit(cache=True, nogil=True)
-def reconstruct_nb(open_, high, low, close, liq_high, liq_low, oi_usd, taker_buy, volume, funding, snapshot,
-                   edges, centres, ratio_long, ratio_short, weight, include, iparams, fparams, record_totals=True):
-    """Allocate the outputs and run :func:`run_nb` with every feature; returns a :class:`KernelResult`."""
-    n_bars = close.shape[0]
-    n = edges.shape[0] - 1
-    n_snap = 0
-    for t in range(n_bars):
-        if snapshot[t]:
-            n_snap += 1
-    cols = np.arange(N_FEATURES)
-    features = np.empty((N_FEATURES, n_bars))
-    totals = np.empty((N_TOTALS, n_bars if record_totals else 0))
-    snap_rows = np.empty(n_snap, dtype=np.int64)
-    snap_long = np.empty((n_snap, n), dtype=np.float32)
-    snap_short = np.empty((n_snap, n), dtype=np.float32)
-    wipes = np.empty(4, dtype=np.int64)
-    run_nb(open_, high, low, close, liq_high, liq_low, oi_usd, taker_buy, volume, funding, snapshot,
-           edges, centres, ratio_long, ratio_short, weight, include, iparams, fparams,
-           cols, features, totals, snap_rows, snap_long, snap_short, wipes)
-    return KernelResult(features.T, totals.T, snap_rows, snap_long, snap_short, wipes)
-
-
 @njit(cache=True, nogil=True, parallel=True)
-def sweep_nb(open_, high, low, close, liq_high, liq_low, oi_usd, taker_buy, volume, funding, snapshot,
-             edges, n_edges, centres, ratio_long, ratio_short, weight, include, n_tiers, iparams, fparams,
-             cols, features, totals, snap_rows, snap_long, snap_short, wipes):
-    """Run many parameter sets over the same bars, in parallel across sets (``prange``).
+def batch_nb(bars, stack, cols, out):
+    """Run many models over the same bars, in parallel across models (``prange``).
 
-    Set ``i`` runs exactly what :func:`run_nb` runs for it alone.
+    Model ``i`` runs exactly what :func:`run_nb` runs for it alone.
 
     Parameters
     ----------
-    edges, centres : ndarray (n_sets, max_edges) / (n_sets, max_edges + 1)
-        Grids padded to the longest; ``n_edges[i]`` edges are used for set ``i``.
-    ratio_long, ratio_short, weight, include : ndarray (n_sets, max_tiers)
-        Tier arrays padded; ``n_tiers[i]`` are used.
-    iparams, fparams : ndarray (n_sets, IP.SIZE) / (n_sets, FP.SIZE)
+    bars : BarArrays
+        Shared by every model (see :func:`run_nb`).
+    stack : ModelStack
+        Grids and model arrays padded to the largest: ``edges`` (n_models,
+        max_edges), ``centres`` (n_models, max_edges + 1) of which model ``i``
+        uses ``n_edges[i]`` / ``n_edges[i] + 1``; tier arrays (n_models,
+        max_tiers) of which it uses ``n_tiers[i]``; ``iparams, fparams``
+        (n_models, IP.SIZE) / (n_models, FP.SIZE).
     cols : ndarray of int64
         Feature columns to keep (see :func:`run_nb`).
-    features : ndarray (n_sets, len(cols), n_bars), float64 or float32
-    totals : ndarray (n_sets, N_TOTALS, n_bars) or (n_sets, N_TOTALS, 0)
-    snap_rows : ndarray of int64 (n_sets, n_snapshots)
-    snap_long, snap_short : ndarray (n_sets, n_snapshots, max_edges - 1)
-        Set ``i`` fills the first ``n_edges[i] - 1`` bins.
-    wipes : ndarray of int64 (n_sets, 4)
-        Book wipes of each set (see :func:`run_nb`).
+    out : OutputArrays
+        Each with a leading model axis: ``features`` (n_models, len(cols),
+        n_bars), float64 or float32; ``totals`` (n_models, N_TOTALS, n_bars) or
+        (n_models, N_TOTALS, 0); ``snap_rows`` (n_models, n_snapshots);
+        ``snap_long, snap_short`` (n_models, n_snapshots, max_edges - 1), of
+        which model ``i`` fills the first ``n_edges[i] - 1`` bins; ``wipes``
+        (n_models, 4).
     """
-    n_sets = features.shape[0]
+    n_sets = out.features.shape[0]
     for i in prange(n_sets):
-        ne = n_edges[i]
-        nt = n_tiers[i]
-        run_nb(open_, high, low, close, liq_high, liq_low, oi_usd, taker_buy, volume, funding, snapshot,
-               edges[i, :ne], centres[i, :ne + 1], ratio_long[i, :nt], ratio_short[i, :nt], weight[i, :nt],
-               include[i, :nt], iparams[i], fparams[i], cols, features[i], totals[i], snap_rows[i],
-               snap_long[i, :, :ne - 1], snap_short[i, :, :ne - 1], wipes[i])
+        ne = stack.n_edges[i]
+        nt = stack.n_tiers[i]
+        model = ModelArrays(stack.ratio_long[i, :nt], stack.ratio_short[i, :nt], stack.weight[i, :nt],
+                            stack.include[i, :nt], stack.iparams[i], stack.fparams[i])
+        res = OutputArrays(out.features[i], out.totals[i], out.snap_rows[i], out.snap_long[i, :, :ne - 1],
+                           out.snap_short[i, :, :ne - 1], out.wipes[i])
+        run_nb(bars, stack.edges[i, :ne], stack.centres[i, :ne + 1], model, cols, res)

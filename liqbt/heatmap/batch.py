@@ -1,4 +1,4 @@
-"""Run many heatmap models over the same market, in parallel across models.
+"""Batch reconstruction: many heatmap models over the same market, in parallel across models.
 
 :func:`reconstruct_many` is the parameter sweep (selected feature columns of
 many variants, float32, no snapshots); :func:`reconstruct_named` computes a few
@@ -12,7 +12,7 @@ exactly those of :func:`~liqbt.heatmap.reconstruct` with it alone.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping, NamedTuple, Sequence
+from typing import Mapping, Sequence
 
 import numba
 import numpy as np
@@ -20,18 +20,20 @@ import pandas as pd
 
 from ..data import Market, MultiVenueMarket
 from ..errors import ConfigError
-from .base import HeatmapResult, market_margin, reconstruct, warn_book_wipes, wrap
-from .enums import FEATURES, FP, IP, N_FEATURES, N_TOTALS, BarArrays, GridArrays, KernelResult, ModelArrays
+from .enums import (FEATURES, FP, IP, N_FEATURES, N_TOTALS, BarArrays, GridArrays, KernelResult, ModelArrays,
+                    ModelStack, OutputArrays)
 from .grid import make_grid, warn_off_grid
-from .inputs import check_market, check_venue_filter, market_arrays, model_arrays
+from .inputs import bar_arrays, check_market, check_venue_filter, model_arrays
 from .model import HeatmapModel
-from .nb import sweep_nb
+from .nb import batch_nb
+from .result import HeatmapResult, warn_book_wipes, wrap
+from .single import market_margin, reconstruct
 
-__all__ = ["reconstruct_many", "reconstruct_named", "SweepResult"]
+__all__ = ["reconstruct_many", "reconstruct_named", "BatchResult"]
 
 
 @dataclass(frozen=True, eq=False)
-class SweepResult:
+class BatchResult:
     """Selected per-bar features of many models.
 
     Attributes
@@ -55,20 +57,6 @@ class SweepResult:
         return pd.DataFrame(self.values[i], index=self.index, columns=list(self.columns), copy=False)
 
 
-class _Stack(NamedTuple):
-    """Grids and model arrays of several models, padded to the largest."""
-    edges: np.ndarray
-    n_edges: np.ndarray
-    centres: np.ndarray
-    ratio_long: np.ndarray
-    ratio_short: np.ndarray
-    weight: np.ndarray
-    include: np.ndarray
-    n_tiers: np.ndarray
-    iparams: np.ndarray
-    fparams: np.ndarray
-
-
 def _grids(models: Sequence[HeatmapModel], first_open: float) -> list[GridArrays]:
     """One grid per model; models with the same grid options share one object."""
     cache: dict[tuple, GridArrays] = {}
@@ -81,11 +69,11 @@ def _grids(models: Sequence[HeatmapModel], first_open: float) -> list[GridArrays
     return out
 
 
-def _stack(grids: Sequence[GridArrays], arrays: Sequence[ModelArrays]) -> _Stack:
+def _stack(grids: Sequence[GridArrays], arrays: Sequence[ModelArrays]) -> ModelStack:
     n_sets = len(grids)
     max_e = max(len(g.edges) for g in grids)
     max_t = max(len(a.weight) for a in arrays)
-    st = _Stack(edges=np.zeros((n_sets, max_e)), n_edges=np.zeros(n_sets, dtype=np.int64),
+    st = ModelStack(edges=np.zeros((n_sets, max_e)), n_edges=np.zeros(n_sets, dtype=np.int64),
                 centres=np.zeros((n_sets, max_e + 1)), ratio_long=np.ones((n_sets, max_t)),
                 ratio_short=np.ones((n_sets, max_t)), weight=np.zeros((n_sets, max_t)),
                 include=np.zeros((n_sets, max_t), dtype=np.bool_), n_tiers=np.zeros(n_sets, dtype=np.int64),
@@ -131,7 +119,7 @@ def _prepare(market: Market, models: Sequence[HeatmapModel], snapshot_every, nam
         if src not in bars:
             # the snapshot flags do not depend on the price source: build them once
             base = next(iter(bars.values()), None)
-            bars[src] = market_arrays(market, src, snapshot_every if base is None else None)
+            bars[src] = bar_arrays(market, m, snapshot_every if base is None else None)
             if base is not None:
                 bars[src] = bars[src]._replace(snapshot=base.snapshot)
     base = next(iter(bars.values()))
@@ -150,7 +138,7 @@ def _prepare(market: Market, models: Sequence[HeatmapModel], snapshot_every, nam
 
 def _run_groups(bars: dict[str, BarArrays], models, grids, arrays, cols, features, totals, snap_rows, snap_long,
                 snap_short, wipes, threads: int | None) -> None:
-    """One :func:`sweep_nb` call per liquidation-price source, models dealt dynamically to the threads."""
+    """One :func:`~liqbt.heatmap.nb.batch_nb` call per liquidation-price source, models dealt dynamically to the threads."""
     threads = numba.get_num_threads() if threads is None else max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS))
     previous_threads = numba.get_num_threads()
     previous_chunk = numba.get_parallel_chunksize()
@@ -163,8 +151,7 @@ def _run_groups(bars: dict[str, BarArrays], models, grids, arrays, cols, feature
             whole = len(idx) == len(models)
             sub = (lambda a: a) if whole else (lambda a: a[idx])
             f, tt, r, sl, ss, w = (sub(a) for a in (features, totals, snap_rows, snap_long, snap_short, wipes))
-            sweep_nb(b.open, b.high, b.low, b.close, b.liq_high, b.liq_low, b.oi_usd, b.taker_buy, b.volume,
-                     b.funding, b.snapshot, *st, cols, f, tt, r, sl, ss, w)
+            batch_nb(b, st, cols, OutputArrays(f, tt, r, sl, ss, w))
             if not whole:   # fancy indexing copied: write the group's results back
                 for a, g in zip((features, totals, snap_rows, snap_long, snap_short, wipes), (f, tt, r, sl, ss, w)):
                     a[idx] = g
@@ -175,7 +162,7 @@ def _run_groups(bars: dict[str, BarArrays], models, grids, arrays, cols, feature
 
 def reconstruct_many(market: Market, models: Sequence[HeatmapModel],
                      columns: Sequence[str] = ("pred_liq_long_usd", "pred_liq_short_usd"), *,
-                     threads: int | None = None) -> SweepResult:
+                     threads: int | None = None) -> BatchResult:
     """Reconstruct ``market`` with each model (numba ``prange`` across models; no snapshots).
 
     Only the requested columns are produced: cluster searches run only when a
@@ -215,7 +202,7 @@ def reconstruct_many(market: Market, models: Sequence[HeatmapModel],
         first = int(hit[0])
         warn_book_wipes(wipes[first], market.index, f"heatmap sweep ({len(hit)} of {n_sets} models; first: model "
                                                     f"{first})")
-    return SweepResult(out.transpose(0, 2, 1), tuple(columns), market.index, models)
+    return BatchResult(out.transpose(0, 2, 1), tuple(columns), market.index, models)
 
 
 def reconstruct_named(market: Market | MultiVenueMarket, models: Mapping[str, HeatmapModel], *, snapshot_every=None,

@@ -1,4 +1,9 @@
-"""Pandas-facing reconstruction: validate, run the kernel, wrap the result."""
+"""What a reconstruction returns: :class:`HeatmapResult` and the wrapping of kernel output into it.
+
+:func:`wrap` turns the kernels' column-major buffers into indexed pandas
+objects without copying; the single (:mod:`.single`), batch (:mod:`.batch`)
+and multi-venue (:mod:`.venues`) reconstructions all end here.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +14,11 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from ..data import Market, MultiVenueMarket
 from ..errors import BookWipeWarning, DataError
-from .enums import FEATURES, N_FEATURES, N_TOTALS, TOTALS, BarArrays, GridArrays, KernelResult, ModelArrays
-from .grid import make_grid, warn_off_grid
-from .inputs import VenueMargin, bar_arrays, check_venue_filter, model_arrays, venue_margin, warn_version_change
+from .enums import FEATURES, TOTALS, GridArrays, KernelResult
 from .model import HeatmapModel
-from .nb import run_nb
 
-__all__ = ["reconstruct", "run_kernel", "run_arrays", "HeatmapResult", "Snapshots", "Profile", "FEATURE_COLUMNS",
-           "TOTAL_COLUMNS"]
+__all__ = ["HeatmapResult", "Snapshots", "Profile", "FEATURE_COLUMNS", "TOTAL_COLUMNS", "wrap", "warn_book_wipes"]
 
 #: Columns of :attr:`HeatmapResult.totals` (cumulative USD per side since the first bar).
 TOTAL_COLUMNS = TOTALS
@@ -138,84 +138,6 @@ class HeatmapResult:
                          - t[f"cum_liquidated_{side}_usd"] - t[f"cum_closed_{side}_usd"]
                          - t[f"cum_expired_{side}_usd"])
         return pd.DataFrame(out)
-
-
-#: Every feature, in kernel order (the ``cols`` argument of the kernels).
-ALL_FEATURES = np.arange(N_FEATURES, dtype=np.int64)
-
-
-def run_kernel(market: Market, model: HeatmapModel, snapshot_every=None, grid: GridArrays | None = None,
-               totals: bool = True) -> tuple[KernelResult, GridArrays]:
-    """Prepare arrays for one venue and run the numba kernel (no pandas wrapping)."""
-    check_venue_filter(market, model)
-    bars = bar_arrays(market, model, snapshot_every)
-    if grid is None:
-        grid = make_grid(model, float(bars.open[0]))
-        warn_off_grid(grid, market.index, bars.low, bars.high)
-    arrays = model_arrays(model, grid, market.bar_size, venue=market.venue, at=market.index[0], symbol=market.symbol)
-    return run_arrays(bars, grid, arrays, totals), grid
-
-
-def run_arrays(bars: BarArrays, grid: GridArrays, arrays: ModelArrays, totals: bool = True) -> KernelResult:
-    """Allocate the outputs with NumPy (cheaper page faults than inside numba) and run the kernel.
-
-    Features and totals are written column-major and returned as transposed
-    views (``(n_bars, N_FEATURES)``, each column contiguous).
-    """
-    n_bars, n_bins = len(bars.close), len(grid.edges) - 1
-    n_snap = int(np.count_nonzero(bars.snapshot))
-    features = np.empty((N_FEATURES, n_bars))
-    tot = np.empty((N_TOTALS, n_bars if totals else 0))
-    rows = np.empty(n_snap, dtype=np.int64)
-    snap_long = np.empty((n_snap, n_bins), dtype=np.float32)
-    snap_short = np.empty((n_snap, n_bins), dtype=np.float32)
-    wipes = np.empty(4, dtype=np.int64)
-    run_nb(*bars, grid.edges, grid.centres, *arrays, ALL_FEATURES, features, tot, rows, snap_long, snap_short, wipes)
-    return KernelResult(features.T, tot.T, rows, snap_long, snap_short, wipes)
-
-
-def reconstruct(market: Market | MultiVenueMarket, model: HeatmapModel | None = None, *,
-                snapshot_every=None, totals: bool = True) -> HeatmapResult:
-    """Reconstruct the liquidation heatmap bar by bar, point in time.
-
-    Parameters
-    ----------
-    market : Market or MultiVenueMarket
-        Bars with ``open, high, low, close, oi_usd`` (and what the model's
-        options need). Venues of a multi-venue market are reconstructed each
-        with its own OI, candles and brackets on one shared grid and combined
-        (see :func:`liqbt.heatmap.venues.reconstruct_venues`); a venue with no
-        bracket table of its own is an error (see ``HeatmapModel.venue_brackets``).
-    model : HeatmapModel, optional
-        Defaults to ``HeatmapModel()``.
-    snapshot_every : int or str, optional
-        Take full profiles every ``k`` bars or every duration (``"1h"``: at
-        each full hour); None takes none.
-    totals : bool, default True
-        Record the cumulative opened / liquidated / closed / expired USD of
-        every bar (:attr:`HeatmapResult.totals`).
-
-    Returns
-    -------
-    HeatmapResult
-    """
-    model = model if model is not None else HeatmapModel()
-    if isinstance(market, MultiVenueMarket):
-        from .venues import reconstruct_venues
-        return reconstruct_venues(market, model, snapshot_every=snapshot_every, totals=totals)
-    result, grid = run_kernel(market, model, snapshot_every, totals=totals)
-    return wrap(result, grid, market.index, market.bar_size, model, (market.venue,),
-                {market.venue: market_margin(market, model)})
-
-
-def market_margin(market: Market, model: HeatmapModel) -> VenueMargin:
-    """The bracket table (and leverage limit) ``model`` uses on ``market`` (checked when the arrays were built).
-
-    Warns (:class:`~liqbt.errors.BracketVersionWarning`) if a newer version starts inside the data.
-    """
-    margin = venue_margin(model, market.venue, market.index[0] if len(market.index) else None, market.symbol)
-    warn_version_change(model, margin, market.index)
-    return margin
 
 
 def warn_book_wipes(wipes: np.ndarray, index: pd.DatetimeIndex, label: str = "heatmap") -> dict:
