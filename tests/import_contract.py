@@ -9,7 +9,7 @@ added (tests/test_layers.py proves it fails then).
 
 The rules
 ---------
-- kernels (``*/nb.py``, ``*_nb.py``, ``*/enums.py``) import only numpy, numba, the
+- kernels (``*/nb.py``, ``*/nb/*.py``, ``*_nb.py``, ``*/enums.py``) import only numpy, numba, the
   standard library's typing helpers and other kernels;
 - the layers below point one way: a module imports only its own layer or lower ones,
   and siblings (the prefixes of one entry of ``LAYERS``) do not import each other;
@@ -133,8 +133,9 @@ def layer_of(module: str, layers=LAYERS) -> tuple[int, str] | None:
 
 
 def is_kernel(module: str) -> bool:
-    last = module.rsplit(".", 1)[-1]
-    return last in ("nb", "enums") or last.endswith("_nb")
+    """``*.nb``, ``*.enums``, ``*_nb`` and every module inside an ``nb`` package (``heatmap.nb.run``)."""
+    parts = module.split(".")
+    return parts[-1] in ("nb", "enums") or parts[-1].endswith("_nb") or "nb" in parts[:-1]
 
 
 def _internal(graph, edge: Edge) -> str | None:

@@ -29,14 +29,8 @@ EXPECTED_TO_FIX: dict[str, set[str]] = {
         # range-expansion function of #13 item 3 lives in the config layer (config package)
         "liqbt.config.gate -> liqbt.research.sweep",
     },
-    "cycles": {
-        # hidden by function-level imports; to fix: #13 item 4 (heatmap package)
-        "liqbt.heatmap.base <-> liqbt.heatmap.venues",
-    },
-    "private": {
-        # venue margins reuse the kernel's private level finders; to fix with item 5 (heatmap package)
-        "liqbt.heatmap.venues -> liqbt.heatmap.nb",
-    },
+    "cycles": set(),
+    "private": set(),
     "examples": set(),
 }
 
@@ -104,8 +98,8 @@ def test_fails_on_an_upward_import(copy):
 
 
 def test_fails_when_a_kernel_imports_pandas(copy):
-    _add(copy[0] / "zones" / "nb.py", "import pandas as pd")
-    assert [v.split(" (")[0] for v in _new(copy, "kernels")] == ["liqbt.zones.nb -> pandas"]
+    _add(copy[0] / "zones" / "nb" / "levels.py", "import pandas as pd")
+    assert [v.split(" (")[0] for v in _new(copy, "kernels")] == ["liqbt.zones.nb.levels -> pandas"]
 
 
 def test_fails_when_the_library_imports_its_examples(copy):
