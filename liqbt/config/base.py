@@ -1,21 +1,53 @@
-"""Frozen, validated config objects and one-line error messages for them."""
+"""Frozen, validated config objects and one-line error messages for them.
+
+Every config model derives from :class:`FrozenModel`, the single gate: a YAML
+section goes through :func:`validate_section` (messages start with the file and
+the YAML path), a Python constructor (``HeatmapModel(window="1m")``) through
+:meth:`FrozenModel.__init__` (messages start with the model's
+:attr:`~FrozenModel.config_key`, ``heatmap.window: ...``). Both raise
+:class:`~liqbt.errors.ConfigError`, never pydantic's ``ValidationError``.
+"""
 
 from __future__ import annotations
 
 import difflib
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..errors import ConfigError
 
-__all__ = ["FrozenModel", "validate_section", "format_validation_error"]
+__all__ = ["FrozenModel", "validate_section", "format_validation_error", "error_lines"]
 
 
 class FrozenModel(BaseModel):
-    """Base of every config object: immutable, unknown keys are errors."""
+    """Base of every config object: immutable, unknown keys are errors (with the closest known key).
+
+    Class attributes
+    ----------------
+    config_key : str
+        Where the model sits in a config file (``"heatmap"``, ``"backtest"``,
+        ``"evaluation.walk_forward"``); the path prefix of the errors of its
+        Python constructor. Empty for the whole file.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+
+    config_key: ClassVar[str] = ""
+
+    def __init__(self, /, **data: Any):
+        # model_validate (the YAML path) does not come through here; keyword construction from Python does
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            cls = type(self)
+            message = "; ".join(f"{path}: {text}" if path else text
+                                for path, text in error_lines(exc, cls, cls.config_key, data))
+            raise ConfigError(message) from None
+
+    # pydantic calls a model's own __init__ when it validates the model nested in another one; this one only
+    # translates errors, so nested validation keeps pydantic's errors (and their YAML paths) as RootModel does
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
 
 
 def _walk(model: type[BaseModel] | None, data: Any, loc: tuple) -> tuple[tuple, type[BaseModel] | None]:
@@ -78,6 +110,13 @@ def _path_text(prefix: str, shown: tuple) -> str:
 def format_validation_error(exc: ValidationError, model: type[BaseModel], source: str, prefix: str = "",
                             data: Any = None) -> str:
     """One line: ``file: yaml.path: expected ..., found ...`` for each problem."""
+    lines = [f"{path}: {message}" if path else message for path, message in error_lines(exc, model, prefix, data)]
+    return f"{source}: " + "; ".join(lines)
+
+
+def error_lines(exc: ValidationError, model: type[BaseModel], prefix: str = "", data: Any = None) -> list[tuple[str, str]]:
+    """``(yaml.path, message)`` of each problem of ``exc``: the key's closest match for an unknown key,
+    the value found for a wrong one, pydantic's union tags left out of the path."""
     errors = exc.errors()
     locs = [tuple(e["loc"]) for e in errors]
     lines = []
@@ -102,9 +141,8 @@ def format_validation_error(exc: ValidationError, model: type[BaseModel], source
             message = error["msg"].removeprefix("Value error, ")  # our own validators' words suffice
             if not isinstance(found, (dict, list, tuple)) and f"found {found!r}" not in message:
                 message += f"; found {found!r}"
-        path = _path_text(prefix, shown)
-        lines.append(f"{path}: {message}" if path else message)
-    return f"{source}: " + "; ".join(lines)
+        lines.append((_path_text(prefix, shown), message))
+    return lines
 
 
 def validate_section(model: type[BaseModel], data: Any, source: str, prefix: str = ""):

@@ -49,6 +49,8 @@ _TIMEFRAME = r"^\d+[mhdw]$"
 
 
 class _Source(FrozenModel):
+    config_key = "data.sources[]"
+
     parts: tuple[Part, ...] | None = Field(None, description="keep only these parts of the source (and read "
                                                               "only their files)")
     # What ``path`` must be: ("file", kind) or ("folder", kind); None: no path.
@@ -331,6 +333,8 @@ class DataConfig(FrozenModel):
     oi_max_age : str, optional
         Open interest older than this (e.g. ``"3h"``) becomes NaN.
     """
+
+    config_key = "data"
 
     sources: tuple[SourceConfig, ...] = Field(min_length=1)
     symbol: str | None = None
