@@ -11,13 +11,13 @@ the YAML path), a Python constructor (``HeatmapModel(window="1m")``) through
 from __future__ import annotations
 
 import difflib
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Mapping
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..errors import ConfigError
 
-__all__ = ["FrozenModel", "validate_section", "format_validation_error", "error_lines"]
+__all__ = ["FrozenModel", "validate_section", "format_validation_error", "error_lines", "override"]
 
 
 class FrozenModel(BaseModel):
@@ -151,3 +151,88 @@ def validate_section(model: type[BaseModel], data: Any, source: str, prefix: str
         return model.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(format_validation_error(exc, model, source, prefix, data)) from None
+
+
+class _Leaf:
+    """A new value in an update tree (so a dict value is never taken for more paths)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any):
+        self.value = value
+
+
+def override(model: BaseModel, updates: Mapping[str, Any], where: str = "") -> BaseModel:
+    """A copy of ``model`` with the fields at dotted paths replaced, validated as a whole.
+
+    Parameters
+    ----------
+    model : FrozenModel
+        A config object, e.g. an :class:`~liqbt.config.ExperimentConfig` or a
+        :class:`~liqbt.heatmap.HeatmapModel`.
+    updates : mapping of str to value
+        Path -> new value. A path names fields and, inside a dict field, keys:
+        ``"heatmaps.main.window"``, ``"backtest.leverage"``, ``"window"``.
+        All updates are applied before any model is validated, so fields that
+        depend on each other can change together.
+    where : str, default ""
+        The YAML path of ``model``, for error messages (``"heatmaps.main"``).
+
+    Returns
+    -------
+    FrozenModel
+        A new object of the same type; ``model`` is unchanged. Fields that are
+        not updated keep their objects (no dump and rebuild).
+
+    Raises
+    ------
+    ConfigError
+        An unknown field or key (with the closest one), or a value the model
+        rejects, named by its path: ``heatmaps.main.window: window '1m' is ...``.
+    """
+    if not updates:
+        return model
+    tree: dict = {}
+    for path, value in updates.items():
+        node, parts = tree, str(path).split(".")
+        for part in parts[:-1]:
+            child = node.setdefault(part, {})
+            if isinstance(child, _Leaf):
+                raise ConfigError(f"{_join(where, path)}: also set as a whole by {'.'.join(parts[:parts.index(part) + 1])}")
+            node = child
+        node[parts[-1]] = _Leaf(value)
+    return _apply(model, tree, where)
+
+
+def _join(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else str(key)
+
+
+def _unknown(where: str, key: str, owner: str, known: list[str]) -> ConfigError:
+    close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else f"; expected one of {sorted(known)}"
+    return ConfigError(f"{_join(where, key)}: {owner} {key!r}{hint}")
+
+
+def _apply(model: Any, tree: dict, where: str) -> Any:
+    """``model`` (a config model or a dict of them) with the update ``tree`` applied and validated."""
+    if isinstance(model, Mapping):
+        out = dict(model)
+        for key, sub in tree.items():
+            if key not in out:
+                raise _unknown(where, key, "no key", [str(k) for k in out])
+            out[key] = sub.value if isinstance(sub, _Leaf) else _apply(out[key], sub, _join(where, key))
+        return out
+    if not isinstance(model, BaseModel):
+        raise ConfigError(f"{where}: {type(model).__name__} value has no fields to set")
+    cls = type(model)
+    data = dict(model)  # the field values as they are: nested models stay objects
+    for key, sub in tree.items():
+        if key not in cls.model_fields:
+            raise _unknown(where, key, f"{cls.__name__} has no field", list(cls.model_fields))
+        data[key] = sub.value if isinstance(sub, _Leaf) else _apply(data[key], sub, _join(where, key))
+    try:
+        return cls.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError("; ".join(f"{path}: {text}" if path else text
+                                    for path, text in error_lines(exc, cls, where, data))) from None

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..backtest import BacktestConfig, Signals, run_backtest
+from ..config.base import override
 from ..data.market import Market
 from ..errors import ConfigError
 from ..heatmap import HeatmapModel
@@ -175,20 +176,23 @@ def override_target(key: str, heatmap_names: list[str], where: str) -> tuple[str
 
 
 def apply_overrides(config: "ExperimentConfig", overrides: tuple) -> tuple[dict[str, HeatmapModel], BacktestConfig]:
-    """The config's heatmaps and backtest settings with ``overrides`` applied (validated)."""
-    heatmaps = {name: model.model_dump() for name, model in config.heatmaps.items()}
-    backtest = config.backtest.model_dump()
-    for key, value in overrides:
-        section, name, field = override_target(key, list(heatmaps), f"sweep.params.{key}")
-        if section == "heatmaps":
-            heatmaps[name][field] = value
-        else:
-            backtest[field] = value
+    """The config's heatmaps and backtest settings with ``overrides`` applied (validated).
+
+    A malformed key, an unknown field or a rejected value is a :class:`ConfigError` naming
+    ``sweep.params.<key>`` and the field's path.
+    """
+    for key, _ in overrides:
+        override_target(key, list(config.heatmaps), f"sweep.params.{key}")  # the key's form, with its hint
+
+    def under(prefix: str) -> dict[str, Any]:
+        return {key[len(prefix):]: value for key, value in overrides if key.startswith(prefix)}
+
     try:
-        models = {name: HeatmapModel(**fields) for name, fields in heatmaps.items()}
-        return models, BacktestConfig(**backtest)
-    except Exception as exc:  # pydantic's message names the field
-        raise ConfigError(f"sweep.params: {exc}".replace("\n", " ")) from None
+        heatmaps = {name: override(model, under(f"heatmaps.{name}."), f"heatmaps.{name}")
+                    for name, model in config.heatmaps.items()}
+        return heatmaps, override(config.backtest, under("backtest."), "backtest")
+    except ConfigError as exc:
+        raise ConfigError(f"sweep.params: {exc}") from None
 
 
 def slice_signals(signals: Signals, index: pd.DatetimeIndex) -> Signals:
