@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..errors import ConfigError
 
-__all__ = ["FrozenModel", "validate_section", "format_validation_error", "error_lines", "override"]
+__all__ = ["FrozenModel", "Duration", "validate_section", "format_validation_error", "error_lines", "override"]
 
 
 class FrozenModel(BaseModel):
@@ -48,6 +48,32 @@ class FrozenModel(BaseModel):
     # pydantic calls a model's own __init__ when it validates the model nested in another one; this one only
     # translates errors, so nested validation keeps pydantic's errors (and their YAML paths) as RootModel does
     __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
+
+class Duration(str):
+    """A duration as written in a config (``"7d"``), with its value parsed once at validation.
+
+    It is the text everywhere the text matters: it compares, hashes, prints and
+    dumps (``model_dump``, JSON, the results store's config hash) exactly as the
+    string the user wrote, so configs and store keys do not change. Code that
+    needs the span reads :attr:`delta` instead of parsing the text again.
+
+    Parameters
+    ----------
+    text : str
+        The duration as written.
+    delta : pandas.Timedelta or None
+        Its value; None for a duration that is not a span (``"all"``).
+    """
+
+    def __new__(cls, text: str, delta: Any = None):
+        self = super().__new__(cls, text)
+        self.delta = delta
+        return self
+
+    def __reduce__(self):
+        # pickled (Ray workers, multiprocessing) with its parsed value
+        return (type(self), (str(self), self.delta))
 
 
 def _walk(model: type[BaseModel] | None, data: Any, loc: tuple) -> tuple[tuple, type[BaseModel] | None]:
@@ -107,6 +133,18 @@ def _path_text(prefix: str, shown: tuple) -> str:
     return path
 
 
+def _misspelt(errors: list, model: type[BaseModel], data: Any) -> set:
+    """Locations of missing keys that an unknown key beside them suggests (``wieght`` for ``weight``)."""
+    out = set()
+    for error in errors:
+        if error["type"] == "extra_forbidden":
+            loc = tuple(error["loc"])
+            _, found_model = _walk(model, data, loc[:-1])
+            known = list(getattr(found_model, "model_fields", {}) or {})
+            out.update(loc[:-1] + (hint,) for hint in difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6))
+    return out
+
+
 def format_validation_error(exc: ValidationError, model: type[BaseModel], source: str, prefix: str = "",
                             data: Any = None) -> str:
     """One line: ``file: yaml.path: expected ..., found ...`` for each problem."""
@@ -119,12 +157,14 @@ def error_lines(exc: ValidationError, model: type[BaseModel], prefix: str = "", 
     the value found for a wrong one, pydantic's union tags left out of the path."""
     errors = exc.errors()
     locs = [tuple(e["loc"]) for e in errors]
-    lines = []
+    lines, misspelt = [], _misspelt(errors, model, data)
     for error, loc in zip(errors, locs):
         kind = error["type"]
         # a container's "too short" after its items failed is noise
         if kind in ("too_short",) and any(other[: len(loc)] == loc and other != loc for other in locs):
             continue
+        if kind == "missing" and loc in misspelt:
+            continue  # said once, as the unknown key that suggests it
         container_loc = loc[:-1] if kind == "extra_forbidden" else loc
         shown, found_model = _walk(model, data, container_loc)
         if kind == "extra_forbidden":

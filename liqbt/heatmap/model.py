@@ -8,9 +8,9 @@ from typing import Literal, Optional, Union
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_serializer, field_validator, model_validator
 
-from ..config.base import FrozenModel, error_lines
+from ..config.base import Duration, FrozenModel, error_lines
 from ..margin.enums import OKX_LIQUIDATION_FEE_RATE
 
 __all__ = ["HeatmapModel", "LeverageTier", "LeverageDistribution", "LeverageRange", "WINDOW_PRESETS", "parse_duration",
@@ -64,8 +64,8 @@ def parse_duration(value: str) -> pd.Timedelta:
     return delta
 
 
-def _check_heatmap_window(value: str) -> None:
-    """A heatmap window of less than an hour is almost always a month typed as minutes ('1m', '3m')."""
+def _check_heatmap_window(value: str) -> pd.Timedelta:
+    """The window's span; less than an hour is almost always a month typed as minutes ('1m', '3m')."""
     delta = parse_duration(value)
     if delta < pd.Timedelta(hours=1):
         number, unit = _split_duration(value)
@@ -73,6 +73,7 @@ def _check_heatmap_window(value: str) -> None:
         word = _UNIT_WORDS[unit] + ("" if number == 1 else "s")
         raise ValueError(f"window {value!r} is {count} {word}; a heatmap window must be at least 1h — did you mean "
                          f"'{count}mo' ({number * DAYS_PER_MONTH:g} days)?")
+    return delta
 
 
 class LeverageTier(FrozenModel):
@@ -390,10 +391,9 @@ class HeatmapModel(FrozenModel):
 
     @field_validator("window")
     @classmethod
-    def _check_window(cls, value: str) -> str:
-        if str(value).lower() != "all":
-            _check_heatmap_window(value)
-        return value
+    def _parse_window(cls, value: str) -> Duration:
+        # parsed once here: the text stays the field's value (dumps, hashes), the span rides along
+        return Duration(value, None if str(value).lower() == "all" else _check_heatmap_window(value))
 
     @field_validator("tier_filter", mode="before")
     @classmethod
@@ -411,10 +411,13 @@ class HeatmapModel(FrozenModel):
 
     @field_validator("decay_half_life")
     @classmethod
-    def _check_half_life(cls, value):
-        if value is not None:
-            parse_duration(value)
-        return value
+    def _parse_half_life(cls, value):
+        return None if value is None else Duration(value, parse_duration(value))
+
+    @field_serializer("window", "decay_half_life")
+    def _duration_text(self, value):
+        # dumps hold the plain text as written (YAML writers know str, not its subclasses)
+        return None if value is None else str(value)
 
     @field_validator("leverage_tiers")
     @classmethod
@@ -469,8 +472,9 @@ class HeatmapModel(FrozenModel):
         return np.isclose(lev[:, None], want[None, :], rtol=1e-9, atol=0.0).any(axis=1)
 
     def window_delta(self) -> pd.Timedelta | None:
-        """The window as a Timedelta, None for ``"all"``."""
-        return None if str(self.window).lower() == "all" else parse_duration(self.window)
+        """The window as a Timedelta (parsed at validation), None for ``"all"``."""
+        return self.window.delta
 
     def half_life_delta(self) -> pd.Timedelta | None:
-        return None if self.decay_half_life is None else parse_duration(self.decay_half_life)
+        """The decay half-life as a Timedelta (parsed at validation), None without decay."""
+        return None if self.decay_half_life is None else self.decay_half_life.delta

@@ -26,6 +26,7 @@ from ..config.base import override
 from ..data.market import Market
 from ..errors import ConfigError
 from ..heatmap import HeatmapModel
+from ..strategy.params import range_value, range_values
 from .config import SweepConfig, WalkForwardConfig
 from .metrics import fast_metrics
 
@@ -46,19 +47,10 @@ class Window:
 
 
 def spec_values(spec) -> list:
-    """The grid values of one sweep entry: a list as given, or the points of a range."""
+    """The grid values of one sweep entry: a list as given, or the points of a range (:func:`range_values`)."""
     if isinstance(spec, list):
         return list(spec)
-    if spec.step is not None:
-        count = int(math.floor((spec.high - spec.low) / spec.step + 1e-9)) + 1
-        values = list(spec.low + spec.step * np.arange(count))
-    elif spec.log:
-        values = list(np.geomspace(spec.low, spec.high, spec.n))
-    else:
-        values = list(np.linspace(spec.low, spec.high, spec.n))
-    if spec.integer:
-        return sorted({int(round(v)) for v in values})
-    return [float(round(v, 12)) for v in values]
+    return range_values(spec.low, spec.high, step=spec.step, n=spec.n, log=spec.log, integer=spec.integer)
 
 
 def _draw(spec, rng: np.random.Generator):
@@ -68,9 +60,7 @@ def _draw(spec, rng: np.random.Generator):
         value = math.exp(rng.uniform(math.log(spec.low), math.log(spec.high)))
     else:
         value = rng.uniform(spec.low, spec.high)
-    if spec.step is not None:
-        value = spec.low + round((value - spec.low) / spec.step) * spec.step
-    return int(round(value)) if spec.integer else float(round(value, 12))
+    return range_value(value, spec.low, step=spec.step, integer=spec.integer)
 
 
 def expand_params(sweep: SweepConfig) -> list[dict[str, Any]]:
