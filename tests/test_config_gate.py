@@ -191,3 +191,31 @@ def test_declared_ranges_give_the_default_sweep_grid():
     assert grid[-1] == {"mode": "break", "on": True, "bars": 288, "width": 1.0, "fixed": 3.0}
     sweep = SweepConfig(params={k: _Declared.params[k].grid(3) for k in _Declared.params})
     assert expand_params(sweep) == grid
+
+
+def test_default_grid_equals_the_sweep_of_the_same_ranges():
+    class Example(Strategy):
+        params = {"max_dist_pct": Param(3.0, 1.0, 6.0, step=1.0), "dominance": Param(1.5, 1.0, 4.0, step=0.5)}
+
+    sweep = SweepConfig(params={"max_dist_pct": {"low": 1, "high": 6, "step": 1},
+                                "dominance": {"low": 1, "high": 4, "step": 0.5}})
+    assert len(Example.grid()) == 42 and expand_params(sweep) == Example.grid()
+    assert Example.grid({"dominance": [1.5, 2.0]}) == [{"dominance": 1.5}, {"dominance": 2.0}]
+
+
+def test_model_copy_with_an_update_is_validated():
+    model = HeatmapModel().model_copy(update={"window": "30d"})
+    assert model.window_delta() == pd.Timedelta(days=30)
+    with pytest.raises(ConfigError, match=r"^heatmap\.window: window '1m' is 1 minute"):
+        HeatmapModel().model_copy(update={"window": "1m"})
+    assert BacktestConfig().model_copy().leverage == BacktestConfig().leverage
+
+
+def test_data_bar_sizes_are_parsed_once_and_dump_as_text():
+    source = SyntheticSource(format="synthetic", bars=20, bar_size="1h")
+    assert source.bar_size == "1h" and source.bar_size.delta == pd.Timedelta(hours=1)
+    assert type(source.model_dump()["bar_size"]) is str
+    start, end = source._candle_span(None)
+    assert end - start == 20 * pd.Timedelta(hours=1)
+    with pytest.raises(ConfigError, match=r"bar_size: String should match pattern"):
+        SyntheticSource(format="synthetic", bar_size="5x")

@@ -45,6 +45,16 @@ class FrozenModel(BaseModel):
                                 for path, text in error_lines(exc, cls, cls.config_key, data))
             raise ConfigError(message) from None
 
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False):
+        """A copy; ``update`` (field -> value, or dotted paths) is validated through :func:`override`.
+
+        pydantic's own ``model_copy(update=...)`` skips validation, which would let a frozen config
+        hold a value no constructor accepts (and a duration its parsed span does not match).
+        """
+        if not update:
+            return super().model_copy(deep=deep)
+        return override(self, update, type(self).config_key)
+
     # pydantic calls a model's own __init__ when it validates the model nested in another one; this one only
     # translates errors, so nested validation keeps pydantic's errors (and their YAML paths) as RootModel does
     __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
