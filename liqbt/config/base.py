@@ -17,7 +17,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..errors import ConfigError
 
-__all__ = ["FrozenModel", "Duration", "validate_section", "format_validation_error", "error_lines", "override"]
+__all__ = ["FrozenModel", "Duration", "validate_section", "format_validation_error", "error_lines", "one_line",
+           "override"]
 
 
 class FrozenModel(BaseModel):
@@ -40,10 +41,7 @@ class FrozenModel(BaseModel):
         try:
             super().__init__(**data)
         except ValidationError as exc:
-            cls = type(self)
-            message = "; ".join(f"{path}: {text}" if path else text
-                                for path, text in error_lines(exc, cls, cls.config_key, data))
-            raise ConfigError(message) from None
+            raise ConfigError(one_line(exc, type(self), type(self).config_key, data)) from None
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False):
         """A copy; ``update`` (field -> value, or dotted paths) is validated through :func:`override`.
@@ -158,8 +156,12 @@ def _misspelt(errors: list, model: type[BaseModel], data: Any) -> set:
 def format_validation_error(exc: ValidationError, model: type[BaseModel], source: str, prefix: str = "",
                             data: Any = None) -> str:
     """One line: ``file: yaml.path: expected ..., found ...`` for each problem."""
-    lines = [f"{path}: {message}" if path else message for path, message in error_lines(exc, model, prefix, data)]
-    return f"{source}: " + "; ".join(lines)
+    return f"{source}: " + one_line(exc, model, prefix, data)
+
+
+def one_line(exc: ValidationError, model: type[BaseModel], prefix: str = "", data: Any = None) -> str:
+    """``yaml.path: message; ...``: every problem of ``exc`` on one line (see :func:`error_lines`)."""
+    return "; ".join(f"{path}: {text}" if path else text for path, text in error_lines(exc, model, prefix, data))
 
 
 def error_lines(exc: ValidationError, model: type[BaseModel], prefix: str = "", data: Any = None) -> list[tuple[str, str]]:
@@ -284,5 +286,4 @@ def _apply(model: Any, tree: dict, where: str) -> Any:
     try:
         return cls.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError("; ".join(f"{path}: {text}" if path else text
-                                    for path, text in error_lines(exc, cls, where, data))) from None
+        raise ConfigError(one_line(exc, cls, where, data)) from None
