@@ -218,3 +218,8 @@ def test_data_bar_sizes_are_parsed_once_and_dump_as_text():
     assert end - start == 20 * pd.Timedelta(hours=1)
     with pytest.raises(ConfigError, match=r"bar_size: String should match pattern"):
         SyntheticSource(format="synthetic", bar_size="5x")
+
+
+def test_override_refuses_a_path_set_twice():
+    with pytest.raises(ConfigError, match=r"^heatmaps\.main\.window: set twice"):
+        override(load_config(MAGNET_CONFIG).config, {"heatmaps.main": HeatmapModel(), "heatmaps.main.window": "3d"})

@@ -164,7 +164,8 @@ def one_line(exc: ValidationError, model: type[BaseModel], prefix: str = "", dat
     return "; ".join(f"{path}: {text}" if path else text for path, text in error_lines(exc, model, prefix, data))
 
 
-def error_lines(exc: ValidationError, model: type[BaseModel], prefix: str = "", data: Any = None) -> list[tuple[str, str]]:
+def error_lines(exc: ValidationError, model: type[BaseModel], prefix: str = "",
+                data: Any = None) -> list[tuple[str, str]]:
     """``(yaml.path, message)`` of each problem of ``exc``: the key's closest match for an unknown key,
     the value found for a wrong one, pydantic's union tags left out of the path."""
     errors = exc.errors()
@@ -247,12 +248,12 @@ def override(model: BaseModel, updates: Mapping[str, Any], where: str = "") -> B
     tree: dict = {}
     for path, value in updates.items():
         node, parts = tree, str(path).split(".")
-        for part in parts[:-1]:
-            child = node.setdefault(part, {})
-            if isinstance(child, _Leaf):
-                raise ConfigError(f"{_join(where, path)}: also set as a whole by {'.'.join(parts[:parts.index(part) + 1])}")
-            node = child
-        node[parts[-1]] = _Leaf(value)
+        for depth, part in enumerate(parts):
+            last = depth == len(parts) - 1
+            if isinstance(node.get(part), _Leaf) or (last and part in node):
+                also = _join(where, ".".join(parts[:depth + 1]))
+                raise ConfigError(f"{_join(where, path)}: set twice (also as {also} or below it)")
+            node = node.setdefault(part, _Leaf(value) if last else {})
     return _apply(model, tree, where)
 
 

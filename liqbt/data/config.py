@@ -49,8 +49,8 @@ _ARCHIVE_KIND_PARTS = {"klines": ("candles",), "markPriceKlines": ("mark",), "fu
 _TIMEFRAME = r"^\d+[mhdw]$"
 
 #: A bar size as written (``"5m"``), its span parsed once at validation (``.delta``); dumps keep the text.
-Timeframe = Annotated[str, Field(pattern=_TIMEFRAME), AfterValidator(lambda text: Duration(text, parse_timeframe(text))),
-                      PlainSerializer(str)]
+Timeframe = Annotated[str, Field(pattern=_TIMEFRAME),
+                      AfterValidator(lambda text: Duration(text, parse_timeframe(text))), PlainSerializer(str)]
 
 
 class _Source(FrozenModel):

@@ -404,7 +404,8 @@ class HeatmapModel(FrozenModel):
                 return LeverageRange.model_validate(value)
             except ValidationError as exc:
                 # an unknown key alone is reported (with the closest key), as the key check used to run first
-                unknown = [text for _, text in error_lines(exc, LeverageRange, "", value) if text.startswith("unknown key")]
+                texts = [text for _, text in error_lines(exc, LeverageRange, "", value)]
+                unknown = [text for text in texts if text.startswith("unknown key")]
                 texts = unknown or [e["msg"].removeprefix("Value error, ") for e in exc.errors()]
                 raise ValueError("; ".join(texts)) from None
         return value
