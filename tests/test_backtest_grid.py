@@ -120,11 +120,11 @@ def test_signal_validation_errors():
 
 
 def test_config_is_frozen_and_strict():
-    with pytest.raises(ValidationError, match="taker_fee_bp"):
+    with pytest.raises(ConfigError, match="taker_fee_bp"):
         BacktestConfig(taker_fee_bp=1.0)
-    with pytest.raises(ValidationError, match="leverage must be 1"):
+    with pytest.raises(ConfigError, match="leverage must be 1"):
         BacktestConfig(engine="vectorbt", leverage=3)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ConfigError):
         BacktestConfig(size=2.0)  # an equity fraction above 1
     cfg = BacktestConfig()
     with pytest.raises(ValidationError):

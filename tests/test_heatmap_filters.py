@@ -5,7 +5,6 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from pydantic import ValidationError
 
 from heatmap_reference import uncalibrated
 from test_heatmap_kernel import tiny, tiny_market
@@ -91,5 +90,5 @@ def test_range_filter_is_point_in_time():
     ((40, 110), r"tier_filter\[0\]: 40.0 is not a leverage of the model's tiers.*or a range such as"),
 ])
 def test_bad_ranges_and_values_are_rejected(value, message):
-    with pytest.raises(ValidationError, match=message):
+    with pytest.raises(ConfigError, match=message):
         HeatmapModel(tier_filter=value)

@@ -22,9 +22,9 @@ def test_defaults_are_valid_and_frozen():
 
 
 def test_typo_suggests_the_closest_key():
-    with pytest.raises(ValidationError, match="did you mean 'window'"):
+    with pytest.raises(ConfigError, match="did you mean 'window'"):
         uncalibrated(windw="3d")
-    with pytest.raises(ValidationError, match=r"leverage_tiers\.0[\s\S]*did you mean 'weight'"):
+    with pytest.raises(ConfigError, match=r"leverage_tiers\[0\][\s\S]*did you mean 'weight'"):
         uncalibrated(leverage_tiers=[{"leverage": 5, "wieght": 1}])
 
 
@@ -32,7 +32,7 @@ def test_typo_suggests_the_closest_key():
                                          ("candle_long_share", 1.5), ("entry_price", "vwap"),
                                          ("leverage_tiers", []), ("decay_half_life", "0h")])
 def test_invalid_values_are_rejected(field, value):
-    with pytest.raises(ValidationError, match=field):
+    with pytest.raises(ConfigError, match=field):
         uncalibrated(**{field: value})
 
 

@@ -4,12 +4,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
-from pydantic import ValidationError
 
 from heatmap_reference import UNCALIBRATED, uncalibrated  # noqa: F401  (pre-calibration defaults)
 from test_heatmap_kernel import tiny, tiny_market
 from test_heatmap_support import compare_with_reference, random_market
 from liqbt.data import MultiVenueMarket
+from liqbt.errors import ConfigError
 from liqbt.heatmap import HeatmapModel, reconstruct, reconstruct_many, reconstruct_named
 
 NAMED = {
@@ -71,9 +71,9 @@ def test_named_rejects_non_models():
 
 def test_tier_filter_must_name_model_tiers():
     assert uncalibrated(tier_filter=(10, 100)).tier_include().tolist() == [False, True, False, False, True]
-    with pytest.raises(ValidationError, match=r"tier_filter\[1\]: 20.0 is not a leverage"):
+    with pytest.raises(ConfigError, match=r"tier_filter\[1\]: 20.0 is not a leverage"):
         uncalibrated(tier_filter=(10, 20))
-    with pytest.raises(ValidationError, match="at least one"):
+    with pytest.raises(ConfigError, match="at least one"):
         uncalibrated(tier_filter=())
     lev = uncalibrated(leverage_distribution={"n_points": 4}).tier_arrays()[0]
     assert uncalibrated(leverage_distribution={"n_points": 4}, tier_filter=(lev[2],)).tier_include().sum() == 1

@@ -5,7 +5,6 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from pydantic import ValidationError
 
 from heatmap_reference import UNCALIBRATED, uncalibrated  # noqa: F401  (pre-calibration defaults)
 from liqbt.data import MultiVenueMarket, generate_market
@@ -42,9 +41,9 @@ def test_each_venue_defaults_to_its_own_formula():
 
 
 def test_unknown_formula_is_rejected():
-    with pytest.raises(ValidationError, match="venue_formulas"):
+    with pytest.raises(ConfigError, match="venue_formulas"):
         uncalibrated(venue_formulas={"bybit": "bybt"})
-    with pytest.raises(ValidationError, match="okx_liquidation_fee_rate"):
+    with pytest.raises(ConfigError, match="okx_liquidation_fee_rate"):
         uncalibrated(okx_liquidation_fee_rate=-0.001)
 
 

@@ -5,13 +5,12 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from pydantic import ValidationError
 
 from heatmap_reference import uncalibrated
 from test_heatmap_kernel import tiny, tiny_market
 from test_heatmap_support import random_market
 from liqbt.calibration.predictor import CALIBRATED_HEATMAP
-from liqbt.errors import BookWipeWarning, GridWarning
+from liqbt.errors import BookWipeWarning, ConfigError, GridWarning
 from liqbt.heatmap import HeatmapModel, LeverageDistribution, reconstruct, reconstruct_named
 from liqbt.heatmap.grid import make_grid
 from liqbt.heatmap.enums import IP
@@ -39,7 +38,7 @@ def test_lower_case_m_stays_minutes(text, minutes):
     ("30min", "window '30min' is 30 minutes; a heatmap window must be at least 1h — did you mean '30mo' (900 days)?"),
 ])
 def test_window_under_an_hour_suggests_the_month_unit(window, message):
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(ConfigError) as info:
         HeatmapModel(window=window)
     assert message in str(info.value)
 
@@ -101,7 +100,7 @@ def test_leverage_tiers_replace_the_default_distribution():
     # tiers set on the fields of the default model (a sweep over heatmaps.<name>.leverage_tiers) replace it too
     swept = HeatmapModel(**{**HeatmapModel().model_dump(), "leverage_tiers": [{"leverage": 10, "weight": 1}]})
     assert swept.leverage_distribution is None and swept.tier_arrays()[0].tolist() == [10.0]
-    with pytest.raises(ValidationError, match="leverage_tiers and leverage_distribution are both given"):
+    with pytest.raises(ConfigError, match="leverage_tiers and leverage_distribution are both given"):
         HeatmapModel(leverage_tiers=[{"leverage": 10, "weight": 1}], leverage_distribution={"median": 20})
 
 

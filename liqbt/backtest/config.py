@@ -57,6 +57,8 @@ class LiquidationConfig(FrozenModel):
         the trade high/low (no warning).
     """
 
+    config_key = "backtest.liquidation"
+
     enabled: bool = True
     brackets: Optional[BracketTable] = None
     maintenance_margin_rate: Optional[float] = Field(default=None, ge=0.0, lt=1.0)
@@ -159,6 +161,8 @@ class BacktestConfig(FrozenModel):
         afterwards as a cash-flow matrix (fast; leverage 1 only, no
         liquidation, no target prices, funding does not change later sizes).
     """
+
+    config_key = "backtest"
 
     init_cash_usd: float = Field(default=10_000.0, gt=0.0, le=MAX_CASH_USD, allow_inf_nan=False)
     leverage: float = Field(default=1.0, ge=1.0, le=125.0)

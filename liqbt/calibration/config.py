@@ -17,7 +17,7 @@ __all__ = ["CalibrationConfig", "SearchSpace"]
 def _heatmap_window(window: str) -> str:
     """A window the heatmap model accepts (its own check, so the two never disagree)."""
     try:
-        HeatmapModel(window=window)
+        HeatmapModel.model_validate({"window": window})
     except ValidationError as exc:
         raise ValueError(exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
     return window
@@ -30,6 +30,8 @@ class SearchSpace(FrozenModel):
     differs only in these. Each list needs at least one value; each value is
     checked here, so ``liqbt validate`` rejects what the fit would.
     """
+
+    config_key = "calibration.search"
 
     leverage_median: tuple[Annotated[float, Field(gt=1.0)], ...] = Field((10.0, 25.0, 50.0), min_length=1)
     leverage_sigma: tuple[Annotated[float, Field(gt=0.0)], ...] = Field((0.5, 0.9, 1.3), min_length=1)
@@ -52,7 +54,7 @@ class SearchSpace(FrozenModel):
             fields = base.model_dump()
             fields.update(leverage_distribution=dist, entry_price=entry, long_share=share, window=window,
                           close_mode=close)
-            models.append(HeatmapModel(**fields))
+            models.append(HeatmapModel.model_validate(fields))  # gate.check_config words a ValidationError
         return models
 
 
@@ -72,6 +74,8 @@ class CalibrationConfig(FrozenModel):
         Fields shared by every variant (grid, bins, brackets...).
     search : SearchSpace
     """
+
+    config_key = "calibration"
 
     train_end: dt.datetime | None = None
     train_fraction: float = Field(0.6, gt=0.05, lt=0.95)

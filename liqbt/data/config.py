@@ -31,11 +31,12 @@ from pathlib import Path
 from typing import Annotated, ClassVar, Literal, Union
 
 import pandas as pd
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, PlainSerializer, field_validator
 
-from ..config.base import FrozenModel
+from ..config.base import Duration, FrozenModel
 from ..errors import ConfigError, DataError, SpanWarning
 from .bundle import DataBundle
+from .freqtrade import parse_timeframe
 from .market import Market, MultiVenueMarket
 from .validate import check_data_file, check_data_folder, require_columns, to_utc_index
 
@@ -47,8 +48,14 @@ _ARCHIVE_KIND_PARTS = {"klines": ("candles",), "markPriceKlines": ("mark",), "fu
                        "metrics": ("open_interest", "known"), "liquidationSnapshot": ("liquidations",)}
 _TIMEFRAME = r"^\d+[mhdw]$"
 
+#: A bar size as written (``"5m"``), its span parsed once at validation (``.delta``); dumps keep the text.
+Timeframe = Annotated[str, Field(pattern=_TIMEFRAME),
+                      AfterValidator(lambda text: Duration(text, parse_timeframe(text))), PlainSerializer(str)]
+
 
 class _Source(FrozenModel):
+    config_key = "data.source"
+
     parts: tuple[Part, ...] | None = Field(None, description="keep only these parts of the source (and read "
                                                               "only their files)")
     # What ``path`` must be: ("file", kind) or ("folder", kind); None: no path.
@@ -115,7 +122,7 @@ class FreqtradeSource(_Source):
     format: Literal["freqtrade"]
     path: str
     pair: str = "BTC/USDT:USDT"
-    timeframe: str = Field("5m", pattern=_TIMEFRAME)
+    timeframe: Timeframe = "5m"
     mark: bool = True
     funding: bool = True
     _path_kind: ClassVar = ("folder", "a freqtrade data folder of .feather files")
@@ -134,7 +141,7 @@ class FreqtradeSource(_Source):
                                   f"timeframe {self.timeframe!r}; candle files there: {have[:12]}")
 
     def _candle_span(self, base_dir: Path):
-        from .freqtrade import pair_to_filename, parse_timeframe
+        from .freqtrade import pair_to_filename
 
         path = self._path(base_dir, self.path) / f"{pair_to_filename(self.pair)}-{self.timeframe}-futures.feather"
         dates = pd.read_feather(path, columns=["date"])["date"]
@@ -142,7 +149,7 @@ class FreqtradeSource(_Source):
             index = to_utc_index(dates, str(path), "date", unit="ms")
         else:
             index = pd.DatetimeIndex(dates).tz_convert("UTC")
-        return index.min(), index.max() + parse_timeframe(self.timeframe)
+        return index.min(), index.max() + self.timeframe.delta
 
     def read(self, base_dir: Path) -> DataBundle:
         from .freqtrade import read_freqtrade
@@ -159,7 +166,7 @@ class BinanceArchiveSource(_Source):
     format: Literal["binance_archive"]
     path: str
     symbol: str = "BTCUSDT"
-    interval: str = Field("5m", pattern=_TIMEFRAME)
+    interval: Timeframe = "5m"
     start: dt.date | None = Field(None, description="first day read (inclusive)")
     end: dt.date | None = Field(None, description="last day read (inclusive), as in `liqbt data download`")
     kinds: tuple[Literal["klines", "markPriceKlines", "fundingRate", "metrics", "liquidationSnapshot"], ...] = (
@@ -253,7 +260,7 @@ class MultiVenueSource(_Source):
     path: str
     coin: str = "BTC"
     venue: str = "binance"
-    bar_size: str = Field("1h", pattern=_TIMEFRAME)
+    bar_size: Timeframe = "1h"
     _path_kind: ClassVar = ("folder", "the multi-venue parquet folder")
 
     def check_paths(self, base_dir: Path, where: str) -> None:
@@ -264,22 +271,19 @@ class MultiVenueSource(_Source):
             raise ConfigError(f"{where}: {path}: file not found; the multi-venue folder needs candles.parquet")
 
     def _candle_span(self, base_dir: Path):
-        from .freqtrade import parse_timeframe
-
         path = self._path(base_dir, self.path) / "candles.parquet"
         frame = pd.read_parquet(path, columns=["timestamp", "venue", "coin"])
         stamps = frame.loc[(frame["venue"] == self.venue) & (frame["coin"] == self.coin), "timestamp"]
         if not len(stamps):
             return None
         index = pd.DatetimeIndex(stamps).tz_convert("UTC")
-        return index.min(), index.max() + parse_timeframe(self.bar_size)
+        return index.min(), index.max() + self.bar_size.delta
 
     def read(self, base_dir: Path) -> DataBundle:
-        from .freqtrade import parse_timeframe
         from .multivenue import read_multivenue
 
         return read_multivenue(self._path(base_dir, self.path), self.coin, self.venue,
-                               bar_size=parse_timeframe(self.bar_size), parts=self.parts)
+                               bar_size=self.bar_size.delta, parts=self.parts)
 
 
 class SyntheticSource(_Source):
@@ -287,22 +291,19 @@ class SyntheticSource(_Source):
 
     format: Literal["synthetic"]
     bars: int = Field(105_120, gt=10)
-    bar_size: str = Field("5m", pattern=_TIMEFRAME)
+    bar_size: Timeframe = "5m"
     seed: int = 0
     start: dt.datetime = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
 
     def _candle_span(self, base_dir: Path):
-        from .freqtrade import parse_timeframe
-
         start = pd.Timestamp(self.start)
         start = start.tz_localize("UTC") if start.tz is None else start.tz_convert("UTC")
-        return start, start + self.bars * parse_timeframe(self.bar_size)
+        return start, start + self.bars * self.bar_size.delta
 
     def read(self, base_dir: Path) -> DataBundle:
-        from .freqtrade import parse_timeframe
         from .synthetic import generate_bundle
 
-        return generate_bundle(self.bars, parse_timeframe(self.bar_size), seed=self.seed,
+        return generate_bundle(self.bars, self.bar_size.delta, seed=self.seed,
                                start=pd.Timestamp(self.start))
 
 
@@ -331,6 +332,8 @@ class DataConfig(FrozenModel):
     oi_max_age : str, optional
         Open interest older than this (e.g. ``"3h"``) becomes NaN.
     """
+
+    config_key = "data"
 
     sources: tuple[SourceConfig, ...] = Field(min_length=1)
     symbol: str | None = None

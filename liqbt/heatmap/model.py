@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from typing import Literal, Optional, Union
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_serializer, field_validator, model_validator
 
+from ..config.base import Duration, FrozenModel, error_lines
 from ..margin.enums import OKX_LIQUIDATION_FEE_RATE
 
 __all__ = ["HeatmapModel", "LeverageTier", "LeverageDistribution", "LeverageRange", "WINDOW_PRESETS", "parse_duration",
@@ -64,8 +64,8 @@ def parse_duration(value: str) -> pd.Timedelta:
     return delta
 
 
-def _check_heatmap_window(value: str) -> None:
-    """A heatmap window of less than an hour is almost always a month typed as minutes ('1m', '3m')."""
+def _check_heatmap_window(value: str) -> pd.Timedelta:
+    """The window's span; less than an hour is almost always a month typed as minutes ('1m', '3m')."""
     delta = parse_duration(value)
     if delta < pd.Timedelta(hours=1):
         number, unit = _split_duration(value)
@@ -73,20 +73,10 @@ def _check_heatmap_window(value: str) -> None:
         word = _UNIT_WORDS[unit] + ("" if number == 1 else "s")
         raise ValueError(f"window {value!r} is {count} {word}; a heatmap window must be at least 1h — did you mean "
                          f"'{count}mo' ({number * DAYS_PER_MONTH:g} days)?")
+    return delta
 
 
-def _reject_unknown(cls, data):
-    if isinstance(data, dict):
-        known = set(cls.model_fields)
-        for key in data:
-            if key not in known:
-                close = difflib.get_close_matches(str(key), sorted(known), n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else f"; valid keys: {sorted(known)}"
-                raise ValueError(f"unknown key {key!r}{hint}")
-    return data
-
-
-class LeverageTier(BaseModel):
+class LeverageTier(FrozenModel):
     """One leverage tier.
 
     Parameters
@@ -98,18 +88,13 @@ class LeverageTier(BaseModel):
         normalised to sum to 1).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    config_key = "leverage_tier"
 
     leverage: float = Field(gt=1.0, le=1000.0)
     weight: float = Field(ge=0.0)
 
-    @model_validator(mode="before")
-    @classmethod
-    def _reject_unknown_keys(cls, data):
-        return _reject_unknown(cls, data)
 
-
-class LeverageDistribution(BaseModel):
+class LeverageDistribution(FrozenModel):
     """A continuous leverage distribution, discretised into geometric tiers.
 
     Parameters
@@ -128,7 +113,7 @@ class LeverageDistribution(BaseModel):
         density of log leverage at it.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    config_key = "heatmap.leverage_distribution"
 
     kind: Literal["lognormal", "loguniform"] = "lognormal"
     min_leverage: float = Field(default=2.0, gt=1.0)
@@ -136,11 +121,6 @@ class LeverageDistribution(BaseModel):
     median: float = Field(default=25.0, gt=1.0)
     sigma: float = Field(default=1.3, gt=0.0)
     n_points: int = Field(default=16, ge=1, le=256)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _reject_unknown_keys(cls, data):
-        return _reject_unknown(cls, data)
 
     @model_validator(mode="after")
     def _check(self):
@@ -159,7 +139,7 @@ class LeverageDistribution(BaseModel):
         return lev, w / w.sum()
 
 
-class LeverageRange(BaseModel):
+class LeverageRange(FrozenModel):
     """An inclusive range of leverage, for ``HeatmapModel.tier_filter``.
 
     Parameters
@@ -169,15 +149,10 @@ class LeverageRange(BaseModel):
         least one is required.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    config_key = "heatmap.tier_filter"
 
     min: Optional[float] = Field(default=None, gt=0.0)
     max: Optional[float] = Field(default=None, gt=0.0)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _reject_unknown_keys(cls, data):
-        return _reject_unknown(cls, data)
 
     @model_validator(mode="after")
     def _check(self):
@@ -197,7 +172,7 @@ class LeverageRange(BaseModel):
 _DEFAULT_TIERS = tuple(LeverageTier(leverage=x, weight=0.2) for x in (5.0, 10.0, 25.0, 50.0, 100.0))
 
 
-class HeatmapModel(BaseModel):
+class HeatmapModel(FrozenModel):
     """How open positions are reconstructed from open interest and prices.
 
     Every field has a default; the model is frozen. Embedded in YAML configs
@@ -364,7 +339,7 @@ class HeatmapModel(BaseModel):
         closed + expired`` holds for them). None reports every tier.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    config_key = "heatmap"
 
     entry_price: Literal["close", "typical", "range"] = "range"
     range_points: int = Field(default=5, ge=1, le=64)
@@ -397,14 +372,16 @@ class HeatmapModel(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _reject_unknown_keys(cls, data):
-        data = _reject_unknown(cls, data)
+    def _tiers_replace_distribution(cls, data):
         # leverage_tiers given without a distribution replaces the default distribution; so do tiers set on
         # the fields of a default model (a sweep overriding heatmaps.<name>.leverage_tiers of a model_dump)
         if isinstance(data, dict) and data.get("leverage_tiers") is not None:
             dist = data.get("leverage_distribution")
             if isinstance(dist, dict):
-                dist = LeverageDistribution(**dist)
+                try:
+                    dist = LeverageDistribution.model_validate(dist)
+                except ValidationError:
+                    pass  # not the default one; the field's own validation names what is wrong
             if "leverage_distribution" not in data or dist == LeverageDistribution():
                 data = {**data, "leverage_distribution": None}
             elif data["leverage_distribution"] is not None:
@@ -414,10 +391,9 @@ class HeatmapModel(BaseModel):
 
     @field_validator("window")
     @classmethod
-    def _check_window(cls, value: str) -> str:
-        if str(value).lower() != "all":
-            _check_heatmap_window(value)
-        return value
+    def _parse_window(cls, value: str) -> Duration:
+        # parsed once here: the text stays the field's value (dumps, hashes), the span rides along
+        return Duration(value, None if str(value).lower() == "all" else _check_heatmap_window(value))
 
     @field_validator("tier_filter", mode="before")
     @classmethod
@@ -425,17 +401,24 @@ class HeatmapModel(BaseModel):
         # build the range here so its errors read "tier_filter: ..." rather than naming pydantic's union branch
         if isinstance(value, dict):
             try:
-                return LeverageRange(**value)
+                return LeverageRange.model_validate(value)
             except ValidationError as exc:
-                raise ValueError("; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())) from None
+                # an unknown key alone is reported (with the closest key), as the key check used to run first
+                texts = [text for _, text in error_lines(exc, LeverageRange, "", value)]
+                unknown = [text for text in texts if text.startswith("unknown key")]
+                texts = unknown or [e["msg"].removeprefix("Value error, ") for e in exc.errors()]
+                raise ValueError("; ".join(texts)) from None
         return value
 
     @field_validator("decay_half_life")
     @classmethod
-    def _check_half_life(cls, value):
-        if value is not None:
-            parse_duration(value)
-        return value
+    def _parse_half_life(cls, value):
+        return None if value is None else Duration(value, parse_duration(value))
+
+    @field_serializer("window", "decay_half_life")
+    def _duration_text(self, value):
+        # dumps hold the plain text as written (YAML writers know str, not its subclasses)
+        return None if value is None else str(value)
 
     @field_validator("leverage_tiers")
     @classmethod
@@ -490,8 +473,9 @@ class HeatmapModel(BaseModel):
         return np.isclose(lev[:, None], want[None, :], rtol=1e-9, atol=0.0).any(axis=1)
 
     def window_delta(self) -> pd.Timedelta | None:
-        """The window as a Timedelta, None for ``"all"``."""
-        return None if str(self.window).lower() == "all" else parse_duration(self.window)
+        """The window as a Timedelta (parsed at validation), None for ``"all"``."""
+        return self.window.delta
 
     def half_life_delta(self) -> pd.Timedelta | None:
-        return None if self.decay_half_life is None else parse_duration(self.decay_half_life)
+        """The decay half-life as a Timedelta (parsed at validation), None without decay."""
+        return None if self.decay_half_life is None else self.decay_half_life.delta

@@ -60,6 +60,8 @@ class SweepConfig(FrozenModel):
         them without building them and refuses a larger sweep with the count.
     """
 
+    config_key = "sweep"
+
     params: dict[str, ParamSpec] = Field(min_length=1)
     method: Literal["grid", "random", "optuna"] = "grid"
     n_trials: int = Field(100, ge=1, le=1_000_000)
@@ -88,6 +90,8 @@ class WalkForwardConfig(FrozenModel):
     the first train period.
     """
 
+    config_key = "evaluation.walk_forward"
+
     kind: Literal["rolling", "anchored"] = "rolling"
     n_splits: int = Field(4, ge=1, le=100)
     train_fraction: float = Field(0.7, gt=0.1, lt=0.95)
@@ -109,6 +113,8 @@ class EvaluationConfig(FrozenModel):
     placebo_seeds : int, default 5
         Placebo runs (seeds 0 .. n-1): the distribution a real edge must stand out of.
     """
+
+    config_key = "evaluation"
 
     walk_forward: WalkForwardConfig = WalkForwardConfig()
     baselines: bool = True

@@ -35,6 +35,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from ..errors import ConfigError
+from ..strategy.params import range_value
 from .config import RangeSpec
 from .contexts import override_context
 from .store import ResultStore, combo_key
@@ -115,9 +116,8 @@ def _combo(params: dict[str, Any], sweep) -> dict[str, Any]:
     for name, spec in sweep.params.items():
         value = params[name]
         if isinstance(spec, RangeSpec):
-            if spec.step is not None and spec.log:
-                value = spec.low + round((value - spec.low) / spec.step) * spec.step
-            value = int(round(value)) if spec.integer else float(round(value, 12))
+            # Optuna honours a step itself except on a log scale (see _suggest), where it is snapped here
+            value = range_value(value, spec.low, step=spec.step if spec.log else None, integer=spec.integer)
         out[name] = value
     return out
 

@@ -22,9 +22,11 @@ import numpy as np
 import pandas as pd
 
 from ..backtest import BacktestConfig, Signals, run_backtest
+from ..config.base import override
 from ..data.market import Market
 from ..errors import ConfigError
 from ..heatmap import HeatmapModel
+from ..strategy.params import range_value, range_values
 from .config import SweepConfig, WalkForwardConfig
 from .metrics import fast_metrics
 
@@ -45,19 +47,10 @@ class Window:
 
 
 def spec_values(spec) -> list:
-    """The grid values of one sweep entry: a list as given, or the points of a range."""
+    """The grid values of one sweep entry: a list as given, or the points of a range (:func:`range_values`)."""
     if isinstance(spec, list):
         return list(spec)
-    if spec.step is not None:
-        count = int(math.floor((spec.high - spec.low) / spec.step + 1e-9)) + 1
-        values = list(spec.low + spec.step * np.arange(count))
-    elif spec.log:
-        values = list(np.geomspace(spec.low, spec.high, spec.n))
-    else:
-        values = list(np.linspace(spec.low, spec.high, spec.n))
-    if spec.integer:
-        return sorted({int(round(v)) for v in values})
-    return [float(round(v, 12)) for v in values]
+    return range_values(spec.low, spec.high, step=spec.step, n=spec.n, log=spec.log, integer=spec.integer)
 
 
 def _draw(spec, rng: np.random.Generator):
@@ -67,9 +60,7 @@ def _draw(spec, rng: np.random.Generator):
         value = math.exp(rng.uniform(math.log(spec.low), math.log(spec.high)))
     else:
         value = rng.uniform(spec.low, spec.high)
-    if spec.step is not None:
-        value = spec.low + round((value - spec.low) / spec.step) * spec.step
-    return int(round(value)) if spec.integer else float(round(value, 12))
+    return range_value(value, spec.low, step=spec.step, integer=spec.integer)
 
 
 def expand_params(sweep: SweepConfig) -> list[dict[str, Any]]:
@@ -175,20 +166,23 @@ def override_target(key: str, heatmap_names: list[str], where: str) -> tuple[str
 
 
 def apply_overrides(config: "ExperimentConfig", overrides: tuple) -> tuple[dict[str, HeatmapModel], BacktestConfig]:
-    """The config's heatmaps and backtest settings with ``overrides`` applied (validated)."""
-    heatmaps = {name: model.model_dump() for name, model in config.heatmaps.items()}
-    backtest = config.backtest.model_dump()
-    for key, value in overrides:
-        section, name, field = override_target(key, list(heatmaps), f"sweep.params.{key}")
-        if section == "heatmaps":
-            heatmaps[name][field] = value
-        else:
-            backtest[field] = value
+    """The config's heatmaps and backtest settings with ``overrides`` applied (validated).
+
+    A malformed key, an unknown field or a rejected value is a :class:`ConfigError` naming
+    ``sweep.params.<key>`` and the field's path.
+    """
+    for key, _ in overrides:
+        override_target(key, list(config.heatmaps), f"sweep.params.{key}")  # the key's form, with its hint
+
+    def under(prefix: str) -> dict[str, Any]:
+        return {key[len(prefix):]: value for key, value in overrides if key.startswith(prefix)}
+
     try:
-        models = {name: HeatmapModel(**fields) for name, fields in heatmaps.items()}
-        return models, BacktestConfig(**backtest)
-    except Exception as exc:  # pydantic's message names the field
-        raise ConfigError(f"sweep.params: {exc}".replace("\n", " ")) from None
+        heatmaps = {name: override(model, under(f"heatmaps.{name}."), f"heatmaps.{name}")
+                    for name, model in config.heatmaps.items()}
+        return heatmaps, override(config.backtest, under("backtest."), "backtest")
+    except ConfigError as exc:
+        raise ConfigError(f"sweep.params: {exc}") from None
 
 
 def slice_signals(signals: Signals, index: pd.DatetimeIndex) -> Signals:

@@ -77,7 +77,25 @@ class Strategy:
 
     @classmethod
     def grid(cls, ranges: Mapping[str, list] | None = None, n_grid: int = 5) -> list[dict[str, Any]]:
-        """Parameter combinations: the product of ``ranges`` (default: each declared range)."""
+        """Parameter sets: the product of ``ranges``; without them, the strategy's default sweep grid.
+
+        Parameters
+        ----------
+        ranges : mapping of str to list, optional
+            Values per declared parameter (an unknown name is a
+            :class:`ConfigError` with the closest one). Default: every declared
+            parameter over :meth:`Param.grid` (choices, both bools, a range's
+            ``step`` points or ``n_grid`` points, the same rule a ``sweep:``
+            range uses: :func:`~liqbt.strategy.params.range_values`).
+        n_grid : int, default 5
+            Points of a declared range without a ``step``.
+
+        Returns
+        -------
+        list of dict
+            In product order (the first parameter varies slowest); pass them to
+            :meth:`signals_for`, or as lists to ``SweepConfig(params=...)``.
+        """
         ranges = dict(ranges) if ranges is not None else {k: p.grid(n_grid) for k, p in cls.params.items()}
         for key in ranges:
             if key not in cls.params:

@@ -34,6 +34,8 @@ class StrategyConfig(FrozenModel):
         Seed of the placebo's draws when ``level_source`` is ``placebo``.
     """
 
+    config_key = "strategy"
+
     name: str
     params: dict[str, Any] = Field(default_factory=dict)
     heatmaps: dict[str, str] = Field(default_factory=dict)

@@ -10,7 +10,50 @@ import numpy as np
 
 from ..errors import ConfigError
 
-__all__ = ["Param"]
+__all__ = ["Param", "range_values", "range_value"]
+
+
+def range_values(low: float, high: float, *, step: float | None = None, n: int = 5, log: bool = False,
+                 integer: bool = False) -> list:
+    """The grid points of a numeric range: the one expansion rule of declared and swept ranges.
+
+    Parameters
+    ----------
+    low, high : float
+        Inclusive bounds.
+    step : float, optional
+        Spacing from ``low``; the last point is the largest ``low + k * step``
+        not above ``high`` (to 1e-9 steps). None gives ``n`` points.
+    n : int, default 5
+        Points without a step, from ``low`` to ``high`` inclusive.
+    log : bool, default False
+        Without a step: the ``n`` points evenly spaced in log space.
+    integer : bool, default False
+        Round each point to an int and drop repeats (sorted).
+
+    Returns
+    -------
+    list
+        Floats rounded to 12 decimals (so ``0.1 + 2 * 0.1`` is ``0.3``, as the
+        results store keys them), or sorted distinct ints.
+    """
+    if step is not None:
+        values = low + step * np.arange(int(math.floor((high - low) / step + 1e-9)) + 1)
+    elif log:
+        values = np.geomspace(low, high, n)
+    else:
+        values = np.linspace(low, high, n)
+    if integer:
+        return sorted({int(round(v)) for v in values})
+    return [float(round(v, 12)) for v in values]
+
+
+def range_value(value: float, low: float, *, step: float | None = None, integer: bool = False):
+    """A value drawn from a range, as :func:`range_values` would list it: snapped to ``low + k * step``
+    (when a step is given), then rounded to an int or to 12 decimals."""
+    if step is not None:
+        value = low + round((value - low) / step) * step
+    return int(round(value)) if integer else float(round(value, 12))
 
 
 @dataclass(frozen=True)
@@ -70,19 +113,17 @@ class Param:
         return value
 
     def grid(self, n_grid: int = 5) -> list:
-        """The values a grid sweep tries by default."""
+        """The values of this parameter in the strategy's default sweep grid (:meth:`Strategy.grid`).
+
+        Choices as declared; a bool both ways; a numeric range through
+        :func:`range_values` (``step``, else ``n_grid`` points, log-spaced if
+        ``log``; ints for an int default); a parameter without both bounds
+        only its default.
+        """
         if self.choices is not None:
             return list(self.choices)
         if isinstance(self.default, bool):
             return [False, True]
         if self.low is None or self.high is None:
             return [self.default]
-        if self.step is not None:
-            values = self.low + self.step * np.arange(int(math.floor((self.high - self.low) / self.step + 1e-9)) + 1)
-        elif self.log:
-            values = np.geomspace(self.low, self.high, n_grid)
-        else:
-            values = np.linspace(self.low, self.high, n_grid)
-        if self.is_int:
-            return sorted({int(round(v)) for v in values})
-        return [float(round(v, 10)) for v in values]
+        return range_values(self.low, self.high, step=self.step, n=n_grid, log=self.log, integer=self.is_int)
