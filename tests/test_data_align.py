@@ -86,3 +86,16 @@ def test_mark_price_is_the_last_mark_open_known_at_bar_open():
     assert (bars["mark_price"].loc["2025-01-01 00:00":"2025-01-01 00:55"] == 100.5).all()
     assert (bars["mark_price"].loc["2025-01-01 01:00":] == 101.5).all()
     assert "mark_high" not in bars  # hourly mark has no 5m high/low
+
+
+def test_slice_keeps_only_the_open_of_a_mark_bar_still_open_at_the_cut():
+    candles = _candles(24)   # 5m bars 00:00 .. 01:55
+    mark_index = pd.date_range("2025-01-01", periods=2, freq="1h", tz="UTC")
+    mark = pd.DataFrame({"open": [100.0, 101.0], "high": [102.0, 103.0], "low": [99.0, 100.0],
+                         "close": [101.0, 102.0]}, index=mark_index)
+    market = Market.from_parts(candles, bar_size="5m", mark=mark, mark_bar_size="1h")
+    cut = market.head(13)    # bars up to 01:00 (its close 01:05): the 01:00 mark bar has opened, not closed
+    assert cut.mark["open"].tolist() == [100.0, 101.0]
+    assert cut.mark.loc["2025-01-01 00:00", ["high", "low", "close"]].tolist() == [102.0, 99.0, 101.0]
+    assert cut.mark.iloc[1][["high", "low", "close"]].isna().all()
+    assert len(market.head(12).mark) == 1  # cut at 01:00: the 01:00 mark bar has not opened yet

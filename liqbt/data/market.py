@@ -333,7 +333,8 @@ class Market:
         """Bars with ``start <= open < end``; events and side series cut the same way.
 
         Slicing keeps only what was known by ``end``: funding events before it,
-        and mark or liquidation intervals that closed by then. It is how the
+        liquidation intervals that closed by then, and mark bars that opened
+        before it (one still open keeps only its open price, known at its start). It is how the
         point-in-time tests truncate inputs.
         """
         start = pd.Timestamp(start) if start is not None else self.bars.index[0]
@@ -347,10 +348,19 @@ class Market:
             last_open = end if interval is None else end - interval + pd.Timedelta(1, "ns")
             return frame[(frame.index >= start) & (frame.index < last_open)]
 
+        def cut_mark(frame, interval):
+            """Mark bars that opened before ``end``; one still open then keeps only its open (known at its start)."""
+            if frame is None:
+                return None
+            kept = frame[(frame.index >= start) & (frame.index < end)].copy()
+            still_open = kept.index > end - interval
+            kept.loc[still_open, [c for c in kept.columns if c != "open"]] = np.nan
+            return kept
+
         gaps = self.gaps[(self.gaps["after"] >= start) & (self.gaps["before"] < end)]
         return Market(
             bars=bars, bar_size=self.bar_size, symbol=self.symbol, venue=self.venue,
-            funding=cut(self.funding), mark=cut(self.mark, self.mark_bar_size), mark_bar_size=self.mark_bar_size,
+            funding=cut(self.funding), mark=cut_mark(self.mark, self.mark_bar_size), mark_bar_size=self.mark_bar_size,
             liquidations=cut(self.liquidations, self.liquidations_bar_size),
             liquidations_bar_size=self.liquidations_bar_size,
             gaps=gaps.reset_index(drop=True), source=self.source,
