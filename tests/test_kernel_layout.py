@@ -51,3 +51,11 @@ def test_column_codes_follow_their_names():
 @pytest.mark.parametrize("kernel, most", [(run_nb, 6), (batch_nb, 4), (simulate_nb, 7)])
 def test_kernels_take_grouped_inputs(kernel, most):
     assert len(inspect.signature(kernel.py_func).parameters) <= most
+
+
+def test_order_records_have_vectorbt_layout():
+    from vectorbt.portfolio.enums import order_dt as vbt_order_dt
+
+    from liqbt.backtest.enums import order_dt
+
+    assert order_dt == vbt_order_dt and order_dt.itemsize == vbt_order_dt.itemsize

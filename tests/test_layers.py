@@ -19,16 +19,8 @@ EXAMPLES = PROJECT_ROOT / "strategies"
 # module; the lead empties this list as they are fixed (an entry that no longer occurs fails
 # test_allow_list_is_current, so it cannot linger). Entries are "source -> target" (or a circle's modules).
 EXPECTED_TO_FIX: dict[str, set[str]] = {
-    "kernels": {
-        # the order record dtype comes from vectorbt: loading it imports vectorbt (pandas, plotly) into
-        # the kernel layer; to fix: declare the dtype in backtest/enums.py (kernels package)
-        "liqbt.backtest.enums -> vectorbt.portfolio.enums",
-    },
-    "layers": {
-        # the config gate expands sweep ranges with research.sweep's functions; to fix: the one
-        # range-expansion function of #13 item 3 lives in the config layer (config package)
-        "liqbt.config.gate -> liqbt.research.sweep",
-    },
+    "kernels": set(),
+    "layers": set(),
     "cycles": set(),
     "private": set(),
     "examples": set(),

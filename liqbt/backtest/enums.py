@@ -11,7 +11,11 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from vectorbt.portfolio.enums import order_dt
+
+#: vectorbt's order record layout (``vectorbt.portfolio.enums.order_dt``), declared here so that the
+#: kernel layer loads no vectorbt; tests/test_kernel_layout.py checks the two are equal.
+order_dt = np.dtype([("id", np.int64), ("col", np.int64), ("idx", np.int64), ("size", np.float64),
+                     ("price", np.float64), ("fees", np.float64), ("side", np.int64)], align=True)
 
 __all__ = ["order_dt", "liquidation_dt", "FillReason", "FILL_REASON_NAMES", "PriceArrays", "FundingArrays",
            "OrderArrays", "CostParams", "MarginArrays", "RecordArrays", "PositionState"]

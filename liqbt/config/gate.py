@@ -64,7 +64,7 @@ def _check_sweep(loaded: "LoadedConfig") -> None:
     """Size (counted, never built), optional packages, then each key and its values."""
     import importlib.util
 
-    from ..research.sweep import check_sweep_size
+    from ..research.config import check_sweep_size
 
     config, where = loaded.config, f"{loaded.path}: sweep"
     sweep = config.sweep
@@ -83,7 +83,7 @@ def _check_sweep(loaded: "LoadedConfig") -> None:
 
 def _sample_values(spec, method: str) -> list:
     """The values of one sweep entry worth checking: all of a list, the ends of a range."""
-    from ..research.sweep import spec_count, spec_values
+    from ..research.config import spec_count, spec_values
 
     if isinstance(spec, list):
         return list(spec)
@@ -96,7 +96,7 @@ def _sample_values(spec, method: str) -> list:
 def _check_sweep_key(loaded: "LoadedConfig", where: str, key: str, spec, cls) -> None:
     from ..backtest.config import BacktestConfig
     from ..heatmap.model import HeatmapModel
-    from ..research.sweep import override_target
+    from ..research.config import override_target
 
     config = loaded.config
     values = _sample_values(spec, config.sweep.method)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import difflib
+import math
 from typing import Any, Literal, Union
 
 from pydantic import Field, field_validator, model_validator
 
 from ..config.base import FrozenModel
+from ..errors import ConfigError
+from ..strategy.params import range_values
 
-__all__ = ["SweepConfig", "RangeSpec", "EvaluationConfig", "WalkForwardConfig"]
+__all__ = ["SweepConfig", "RangeSpec", "EvaluationConfig", "WalkForwardConfig", "spec_values", "spec_count",
+           "count_sets", "check_sweep_size", "override_target"]
 
 
 class RangeSpec(FrozenModel):
@@ -119,3 +124,65 @@ class EvaluationConfig(FrozenModel):
     walk_forward: WalkForwardConfig = WalkForwardConfig()
     baselines: bool = True
     placebo_seeds: int = Field(5, ge=0, le=1000)
+
+
+# ------------------------------------------------------------------ what a sweep section expands to
+def spec_values(spec) -> list:
+    """The grid values of one sweep entry: a list as given, or the points of a range (:func:`range_values`)."""
+    if isinstance(spec, list):
+        return list(spec)
+    return range_values(spec.low, spec.high, step=spec.step, n=spec.n, log=spec.log, integer=spec.integer)
+
+
+def check_sweep_size(sweep: SweepConfig, where: str = "") -> None:
+    """A :class:`ConfigError` with the count if the sweep has more than ``sweep.max_sets`` parameter sets."""
+    n = count_sets(sweep)
+    if n > sweep.max_sets:
+        shown = f"{n:,}" if math.isfinite(n) else "an unbounded number of"
+        raise ConfigError(f"{where}sweep has {shown} parameter sets; the cap sweep.max_sets is {sweep.max_sets:,}")
+
+
+def count_sets(sweep) -> int | float:
+    """Parameter sets of a sweep, counted without building them (``inf`` for an unbounded range)."""
+    if sweep.method in ("random", "optuna"):
+        return sweep.n_trials
+    total = 1
+    for spec in sweep.params.values():
+        total *= spec_count(spec, sweep.max_sets)
+    return total
+
+
+def spec_count(spec, cap: int) -> int | float:
+    """Values of one sweep entry: exact up to ``cap``, above it an upper bound (``inf`` if unbounded)."""
+    if isinstance(spec, list):
+        return len(spec)
+    if spec.step is None:
+        bound = spec.n
+    else:
+        steps = (spec.high - spec.low) / spec.step
+        if not math.isfinite(steps):
+            return math.inf
+        bound = int(math.floor(steps + 1e-9)) + 1
+    if spec.integer:
+        bound = min(bound, int(math.floor(spec.high)) - int(math.ceil(spec.low)) + 3)  # round() reaches past both ends
+    # exact when small (integer ranges drop repeated values); a bound above the cap is refused anyway
+    return len(spec_values(spec)) if bound <= cap else bound
+
+
+def override_target(key: str, heatmap_names: list[str], where: str) -> tuple[str, str | None, str] | None:
+    """``("heatmaps", name, field)`` or ``("backtest", None, field)`` for an override key, None for a
+    strategy parameter; a malformed key or an unknown heatmap name is a :class:`ConfigError` at ``where``."""
+    parts = key.split(".")
+    if parts[0] == "heatmaps":
+        if len(parts) != 3:
+            raise ConfigError(f"{where}: expected heatmaps.<name>.<field> with a name from {heatmap_names}")
+        if parts[1] not in heatmap_names:
+            close = difflib.get_close_matches(parts[1], heatmap_names, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else f"; declared: {heatmap_names}"
+            raise ConfigError(f"{where}: no heatmap named {parts[1]!r} (keys are heatmaps.<name>.<field>){hint}")
+        return "heatmaps", parts[1], parts[2]
+    if parts[0] == "backtest":
+        if len(parts) != 2:
+            raise ConfigError(f"{where}: expected backtest.<field>")
+        return "backtest", None, parts[1]
+    return None

@@ -12,7 +12,6 @@ or not later data exists. Each window starts flat with fresh capital.
 
 from __future__ import annotations
 
-import difflib
 import itertools
 import math
 from dataclasses import dataclass
@@ -27,7 +26,8 @@ from ..data.market import Market
 from ..errors import ConfigError
 from ..heatmap import HeatmapModel
 from ..strategy.params import range_value, range_values
-from .config import SweepConfig, WalkForwardConfig
+from .config import (SweepConfig, WalkForwardConfig, check_sweep_size, count_sets, override_target, spec_count,
+                     spec_values)
 from .metrics import fast_metrics
 
 if TYPE_CHECKING:
@@ -44,13 +44,6 @@ class Window:
     name: str
     start: int
     end: int
-
-
-def spec_values(spec) -> list:
-    """The grid values of one sweep entry: a list as given, or the points of a range (:func:`range_values`)."""
-    if isinstance(spec, list):
-        return list(spec)
-    return range_values(spec.low, spec.high, step=spec.step, n=spec.n, log=spec.log, integer=spec.integer)
 
 
 def _draw(spec, rng: np.random.Generator):
@@ -85,41 +78,6 @@ def expand_params(sweep: SweepConfig) -> list[dict[str, Any]]:
     raise ConfigError(f"sweep.method {sweep.method!r} draws its parameter sets one at a time (see optuna_search)")
 
 
-def check_sweep_size(sweep: SweepConfig, where: str = "") -> None:
-    """A :class:`ConfigError` with the count if the sweep has more than ``sweep.max_sets`` parameter sets."""
-    n = count_sets(sweep)
-    if n > sweep.max_sets:
-        shown = f"{n:,}" if math.isfinite(n) else "an unbounded number of"
-        raise ConfigError(f"{where}sweep has {shown} parameter sets; the cap sweep.max_sets is {sweep.max_sets:,}")
-
-
-def count_sets(sweep) -> int | float:
-    """Parameter sets of a sweep, counted without building them (``inf`` for an unbounded range)."""
-    if sweep.method in ("random", "optuna"):
-        return sweep.n_trials
-    total = 1
-    for spec in sweep.params.values():
-        total *= spec_count(spec, sweep.max_sets)
-    return total
-
-
-def spec_count(spec, cap: int) -> int | float:
-    """Values of one sweep entry: exact up to ``cap``, above it an upper bound (``inf`` if unbounded)."""
-    if isinstance(spec, list):
-        return len(spec)
-    if spec.step is None:
-        bound = spec.n
-    else:
-        steps = (spec.high - spec.low) / spec.step
-        if not math.isfinite(steps):
-            return math.inf
-        bound = int(math.floor(steps + 1e-9)) + 1
-    if spec.integer:
-        bound = min(bound, int(math.floor(spec.high)) - int(math.ceil(spec.low)) + 3)  # round() reaches past both ends
-    # exact when small (integer ranges drop repeated values); a bound above the cap is refused anyway
-    return len(spec_values(spec)) if bound <= cap else bound
-
-
 def windows(n_bars: int, walk_forward: WalkForwardConfig | None) -> list[Window]:
     """``all`` plus the walk-forward train/test windows (tests are consecutive, never overlapping)."""
     out = [Window("all", 0, n_bars)]
@@ -144,25 +102,6 @@ def split_overrides(params: dict[str, Any]) -> tuple[tuple, dict[str, Any]]:
     overrides = tuple(sorted((k, v) for k, v in params.items() if k.startswith(("heatmaps.", "backtest."))))
     strategy = {k: v for k, v in params.items() if not k.startswith(("heatmaps.", "backtest."))}
     return overrides, strategy
-
-
-def override_target(key: str, heatmap_names: list[str], where: str) -> tuple[str, str | None, str] | None:
-    """``("heatmaps", name, field)`` or ``("backtest", None, field)`` for an override key, None for a
-    strategy parameter; a malformed key or an unknown heatmap name is a :class:`ConfigError` at ``where``."""
-    parts = key.split(".")
-    if parts[0] == "heatmaps":
-        if len(parts) != 3:
-            raise ConfigError(f"{where}: expected heatmaps.<name>.<field> with a name from {heatmap_names}")
-        if parts[1] not in heatmap_names:
-            close = difflib.get_close_matches(parts[1], heatmap_names, n=1, cutoff=0.6)
-            hint = f"; did you mean {close[0]!r}?" if close else f"; declared: {heatmap_names}"
-            raise ConfigError(f"{where}: no heatmap named {parts[1]!r} (keys are heatmaps.<name>.<field>){hint}")
-        return "heatmaps", parts[1], parts[2]
-    if parts[0] == "backtest":
-        if len(parts) != 2:
-            raise ConfigError(f"{where}: expected backtest.<field>")
-        return "backtest", None, parts[1]
-    return None
 
 
 def apply_overrides(config: "ExperimentConfig", overrides: tuple) -> tuple[dict[str, HeatmapModel], BacktestConfig]:
