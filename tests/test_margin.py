@@ -227,7 +227,7 @@ def test_okx_price_solves_the_margin_ratio(entry, lev, notional, side, fee):
     q = notional / entry
     lp = liquidation_price(entry, lev, "long" if side == 1 else "short", qty=q, brackets=BTCUSDT_DEFAULT,
                            formula="okx", liquidation_fee_rate=fee)
-    k = bracket_at(notional, BTCUSDT_DEFAULT)
+    k = bracket_at(q * entry, BTCUSDT_DEFAULT)  # the entry notional as the function computes it (q * EP)
     assert lp == okx_liquidation_price_in_tier_nb(entry, q, lev, side, mmr[k], cum[k], fee)
     assume(lp > 0)
     assert okx_margin_ratio(lp, entry, q, lev, side, mmr[k], fee, cum[k]) == pytest.approx(1.0, abs=1e-9)
@@ -241,7 +241,7 @@ def test_bybit_price_is_entry_minus_margin_buffer(entry, lev, notional, side):
     q = notional / entry
     lp = liquidation_price(entry, lev, "long" if side == 1 else "short", qty=q, brackets=BTCUSDT_DEFAULT,
                            formula="bybit")
-    k = bracket_at(notional, BTCUSDT_DEFAULT)
+    k = bracket_at(q * entry, BTCUSDT_DEFAULT)  # the entry notional as the function computes it (q * EP)
     im, mm = notional / lev, notional * mmr[k] - cum[k]
     assert lp == pytest.approx(entry - side * (im - mm) / q, rel=1e-9, abs=1e-9 * entry)
     assert liquidation_ratio(lev, "long" if side == 1 else "short", notional_usd=notional,
