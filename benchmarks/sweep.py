@@ -16,7 +16,7 @@ from pathlib import Path
 
 from liqbt.config import load_config
 from liqbt.pipeline import load_market
-from liqbt.research import run_sweep
+from liqbt.research import sweep_loaded
 
 CONFIG = Path(__file__).resolve().parents[1] / "configs" / "sweep_magnet_zone_14m.yaml"
 
@@ -27,12 +27,12 @@ def main() -> None:
     market = load_market(loaded)
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
-        outcome = run_sweep(loaded, market, Path(tmp), progress=False)
+        outcome = sweep_loaded(loaded, market, Path(tmp), progress=False)
         elapsed = time.perf_counter() - start
         n_sets = outcome.results[outcome.param_names].drop_duplicates().shape[0]
         n_windows = outcome.results["window"].nunique()
         start = time.perf_counter()
-        again = run_sweep(loaded, market, Path(tmp), progress=False)
+        again = sweep_loaded(loaded, market, Path(tmp), progress=False)
         reread = time.perf_counter() - start
     print(f"workload: {len(market):,} x 5m bars ({market.start:%Y-%m-%d} .. {market.end:%Y-%m-%d}), "
           f"{n_sets:,} parameter sets x {n_windows} windows, funding and fees on, 2 cores")

@@ -251,7 +251,7 @@ def run_sweep(config_or_path: str | Path | LoadedConfig | ExperimentConfig, stor
         ``results`` (one row per parameter set and window) and the ``walk_forward`` table.
     """
     from .config.gate import require
-    from .research.runner import run_sweep as sweep_loaded
+    from .research.runner import sweep_loaded
 
     loaded = as_loaded(config_or_path, base_dir=base_dir)
     require(loaded, "sweep")

@@ -195,7 +195,7 @@ def test_sweep_reports_the_chosen_sets_against_their_placebo_runs(tmp_path):
 def test_heatmap_parameter_groups_computed_together_equal_separate_runs(tmp_path):
     from liqbt.config import load_config
     from liqbt.pipeline import load_market
-    from liqbt.research import run_sweep
+    from liqbt.research import sweep_loaded
     from liqbt.research.contexts import override_context
     from liqbt.research.sweep import evaluate_combos
 
@@ -221,7 +221,7 @@ def test_heatmap_parameter_groups_computed_together_equal_separate_runs(tmp_path
         """))
     loaded = load_config(config)
     market = load_market(loaded)
-    outcome = run_sweep(loaded, market, tmp_path / "out", progress=False)
+    outcome = sweep_loaded(loaded, market, tmp_path / "out", progress=False)
     combos = [{"dominance": d, "heatmaps.main.window": "14d"} for d in (1.25, 2.0)]
     ctx, backtest = override_context(loaded.config, market, (("heatmaps.main.window", "14d"),))
     wins = windows(len(market), loaded.config.evaluation.walk_forward)

@@ -185,11 +185,11 @@ def test_an_interrupted_optuna_sweep_resumes_to_the_same_trials(tmp_path, monkey
     pytest.importorskip("optuna")
     from liqbt.config import load_config
     from liqbt.pipeline import load_market
-    from liqbt.research import optuna_search, run_sweep
+    from liqbt.research import optuna_search, sweep_loaded
 
     loaded = load_config(_write(tmp_path, OPTUNA.replace("n_trials: 14", "n_trials: 8")))
     market = load_market(loaded)
-    through = run_sweep(loaded, market, tmp_path / "through", progress=False)
+    through = sweep_loaded(loaded, market, tmp_path / "through", progress=False)
 
     real, calls = optuna_search.evaluate_combos, []
 
@@ -201,9 +201,9 @@ def test_an_interrupted_optuna_sweep_resumes_to_the_same_trials(tmp_path, monkey
 
     monkeypatch.setattr(optuna_search, "evaluate_combos", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        run_sweep(loaded, market, tmp_path / "resumed", progress=False)
+        sweep_loaded(loaded, market, tmp_path / "resumed", progress=False)
     monkeypatch.setattr(optuna_search, "evaluate_combos", real)
-    resumed = run_sweep(loaded, market, tmp_path / "resumed", progress=False)
+    resumed = sweep_loaded(loaded, market, tmp_path / "resumed", progress=False)
     assert resumed.evaluated == 8 - 3
     pd.testing.assert_frame_equal(resumed.results, through.results)
 

@@ -5,8 +5,8 @@ from ..lazy import lazy_exports
 # each name loads its module on first use (liqbt.lazy): reading one config model loads no engine
 __getattr__, __dir__ = lazy_exports(__name__, {
     "config": ("EvaluationConfig", "SweepConfig", "WalkForwardConfig"),
-    "runner": ("SweepOutcome", "run_sweep"),
+    "runner": ("SweepOutcome", "sweep_loaded"),
     "store": ("ResultStore",),
 })
 
-__all__ = ["SweepConfig", "EvaluationConfig", "WalkForwardConfig", "run_sweep", "SweepOutcome", "ResultStore"]
+__all__ = ["SweepConfig", "EvaluationConfig", "WalkForwardConfig", "sweep_loaded", "SweepOutcome", "ResultStore"]

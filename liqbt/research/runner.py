@@ -18,7 +18,7 @@ from .walkforward import walk_forward_table
 if TYPE_CHECKING:
     from ..config.experiment import LoadedConfig
 
-__all__ = ["run_sweep", "run_sweep_from_store", "SweepOutcome", "store_path"]
+__all__ = ["sweep_loaded", "run_sweep_from_store", "SweepOutcome", "store_path"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,7 +71,7 @@ def _identity(config) -> dict:
     return dump
 
 
-def run_sweep(loaded: "LoadedConfig", market, out: Path | None, *, progress: bool = True,
+def sweep_loaded(loaded: "LoadedConfig", market, out: Path | None, *, progress: bool = True,
               store: str | Path | None = None) -> SweepOutcome:
     """Evaluate every parameter set of ``loaded``'s sweep on every window, resuming from the store
     (``store``, default ``out / output.store``; ``":memory:"`` keeps it in memory)."""
