@@ -24,12 +24,12 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from ..backtest import BacktestConfig, run_backtest
+from ..backtest import BacktestConfig, BacktestResult, run_backtest
 from ..strategy import Strategy, StrategyContext
 from ..strategy.library import BuyAndHold
 
-__all__ = ["NO_LEVELS_NOTE", "SUMMARY_COLUMNS", "BuyAndHold", "baseline_contexts", "compare_to_baselines",
-           "reads_levels"]
+__all__ = ["NO_LEVELS_NOTE", "SUMMARY_COLUMNS", "BuyAndHold", "baseline_contexts", "baseline_runs",
+           "compare_to_baselines", "compare_to_baselines_from_runs", "reads_levels"]
 
 #: Metric columns of :func:`compare_to_baselines` (from :meth:`BacktestResult.stats`); a ``note`` column follows.
 SUMMARY_COLUMNS = ("total_return", "sharpe_ratio", "max_drawdown", "trades", "fees_paid_usd", "funding_paid_usd",
@@ -56,8 +56,26 @@ def reads_levels(strategy: Strategy, ctx: StrategyContext) -> bool:
     return probe.reads_levels
 
 
-def _summary(ctx: StrategyContext, strategy: Strategy, config: BacktestConfig) -> pd.Series:
-    return run_backtest(ctx.market, strategy.signals(ctx), config).stats().iloc[0][list(SUMMARY_COLUMNS)]
+def baseline_runs(strategy: Strategy, ctx: StrategyContext, config: BacktestConfig | None = None,
+                  seeds: Iterable[int] = (0, 1, 2)) -> dict[str, BacktestResult]:
+    """The backtests behind :func:`compare_to_baselines`, by row label.
+
+    ``heatmap``, ``placebo_<seed>``..., ``sr`` and ``buy_and_hold``; for a strategy that reads no
+    levels through the context only ``heatmap`` and ``buy_and_hold`` (its twins do not exist).
+    """
+    config = config if config is not None else BacktestConfig()
+    variants = baseline_contexts(ctx, [int(s) for s in seeds])
+    runs = {"heatmap": run_backtest(ctx.market, strategy.signals(variants["heatmap"]), config)}
+    if variants["heatmap"].reads_levels:
+        for label, variant in variants.items():
+            if label != "heatmap":
+                runs[label] = run_backtest(ctx.market, strategy.signals(variant), config)
+    runs["buy_and_hold"] = run_backtest(ctx.market, BuyAndHold().signals(ctx), config)
+    return runs
+
+
+def _summary(run: BacktestResult) -> pd.Series:
+    return run.stats().iloc[0][list(SUMMARY_COLUMNS)]
 
 
 def compare_to_baselines(strategy: Strategy, ctx: StrategyContext, config: BacktestConfig | None = None,
@@ -86,15 +104,15 @@ def compare_to_baselines(strategy: Strategy, ctx: StrategyContext, config: Backt
         and ``sr`` (metrics NaN, ``note`` = :data:`NO_LEVELS_NOTE`) and
         ``buy_and_hold``.
     """
-    config = config if config is not None else BacktestConfig()
     seeds = [int(s) for s in seeds]
-    variants = baseline_contexts(ctx, seeds)
-    rows = {"heatmap": _summary(variants["heatmap"], strategy, config)}
-    if variants["heatmap"].reads_levels:
-        for label, variant in variants.items():
-            if label != "heatmap":
-                rows[label] = _summary(variant, strategy, config)
-        table = pd.DataFrame(rows).T.astype(np.float64)
+    return compare_to_baselines_from_runs(baseline_runs(strategy, ctx, config, seeds), seeds)
+
+
+def compare_to_baselines_from_runs(runs: dict[str, BacktestResult], seeds: list[int]) -> pd.DataFrame:
+    """The :func:`compare_to_baselines` table of runs already made by :func:`baseline_runs`."""
+    if "sr" in runs:
+        table = pd.DataFrame({label: _summary(run) for label, run in runs.items() if label != "buy_and_hold"}).T
+        table = table.astype(np.float64)
         placebo = [f"placebo_{s}" for s in seeds]
         parts = [table.loc[["heatmap"] + placebo]]
         if placebo:
@@ -104,9 +122,10 @@ def compare_to_baselines(strategy: Strategy, ctx: StrategyContext, config: Backt
         notes = [""] * len(table)
     else:
         empty = pd.Series(np.nan, index=list(SUMMARY_COLUMNS))
-        table = pd.DataFrame({"strategy": rows["heatmap"], "placebo": empty, "sr": empty}).T.astype(np.float64)
+        table = pd.DataFrame({"strategy": _summary(runs["heatmap"]), "placebo": empty, "sr": empty}).T
+        table = table.astype(np.float64)
         notes = ["", NO_LEVELS_NOTE, NO_LEVELS_NOTE]
-    hold = _summary(ctx, BuyAndHold(), config).astype(np.float64).rename("buy_and_hold").to_frame().T
+    hold = _summary(runs["buy_and_hold"]).astype(np.float64).rename("buy_and_hold").to_frame().T
     table = pd.concat([table, hold])
     table["note"] = notes + [""]
     return table
