@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Annotated, ClassVar, Literal, Union
 
 import pandas as pd
-from pydantic import AfterValidator, Field, PlainSerializer, field_validator
+from pydantic import AfterValidator, Field, PlainSerializer, field_validator, model_validator
 
 from ..config.base import Duration, FrozenModel
 from ..errors import ConfigError, DataError, SpanWarning
@@ -58,8 +58,35 @@ class _Source(FrozenModel):
 
     parts: tuple[Part, ...] | None = Field(None, description="keep only these parts of the source (and read "
                                                               "only their files)")
+    use_from: dt.datetime | None = Field(None, description="keep only values stamped at or after this UTC time "
+                                                           "(open interest: the time it became known)")
+    use_until: dt.datetime | None = Field(None, description="keep only values stamped before this UTC time")
     # What ``path`` must be: ("file", kind) or ("folder", kind); None: no path.
     _path_kind: ClassVar[tuple[str, str] | None] = None
+
+    @field_validator("use_from", "use_until")
+    @classmethod
+    def _utc_period(cls, value):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        return value
+
+    @model_validator(mode="after")
+    def _period_order(self):
+        if self.use_from is not None and self.use_until is not None and self.use_from >= self.use_until:
+            raise ValueError(f"use_from ({self.use_from}) must be before use_until ({self.use_until})")
+        return self
+
+    @property
+    def period(self) -> tuple[pd.Timestamp | None, pd.Timestamp | None] | None:
+        """``(use_from, use_until)`` as UTC timestamps, or None when the source has no period."""
+        if self.use_from is None and self.use_until is None:
+            return None
+        return _stamp(self.use_from), _stamp(self.use_until)
+
+    def describe(self) -> str:
+        """``format path`` of this source, for messages."""
+        return f"{getattr(self, 'format', '?')} {getattr(self, 'path', '')}".strip()
 
     def read(self, base_dir: Path) -> DataBundle:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -101,6 +128,10 @@ class _Source(FrozenModel):
             return None
         if span is None or span[0] is pd.NaT or span[1] is pd.NaT:
             return None
+        if self.period is not None:  # the candles kept are those of the source's period
+            first, last = span
+            lo, hi = self.period
+            span = (max(first, lo) if lo is not None else first, min(last, hi) if hi is not None else last)
         return span
 
     def _candle_span(self, base_dir: Path):
@@ -286,6 +317,70 @@ class MultiVenueSource(_Source):
                                bar_size=self.bar_size.delta, parts=self.parts)
 
 
+class CoinglassV4Source(_Source):
+    """Coinglass API v4 CSV folder: Binance liquidations, open interest (several kinds), ±1 % depth (no candles)."""
+
+    format: Literal["coinglass_v4"]
+    path: str
+    coin: Literal["BTC", "ETH"] = "BTC"
+    bar_size: Literal["4h", "1d"] = "4h"
+    open_interest: Literal["usdm", "coinm", "all_exchanges", "exchange"] = "usdm"
+    exchange: str | None = Field(None, description="with open_interest: exchange, the column of "
+                                                   "per_exchange_btc_oi_usd_4h.csv (BINANCE, BYBIT, OKX, ...)")
+    _path_kind: ClassVar = ("folder", "the coinglass_v4 CSV folder")
+
+    @model_validator(mode="after")
+    def _exchange_given(self):
+        if self.open_interest == "exchange" and not self.exchange:
+            raise ValueError("open_interest: exchange needs exchange: (a column of per_exchange_btc_oi_usd_4h.csv, "
+                             "e.g. BINANCE, BYBIT, OKX)")
+        if self.exchange and self.open_interest != "exchange":
+            raise ValueError(f"exchange: {self.exchange!r} is read only with open_interest: exchange "
+                             f"(found open_interest: {self.open_interest})")
+        if self.coin == "ETH" and self.parts is not None and set(self.parts) - {"liquidations"}:
+            raise ValueError(f"coin ETH has liquidations only; found parts {list(self.parts)}")
+        return self
+
+    def _parts(self) -> tuple[str, ...]:
+        if self.parts is not None:
+            return tuple(self.parts)
+        return ("liquidations",) if self.coin == "ETH" else ("open_interest", "liquidations", "known")
+
+    def check_paths(self, base_dir: Path, where: str) -> None:
+        """Also: the file of every part asked for exists with its columns (only the headers are read)."""
+        super().check_paths(base_dir, where)
+        from .coinglass_v4 import PER_EXCHANGE_FILE, TIME, coinglass_v4_files
+
+        folder = self._path(base_dir, self.path)
+        try:
+            files = coinglass_v4_files(self.coin, self.bar_size, self.open_interest,
+                                       [p for p in self._parts() if p in ("open_interest", "liquidations", "known")],
+                                       self.exchange)
+        except DataError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+        for part, (name, columns) in files.items():
+            try:
+                check_data_file(folder / name, "CSV")
+            except DataError as exc:
+                raise ConfigError(f"{where}: part '{part}' needs {exc}; list the parts you have "
+                                  f"in {where}.parts") from None
+            if name == PER_EXCHANGE_FILE:
+                from .coinglass_v4 import exchange_column
+
+                try:
+                    exchange_column(folder / name, self.exchange)
+                except DataError as exc:
+                    raise ConfigError(f"{where}.exchange: {exc}") from None
+                columns = ()
+            _check_csv_header(folder / name, (TIME,) + tuple(columns))
+
+    def read(self, base_dir: Path) -> DataBundle:
+        from .coinglass_v4 import read_coinglass_v4
+
+        return read_coinglass_v4(self._path(base_dir, self.path), coin=self.coin, bar_size=self.bar_size,
+                                 open_interest=self.open_interest, exchange=self.exchange, parts=self._parts())
+
+
 class SyntheticSource(_Source):
     """Seeded synthetic market (labelled synthetic; for offline runs and tests)."""
 
@@ -309,7 +404,7 @@ class SyntheticSource(_Source):
 
 SourceConfig = Annotated[
     Union[FreqtradeSource, BinanceArchiveSource, VendorHourlySource, Vendor4hSource, MultiVenueSource,
-          SyntheticSource],
+          CoinglassV4Source, SyntheticSource],
     Field(discriminator="format"),
 ]
 
@@ -374,6 +469,13 @@ def check_data_config(config: DataConfig, base_dir: Path, source: str = "") -> N
         raise ConfigError(f"{prefix}data.start ({config.start}) must be before data.end ({config.end})")
     for i, src in enumerate(config.sources):
         src.check_paths(Path(base_dir), f"{prefix}data.sources[{i}]")
+        if src.parts is not None:  # overlapping periods of parts listed on both sides, before any read
+            earlier = {p: [j for j in range(i) if config.sources[j].parts is not None and p in config.sources[j].parts]
+                       for p in src.parts}
+            try:
+                _periods_apart(config, i, earlier)
+            except ConfigError as exc:
+                raise ConfigError(f"{prefix}{exc}") from None
     if config.start is not None or config.end is not None:
         for src in config.sources:
             span = src.candle_span(Path(base_dir))
@@ -424,15 +526,22 @@ def load_data(config: DataConfig, base_dir: str | Path = ".") -> Market | MultiV
     base_dir = Path(base_dir)
     check_data_config(config, base_dir)
     bundle = None
+    givers: dict[str, list[int]] = {}  # part -> sources that gave it
     for i, source in enumerate(config.sources):
         part = source.read(base_dir)
         if source.parts is not None:
             _check_parts_given(part, source.parts, f"data.sources[{i}]")
             part = part.only(*source.parts)
+        if source.period is not None:
+            part = part.between(*source.period)
         # data.symbol / data.venue name the market: sources that call it differently then agree
         names = {k: v for k, v in (("symbol", config.symbol), ("venue", config.venue)) if v is not None}
         part = replace(part, **names) if names else part
-        bundle = part if bundle is None else bundle.merge(part)
+        held = {p.partition(":")[0] for p in part.parts()}
+        concat = _periods_apart(config, i, {p: givers.get(p, []) for p in held})
+        bundle = part if bundle is None else bundle.merge(part, concat=concat)
+        for p in held:
+            givers.setdefault(p, []).append(i)
     market = bundle.to_market(gaps=config.gaps, oi_max_age=config.oi_max_age, symbol=config.symbol,
                               venue=config.venue)
     if config.start is not None or config.end is not None:
@@ -444,6 +553,37 @@ def load_data(config: DataConfig, base_dir: str | Path = ".") -> Market | MultiV
     return market
 
 
+def _periods_apart(config: DataConfig, i: int, earlier: dict[str, list[int]]) -> set[str]:
+    """Parts that source ``i`` may continue because every earlier giver's period lies apart from its own.
+
+    A part given by two sources neither of which has a period is left to the
+    merge's own error; when at least one has a period, an overlap of the two
+    periods (``[use_from, use_until)``, unbounded where not given) is a
+    :class:`ConfigError` naming both sources.
+    """
+    concat = set()
+    for part, others in earlier.items():
+        if not others:
+            continue
+        mine = config.sources[i].period
+        for j in others:
+            theirs = config.sources[j].period
+            if mine is None and theirs is None:
+                break  # DataBundle.merge names both files
+            (a0, a1), (b0, b1) = mine or (None, None), theirs or (None, None)
+            lo = max((t for t in (a0, b0) if t is not None), default=None)
+            hi = min((t for t in (a1, b1) if t is not None), default=None)
+            if lo is None or hi is None or lo < hi:
+                raise ConfigError(
+                    f"data.sources[{i}] ({config.sources[i].describe()}) and data.sources[{j}] "
+                    f"({config.sources[j].describe()}) both give '{part}' with overlapping periods "
+                    f"[{a0 or '-inf'}, {a1 or '+inf'}) and [{b0 or '-inf'}, {b1 or '+inf'}); set use_from / "
+                    "use_until so that they do not overlap")
+        else:
+            concat.add(part)
+    return concat
+
+
 # A part may start or end this much inside the bars without a warning (hourly OI known an
 # hour after its bar opens, the last 8h funding event before the end of the data).
 PART_COVERAGE_SLACK = pd.Timedelta(days=1)
@@ -453,8 +593,9 @@ def _warn_part_coverage(market: Market, bundle: DataBundle) -> None:
     """A :class:`SpanWarning` when open interest, funding, mark price or realised
     liquidations from another file cover much less than the bars (their values are
     NaN, or no funding is charged, there)."""
-    times = {"open_interest": bundle.open_interest, "funding": bundle.funding, "mark": bundle.mark,
-             "liquidations": bundle.liquidations}
+    oi = [s for s in (bundle.open_interest, bundle.open_interest_coins) if s is not None]
+    times = {"open_interest": pd.concat(oi).sort_index() if oi else None, "funding": bundle.funding,
+             "mark": bundle.mark, "liquidations": bundle.liquidations}
     first_bar, end = market.start, market.end
     for part, values in times.items():
         if values is None or not len(values) or bundle.sources.get(part) == bundle.sources.get("candles"):
