@@ -1,4 +1,5 @@
-"""The ``coinglass_v4`` source (../shared/data/coinglass-btc-2024-2025) and source periods (``use_from`` / ``use_until``).
+"""The ``coinglass_v4`` source (../shared/data/coinglass-btc-2024-2025) and source periods (``use_from``,
+``use_until``).
 
 Counts and spans are those of the folder README's table; OI in BTC reaches the bars in USD,
 converted with the last candle close known at the OI's own time.

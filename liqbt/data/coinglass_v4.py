@@ -36,7 +36,8 @@ from .freqtrade import parse_timeframe
 from .validate import check_data_folder, check_index, check_non_negative, numeric_columns, read_table, \
     require_columns, to_utc_index
 
-__all__ = ["read_coinglass_v4", "coinglass_v4_files", "COINGLASS_V4_LAYOUT", "OI_KINDS", "DEPTH_COLUMNS", "exchange_column"]
+__all__ = ["read_coinglass_v4", "coinglass_v4_files", "exchange_column", "COINGLASS_V4_LAYOUT", "OI_KINDS",
+           "DEPTH_COLUMNS"]
 
 TIME = "time_ms"
 LIQ_COLUMNS = ("aggregated_long_liquidation_usd", "aggregated_short_liquidation_usd")

@@ -132,7 +132,8 @@ def _series_info(name: str, series: pd.Series, what: str, unit: str, known_at: s
     values, counts = np.unique(steps, return_counts=True)
     step = int(values[np.argmax(counts)]) if len(steps) else None
     return {"file": name, "series": what, "unit": unit, "known_at": known_at, "rows": int(len(series)),
-            "first": str(stamps[0]), "last": str(stamps[-1]), "step": bar_size_label(pd.Timedelta(step)) if step else None,
+            "first": str(stamps[0]), "last": str(stamps[-1]),
+            "step": bar_size_label(pd.Timedelta(step)) if step else None,
             "gaps": int((steps > step).sum()) if step else 0,
             "stale_repeats": int((series.diff().to_numpy()[1:] == 0).sum())}
 
