@@ -251,3 +251,12 @@ def test_i2_yaml_parses_as_written():
     config = validate_section(DataConfig, yaml.safe_load(textwrap.dedent(text)), "i2.yaml", "data")
     assert config.sources[1].period == (None, ts("2025-12-04 07:00"))
     assert config.sources[2].period == (ts("2025-12-04 07:00"), None)
+
+
+def test_period_dumps_only_when_set():
+    """A source without a period dumps as before (stored results keep their config hash); one with it round-trips."""
+    config = data_config(candles(), coinglass(parts=["open_interest"], use_until="2025-12-04T07:00:00"))
+    dumped = config.model_dump(mode="json")
+    assert "use_from" not in dumped["sources"][0] and "use_until" not in dumped["sources"][0]
+    assert dumped["sources"][1]["use_until"].startswith("2025-12-04T07:00:00")
+    assert DataConfig.model_validate(dumped) == config

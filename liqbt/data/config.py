@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Annotated, ClassVar, Literal, Union
 
 import pandas as pd
-from pydantic import AfterValidator, Field, PlainSerializer, field_validator, model_validator
+from pydantic import AfterValidator, Field, PlainSerializer, field_validator, model_serializer, model_validator
 
 from ..config.base import Duration, FrozenModel
 from ..errors import ConfigError, DataError, SpanWarning
@@ -76,6 +76,15 @@ class _Source(FrozenModel):
         if self.use_from is not None and self.use_until is not None and self.use_from >= self.use_until:
             raise ValueError(f"use_from ({self.use_from}) must be before use_until ({self.use_until})")
         return self
+
+    @model_serializer(mode="wrap")
+    def _dump_without_unset_period(self, handler):
+        # a source without a period dumps as before periods existed: stored results keep their config hash
+        data = handler(self)
+        for key in ("use_from", "use_until"):
+            if data.get(key, 0) is None:
+                del data[key]
+        return data
 
     @property
     def period(self) -> tuple[pd.Timestamp | None, pd.Timestamp | None] | None:
