@@ -260,3 +260,32 @@ def test_period_dumps_only_when_set():
     assert "use_from" not in dumped["sources"][0] and "use_until" not in dumped["sources"][0]
     assert dumped["sources"][1]["use_until"].startswith("2025-12-04T07:00:00")
     assert DataConfig.model_validate(dumped) == config
+
+
+@pytest.mark.parametrize("name", [None, "binance_btc_liquidations_4h.csv", "binance_eth_liquidations_4h.csv",
+                                  "binance_btc_liquidations_1d.csv", "binance_btc_usdm_oi_btc_4h.csv",
+                                  "binance_btc_usdm_oi_btc_1d.csv", "binance_btc_coinm_oi_usd_4h.csv",
+                                  "binance_btc_coinm_oi_usd_1d.csv", "allexchanges_btc_oi_usd_4h.csv",
+                                  "per_exchange_btc_oi_usd_4h.csv", "binance_btcusdt_orderbook_1pct.csv"])
+def test_data_inspect_describes_each_file_and_the_folder(name):
+    import json
+
+    from corpus import run_cli
+
+    path = shared_path(*FOLDER) if name is None else shared_path(*FOLDER, name)
+    code, out, err = run_cli(["data", "inspect", "--json", str(path)])
+    assert code == 0, err
+    series = json.loads(out)["series"]
+    rows = {(s["file"], s["series"]): s for s in series}
+    if name is None:
+        assert {s["file"] for s in series} == {n for n in (p.name for p in path.glob("*.csv"))}
+    if name in (None, "binance_btc_usdm_oi_btc_4h.csv"):
+        oi = rows[("binance_btc_usdm_oi_btc_4h.csv", "open_interest usdm (close)")]
+        assert (oi["rows"], oi["first"], oi["last"], oi["step"], oi["gaps"]) == (
+            2195, "2024-11-13 20:00:00+00:00", "2025-11-14 12:00:00+00:00", "4h", 0)
+        assert oi["unit"].startswith("BTC")
+    if name in (None, "binance_btcusdt_orderbook_1pct.csv"):
+        depth = rows[("binance_btcusdt_orderbook_1pct.csv", "bid_depth_1pct_usd")]
+        assert depth["rows"] == 2401 and depth["stale_repeats"] == 18 and depth["known_at"] == "its stamp"
+    code, text, err = run_cli(["data", "inspect", str(path)])
+    assert code == 0 and "coinglass_v4 series, no candles" in text, err

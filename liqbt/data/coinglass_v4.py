@@ -30,13 +30,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import DataError
+from ..errors import ConfigError, DataError
 from .bundle import DataBundle
 from .freqtrade import parse_timeframe
-from .validate import check_data_folder, check_index, check_non_negative, numeric_columns, read_table, \
+from .validate import check_data_file, check_data_folder, check_index, check_non_negative, numeric_columns, read_table, \
     require_columns, to_utc_index
 
-__all__ = ["read_coinglass_v4", "coinglass_v4_files", "exchange_column", "COINGLASS_V4_LAYOUT", "OI_KINDS",
+__all__ = ["read_coinglass_v4", "coinglass_v4_files", "check_coinglass_v4_files", "exchange_column", "COINGLASS_V4_LAYOUT", "OI_KINDS",
            "DEPTH_COLUMNS"]
 
 TIME = "time_ms"
@@ -127,6 +127,31 @@ def exchange_column(path: Path, exchange: str | None) -> str:
     if not match:
         raise DataError(str(path), f"no column for exchange {exchange!r}; expected one of {exchanges}")
     return match[0]
+
+
+def check_coinglass_v4_files(folder: Path, coin: str, bar_size: str, open_interest: str, parts,
+                             exchange: str | None, where: str) -> None:
+    """The file of every part asked for exists with its columns (only headers are read), or a ConfigError at ``where``."""
+    try:
+        files = coinglass_v4_files(coin, bar_size, open_interest, parts, exchange)
+    except DataError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    for part, (name, columns) in files.items():
+        try:
+            check_data_file(folder / name, "CSV")
+        except DataError as exc:
+            raise ConfigError(f"{where}: part '{part}' needs {exc}; list the parts you have in {where}.parts") from None
+        if name == PER_EXCHANGE_FILE:
+            try:
+                exchange_column(folder / name, exchange)
+            except DataError as exc:
+                raise ConfigError(f"{where}.exchange: {exc}") from None
+            columns = ()
+        try:
+            header = pd.read_csv(folder / name, nrows=0)
+        except Exception:  # noqa: BLE001 - the full read names the problem with its rows
+            continue
+        require_columns(header, (TIME,) + tuple(columns), str(folder / name))
 
 
 def read_coinglass_v4(folder: str | Path, *, coin: str = "BTC", bar_size: str = "4h",

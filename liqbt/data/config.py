@@ -38,6 +38,7 @@ from ..errors import ConfigError, DataError, SpanWarning
 from .bundle import DataBundle
 from .freqtrade import parse_timeframe
 from .market import Market, MultiVenueMarket
+from .periods import periods_apart
 from .validate import check_data_file, check_data_folder, require_columns, to_utc_index
 
 __all__ = ["DataConfig", "load_data", "check_data_config", "check_span", "SourceConfig"]
@@ -358,30 +359,10 @@ class CoinglassV4Source(_Source):
     def check_paths(self, base_dir: Path, where: str) -> None:
         """Also: the file of every part asked for exists with its columns (only the headers are read)."""
         super().check_paths(base_dir, where)
-        from .coinglass_v4 import PER_EXCHANGE_FILE, TIME, coinglass_v4_files
+        from .coinglass_v4 import check_coinglass_v4_files
 
-        folder = self._path(base_dir, self.path)
-        try:
-            files = coinglass_v4_files(self.coin, self.bar_size, self.open_interest,
-                                       [p for p in self._parts() if p in ("open_interest", "liquidations", "known")],
-                                       self.exchange)
-        except DataError as exc:
-            raise ConfigError(f"{where}: {exc}") from None
-        for part, (name, columns) in files.items():
-            try:
-                check_data_file(folder / name, "CSV")
-            except DataError as exc:
-                raise ConfigError(f"{where}: part '{part}' needs {exc}; list the parts you have "
-                                  f"in {where}.parts") from None
-            if name == PER_EXCHANGE_FILE:
-                from .coinglass_v4 import exchange_column
-
-                try:
-                    exchange_column(folder / name, self.exchange)
-                except DataError as exc:
-                    raise ConfigError(f"{where}.exchange: {exc}") from None
-                columns = ()
-            _check_csv_header(folder / name, (TIME,) + tuple(columns))
+        check_coinglass_v4_files(self._path(base_dir, self.path), self.coin, self.bar_size, self.open_interest,
+                                 self._parts(), self.exchange, where)
 
     def read(self, base_dir: Path) -> DataBundle:
         from .coinglass_v4 import read_coinglass_v4
@@ -482,7 +463,7 @@ def check_data_config(config: DataConfig, base_dir: Path, source: str = "") -> N
             earlier = {p: [j for j in range(i) if config.sources[j].parts is not None and p in config.sources[j].parts]
                        for p in src.parts}
             try:
-                _periods_apart(config, i, earlier)
+                periods_apart(config.sources, i, earlier)
             except ConfigError as exc:
                 raise ConfigError(f"{prefix}{exc}") from None
     if config.start is not None or config.end is not None:
@@ -547,7 +528,7 @@ def load_data(config: DataConfig, base_dir: str | Path = ".") -> Market | MultiV
         names = {k: v for k, v in (("symbol", config.symbol), ("venue", config.venue)) if v is not None}
         part = replace(part, **names) if names else part
         held = {p.partition(":")[0] for p in part.parts()}
-        concat = _periods_apart(config, i, {p: givers.get(p, []) for p in held})
+        concat = periods_apart(config.sources, i, {p: givers.get(p, []) for p in held})
         bundle = part if bundle is None else bundle.merge(part, concat=concat)
         for p in held:
             givers.setdefault(p, []).append(i)
@@ -560,37 +541,6 @@ def load_data(config: DataConfig, base_dir: str | Path = ".") -> Market | MultiV
                               f"{bundle.candles.index[0]} .. {bundle.candles.index[-1]}")
     _warn_part_coverage(market, bundle)
     return market
-
-
-def _periods_apart(config: DataConfig, i: int, earlier: dict[str, list[int]]) -> set[str]:
-    """Parts that source ``i`` may continue because every earlier giver's period lies apart from its own.
-
-    A part given by two sources neither of which has a period is left to the
-    merge's own error; when at least one has a period, an overlap of the two
-    periods (``[use_from, use_until)``, unbounded where not given) is a
-    :class:`ConfigError` naming both sources.
-    """
-    concat = set()
-    for part, others in earlier.items():
-        if not others:
-            continue
-        mine = config.sources[i].period
-        for j in others:
-            theirs = config.sources[j].period
-            if mine is None and theirs is None:
-                break  # DataBundle.merge names both files
-            (a0, a1), (b0, b1) = mine or (None, None), theirs or (None, None)
-            lo = max((t for t in (a0, b0) if t is not None), default=None)
-            hi = min((t for t in (a1, b1) if t is not None), default=None)
-            if lo is None or hi is None or lo < hi:
-                raise ConfigError(
-                    f"data.sources[{i}] ({config.sources[i].describe()}) and data.sources[{j}] "
-                    f"({config.sources[j].describe()}) both give '{part}' with overlapping periods "
-                    f"[{a0 or '-inf'}, {a1 or '+inf'}) and [{b0 or '-inf'}, {b1 or '+inf'}); set use_from / "
-                    "use_until so that they do not overlap")
-        else:
-            concat.add(part)
-    return concat
 
 
 # A part may start or end this much inside the bars without a warning (hourly OI known an
