@@ -33,11 +33,11 @@ import pandas as pd
 from ..errors import ConfigError, DataError
 from .bundle import DataBundle
 from .freqtrade import parse_timeframe
-from .validate import check_data_file, check_data_folder, check_index, check_non_negative, numeric_columns, read_table, \
-    require_columns, to_utc_index
+from .validate import (check_data_file, check_data_folder, check_index, check_non_negative, numeric_columns,
+                       read_table, require_columns, to_utc_index)
 
-__all__ = ["read_coinglass_v4", "coinglass_v4_files", "check_coinglass_v4_files", "exchange_column", "COINGLASS_V4_LAYOUT", "OI_KINDS",
-           "DEPTH_COLUMNS"]
+__all__ = ["read_coinglass_v4", "coinglass_v4_files", "check_coinglass_v4_files", "exchange_column",
+           "COINGLASS_V4_LAYOUT", "OI_KINDS", "DEPTH_COLUMNS"]
 
 TIME = "time_ms"
 LIQ_COLUMNS = ("aggregated_long_liquidation_usd", "aggregated_short_liquidation_usd")
@@ -131,7 +131,7 @@ def exchange_column(path: Path, exchange: str | None) -> str:
 
 def check_coinglass_v4_files(folder: Path, coin: str, bar_size: str, open_interest: str, parts,
                              exchange: str | None, where: str) -> None:
-    """The file of every part asked for exists with its columns (only headers are read), or a ConfigError at ``where``."""
+    """Every file of the parts asked for exists with its columns (headers only read); else a ConfigError at ``where``."""
     try:
         files = coinglass_v4_files(coin, bar_size, open_interest, parts, exchange)
     except DataError as exc:

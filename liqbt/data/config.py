@@ -54,23 +54,24 @@ Timeframe = Annotated[str, Field(pattern=_TIMEFRAME),
                       AfterValidator(lambda text: Duration(text, parse_timeframe(text))), PlainSerializer(str)]
 
 
+def _as_utc(value: dt.datetime) -> dt.datetime:
+    return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value
+
+
+#: A datetime read as UTC when written without a zone.
+UtcDatetime = Annotated[dt.datetime, AfterValidator(_as_utc)]
+
+
 class _Source(FrozenModel):
     config_key = "data.source"
 
     parts: tuple[Part, ...] | None = Field(None, description="keep only these parts of the source (and read "
                                                               "only their files)")
-    use_from: dt.datetime | None = Field(None, description="keep only values stamped at or after this UTC time "
+    use_from: UtcDatetime | None = Field(None, description="keep only values stamped at or after this UTC time "
                                                            "(open interest: the time it became known)")
-    use_until: dt.datetime | None = Field(None, description="keep only values stamped before this UTC time")
+    use_until: UtcDatetime | None = Field(None, description="keep only values stamped before this UTC time")
     # What ``path`` must be: ("file", kind) or ("folder", kind); None: no path.
     _path_kind: ClassVar[tuple[str, str] | None] = None
-
-    @field_validator("use_from", "use_until")
-    @classmethod
-    def _utc_period(cls, value):
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=dt.timezone.utc)
-        return value
 
     @model_validator(mode="after")
     def _period_order(self):
@@ -423,17 +424,10 @@ class DataConfig(FrozenModel):
     sources: tuple[SourceConfig, ...] = Field(min_length=1)
     symbol: str | None = None
     venue: str | None = None
-    start: dt.datetime | None = None
-    end: dt.datetime | None = None
+    start: UtcDatetime | None = None
+    end: UtcDatetime | None = None
     gaps: Literal["report", "error", "fill"] = "report"
     oi_max_age: str | None = None
-
-    @field_validator("start", "end")
-    @classmethod
-    def _utc(cls, value):
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=dt.timezone.utc)
-        return value
 
     @field_validator("oi_max_age")
     @classmethod
