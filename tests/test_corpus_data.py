@@ -90,6 +90,22 @@ def vendor_4h_folder(edit_oi=None, edit_liq=None, skip=()) -> dict:
     return {k: v for k, v in files.items() if not any(s in k for s in skip)}
 
 
+def coinglass_csv(columns: dict, n: int = 12, edit: Callable[[pd.DataFrame], None] | None = None) -> str:
+    """A coinglass_v4 file: ``time_ms`` (epoch ms bar opens, 4-hourly from 2025-12-04 04:00) and ``columns``."""
+    frame = pd.DataFrame({"time_ms": T0_MS - 2 * 3_600_000 + 4 * 3_600_000 * np.arange(n, dtype=np.int64),
+                          **columns})
+    if edit is not None:
+        frame = frame.astype(object)
+        edit(frame)
+    return frame.to_csv(index=False)
+
+
+CG_LIQ = "cg/binance_btc_liquidations_4h.csv"
+CG_PER_EXCHANGE = "cg/per_exchange_btc_oi_usd_4h.csv"
+CG_LIQ_COLUMNS = {"aggregated_long_liquidation_usd": 1e6, "aggregated_short_liquidation_usd": 2e6}
+CG_SOURCE = "    - format: coinglass_v4\n      path: cg\n"
+
+
 def multivenue_parquet(name: str, frame: pd.DataFrame) -> tuple[str, bytes]:
     return f"mv/{name}", _arrow_bytes(frame, "parquet")
 
@@ -310,6 +326,37 @@ CASES = [
          "data.sources[0].parts: ['mark'] not found in this source (it holds ['candles']: {tmp}/ft/"
          "BTC_USDT_USDT-1h-futures.feather); remove them or add the files",
          {"c.yaml": config(FT_SOURCE + "      parts: [candles, mark]\n"), FT: feather()}),
+    # 7b. coinglass_v4 (the folder coinglass-btc-2024-2025) and source periods
+    Case("coinglass_v4 file without time_ms", ("validate", "{tmp}/c.yaml"),
+         "binance_btc_liquidations_4h.csv: missing column(s) ['time_ms']; expected ['time_ms', "
+         "'aggregated_long_liquidation_usd', 'aggregated_short_liquidation_usd'], found ['timestamp', ",
+         {"c.yaml": config(FT_SOURCE + CG_SOURCE + "      parts: [liquidations]\n"), FT: feather(),
+          CG_LIQ: coinglass_csv(CG_LIQ_COLUMNS).replace("time_ms", "timestamp")}),
+    Case("text in a coinglass_v4 value column", ("data", "inspect", "{tmp}/c.yaml"),
+         "binance_btc_liquidations_4h.csv: column 'aggregated_long_liquidation_usd': expected numbers, found text "
+         "(1 rows; first: row 2 ('abc'))",
+         {"c.yaml": config(FT_SOURCE + CG_SOURCE + "      parts: [liquidations]\n"), FT: feather(),
+          CG_LIQ: coinglass_csv(CG_LIQ_COLUMNS, edit=set_cell("aggregated_long_liquidation_usd", 2, "abc"))}),
+    Case("text in a coinglass_v4 file (inspect the file)",
+         ("data", "inspect", "{tmp}/cg/binance_btc_liquidations_4h.csv"),
+         "column 'aggregated_short_liquidation_usd': expected numbers, found text (1 rows; first: row 5 ('-'))",
+         {CG_LIQ: coinglass_csv(CG_LIQ_COLUMNS, edit=set_cell("aggregated_short_liquidation_usd", 5, "-"))}),
+    Case("coinglass_v4 exchange without its column", ("validate", "{tmp}/c.yaml"),
+         "data.sources[1].exchange: {tmp}/cg/per_exchange_btc_oi_usd_4h.csv: no column for exchange 'KRAKEN'; "
+         "expected one of ['BINANCE', 'BYBIT', 'OKX']",
+         {"c.yaml": config(FT_SOURCE + CG_SOURCE + "      open_interest: exchange\n      exchange: KRAKEN\n"
+                                                   "      parts: [open_interest]\n"), FT: feather(),
+          CG_PER_EXCHANGE: coinglass_csv({"price": 92_000.0, "BINANCE": 1e10, "BYBIT": 6e9, "OKX": 4e9})}),
+    Case("overlapping source periods", ("validate", "{tmp}/c.yaml"),
+         "data.sources[2] (vendor_hourly v.csv) and data.sources[1] (coinglass_v4 cg) both give 'open_interest' "
+         "with overlapping periods [2025-12-04 08:00:00+00:00, +inf) and [-inf, 2025-12-04 12:00:00+00:00); set "
+         "use_from / use_until so that they do not overlap",
+         {"c.yaml": config(FT_SOURCE + "      parts: [candles]\n" + CG_SOURCE + "      open_interest: coinm\n"
+                           "      parts: [open_interest]\n      use_until: 2025-12-04T12:00:00\n"
+                           + VENDOR.format(name="v.csv") + "      parts: [open_interest]\n"
+                           "      use_from: 2025-12-04T08:00:00\n"),
+          FT: feather(), "v.csv": vendor_csv(),
+          "cg/binance_btc_coinm_oi_usd_4h.csv": coinglass_csv({"open": 2e9, "high": 2e9, "low": 2e9, "close": 2e9})}),
     # 8. nothing reordered or deduplicated silently
     Case("unsorted rows", ("data", "inspect", "{tmp}/v.csv"),
          "column 'timestamp': timestamps not sorted; expected strictly increasing (liqbt never reorders data) "
@@ -332,6 +379,25 @@ def test_bad_data_input_is_one_line(case, tmp_path):
         setup(tmp_path)
     run_case(case, tmp_path)
     assert not (tmp_path / "out").exists()
+
+
+def test_coinglass_v4_periods_apart_concatenate(tmp_path):
+    """The overlap case with its periods apart loads: 4h coin-margined OI until 12:00, then hourly vendor OI."""
+    for name, content in {FT: feather(), "v.csv": vendor_csv(),
+                          "cg/binance_btc_coinm_oi_usd_4h.csv": coinglass_csv({"open": 2e9, "high": 2e9, "low": 2e9,
+                                                                              "close": 2e9})}.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_bytes(content) if isinstance(content, bytes) else (tmp_path / name).write_text(content)
+    (tmp_path / "c.yaml").write_text(config(
+        FT_SOURCE + "      parts: [candles]\n" + CG_SOURCE + "      open_interest: coinm\n"
+        "      parts: [open_interest]\n"
+        "      use_until: 2025-12-04T12:00:00\n" + VENDOR.format(name="v.csv") + "      parts: [open_interest]\n"
+        "      use_from: 2025-12-04T12:00:00\n"))
+    from liqbt.data.inspect import config_market
+
+    oi = config_market(tmp_path / "c.yaml").bars["oi_usd"]
+    assert oi.loc["2025-12-04 08:00":"2025-12-04 11:00"].eq(2e9).all()  # the 4h bar 04:00 closed at 08:00
+    assert oi.loc["2025-12-04 12:00":].eq(7.5e9).all()  # the vendor's hour 11:00, known at 12:00, on
 
 
 def test_corpus_is_large_enough():

@@ -21,7 +21,7 @@ import pandas as pd
 from ..errors import DataError
 from .nb import last_known_index_nb, sum_events_on_bars_nb, take_nb
 
-__all__ = ["known_after_close", "align_known", "events_on_bars"]
+__all__ = ["known_after_close", "align_known", "events_on_bars", "coins_to_usd"]
 
 
 def known_after_close(index: pd.DatetimeIndex, bar_size: pd.Timedelta) -> pd.DatetimeIndex:
@@ -77,3 +77,29 @@ def events_on_bars(
     opens = np.ascontiguousarray(bar_index.as_unit("ns").asi8)
     values = np.ascontiguousarray(events.to_numpy(dtype=np.float64))
     return sum_events_on_bars_nb(times, values, opens, int(bar_size.value))
+
+
+def coins_to_usd(coins: pd.Series, close: pd.Series, bar_size: pd.Timedelta, *, source: str = "series") -> pd.Series:
+    """Values in coins (open interest in BTC) times the last candle close known at each value's time.
+
+    Parameters
+    ----------
+    coins : Series
+        Indexed by the UTC time each value became known (sorted, unique).
+    close : Series
+        Candle closes indexed by bar open; the close of the bar opening at
+        ``t`` is known at ``t + bar_size``.
+    bar_size : Timedelta
+        The candles' bar size.
+
+    Returns
+    -------
+    Series
+        USD values on the same known-at index. Values known before the first
+        candle has closed have no price and are left out (nothing is known in
+        USD then).
+    """
+    price = align_known(pd.Series(close.to_numpy(dtype=np.float64), index=known_after_close(close.index, bar_size)),
+                        coins.index, source=source)
+    usd = pd.Series(coins.to_numpy(dtype=np.float64) * price, index=coins.index, name="oi_usd")
+    return usd[np.isfinite(price)]

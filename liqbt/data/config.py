@@ -31,13 +31,14 @@ from pathlib import Path
 from typing import Annotated, ClassVar, Literal, Union
 
 import pandas as pd
-from pydantic import AfterValidator, Field, PlainSerializer, field_validator
+from pydantic import AfterValidator, Field, PlainSerializer, field_validator, model_serializer, model_validator
 
 from ..config.base import Duration, FrozenModel
 from ..errors import ConfigError, DataError, SpanWarning
 from .bundle import DataBundle
 from .freqtrade import parse_timeframe
 from .market import Market, MultiVenueMarket
+from .periods import periods_apart
 from .validate import check_data_file, check_data_folder, require_columns, to_utc_index
 
 __all__ = ["DataConfig", "load_data", "check_data_config", "check_span", "SourceConfig"]
@@ -53,13 +54,50 @@ Timeframe = Annotated[str, Field(pattern=_TIMEFRAME),
                       AfterValidator(lambda text: Duration(text, parse_timeframe(text))), PlainSerializer(str)]
 
 
+def _as_utc(value: dt.datetime) -> dt.datetime:
+    return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value
+
+
+#: A datetime read as UTC when written without a zone.
+UtcDatetime = Annotated[dt.datetime, AfterValidator(_as_utc)]
+
+
 class _Source(FrozenModel):
     config_key = "data.source"
 
     parts: tuple[Part, ...] | None = Field(None, description="keep only these parts of the source (and read "
                                                               "only their files)")
+    use_from: UtcDatetime | None = Field(None, description="keep only values stamped at or after this UTC time "
+                                                           "(open interest: the time it became known)")
+    use_until: UtcDatetime | None = Field(None, description="keep only values stamped before this UTC time")
     # What ``path`` must be: ("file", kind) or ("folder", kind); None: no path.
     _path_kind: ClassVar[tuple[str, str] | None] = None
+
+    @model_validator(mode="after")
+    def _period_order(self):
+        if self.use_from is not None and self.use_until is not None and self.use_from >= self.use_until:
+            raise ValueError(f"use_from ({self.use_from}) must be before use_until ({self.use_until})")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _dump_without_unset_period(self, handler):
+        # a source without a period dumps as before periods existed: stored results keep their config hash
+        data = handler(self)
+        for key in ("use_from", "use_until"):
+            if data.get(key, 0) is None:
+                del data[key]
+        return data
+
+    @property
+    def period(self) -> tuple[pd.Timestamp | None, pd.Timestamp | None] | None:
+        """``(use_from, use_until)`` as UTC timestamps, or None when the source has no period."""
+        if self.use_from is None and self.use_until is None:
+            return None
+        return _stamp(self.use_from), _stamp(self.use_until)
+
+    def describe(self) -> str:
+        """``format path`` of this source, for messages."""
+        return f"{getattr(self, 'format', '?')} {getattr(self, 'path', '')}".strip()
 
     def read(self, base_dir: Path) -> DataBundle:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -101,6 +139,10 @@ class _Source(FrozenModel):
             return None
         if span is None or span[0] is pd.NaT or span[1] is pd.NaT:
             return None
+        if self.period is not None:  # the candles kept are those of the source's period
+            first, last = span
+            lo, hi = self.period
+            span = (max(first, lo) if lo is not None else first, min(last, hi) if hi is not None else last)
         return span
 
     def _candle_span(self, base_dir: Path):
@@ -286,6 +328,50 @@ class MultiVenueSource(_Source):
                                bar_size=self.bar_size.delta, parts=self.parts)
 
 
+class CoinglassV4Source(_Source):
+    """Coinglass API v4 CSV folder: Binance liquidations, open interest (several kinds), ±1 % depth (no candles)."""
+
+    format: Literal["coinglass_v4"]
+    path: str
+    coin: Literal["BTC", "ETH"] = "BTC"
+    bar_size: Literal["4h", "1d"] = "4h"
+    open_interest: Literal["usdm", "coinm", "all_exchanges", "exchange"] = "usdm"
+    exchange: str | None = Field(None, description="with open_interest: exchange, the column of "
+                                                   "per_exchange_btc_oi_usd_4h.csv (BINANCE, BYBIT, OKX, ...)")
+    _path_kind: ClassVar = ("folder", "the coinglass_v4 CSV folder")
+
+    @model_validator(mode="after")
+    def _exchange_given(self):
+        if self.open_interest == "exchange" and not self.exchange:
+            raise ValueError("open_interest: exchange needs exchange: (a column of per_exchange_btc_oi_usd_4h.csv, "
+                             "e.g. BINANCE, BYBIT, OKX)")
+        if self.exchange and self.open_interest != "exchange":
+            raise ValueError(f"exchange: {self.exchange!r} is read only with open_interest: exchange "
+                             f"(found open_interest: {self.open_interest})")
+        if self.coin == "ETH" and self.parts is not None and set(self.parts) - {"liquidations"}:
+            raise ValueError(f"coin ETH has liquidations only; found parts {list(self.parts)}")
+        return self
+
+    def _parts(self) -> tuple[str, ...]:
+        if self.parts is not None:
+            return tuple(self.parts)
+        return ("liquidations",) if self.coin == "ETH" else ("open_interest", "liquidations", "known")
+
+    def check_paths(self, base_dir: Path, where: str) -> None:
+        """Also: the file of every part asked for exists with its columns (only the headers are read)."""
+        super().check_paths(base_dir, where)
+        from .coinglass_v4 import check_coinglass_v4_files
+
+        check_coinglass_v4_files(self._path(base_dir, self.path), self.coin, self.bar_size, self.open_interest,
+                                 self._parts(), self.exchange, where)
+
+    def read(self, base_dir: Path) -> DataBundle:
+        from .coinglass_v4 import read_coinglass_v4
+
+        return read_coinglass_v4(self._path(base_dir, self.path), coin=self.coin, bar_size=self.bar_size,
+                                 open_interest=self.open_interest, exchange=self.exchange, parts=self._parts())
+
+
 class SyntheticSource(_Source):
     """Seeded synthetic market (labelled synthetic; for offline runs and tests)."""
 
@@ -309,7 +395,7 @@ class SyntheticSource(_Source):
 
 SourceConfig = Annotated[
     Union[FreqtradeSource, BinanceArchiveSource, VendorHourlySource, Vendor4hSource, MultiVenueSource,
-          SyntheticSource],
+          CoinglassV4Source, SyntheticSource],
     Field(discriminator="format"),
 ]
 
@@ -338,17 +424,10 @@ class DataConfig(FrozenModel):
     sources: tuple[SourceConfig, ...] = Field(min_length=1)
     symbol: str | None = None
     venue: str | None = None
-    start: dt.datetime | None = None
-    end: dt.datetime | None = None
+    start: UtcDatetime | None = None
+    end: UtcDatetime | None = None
     gaps: Literal["report", "error", "fill"] = "report"
     oi_max_age: str | None = None
-
-    @field_validator("start", "end")
-    @classmethod
-    def _utc(cls, value):
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=dt.timezone.utc)
-        return value
 
     @field_validator("oi_max_age")
     @classmethod
@@ -374,6 +453,13 @@ def check_data_config(config: DataConfig, base_dir: Path, source: str = "") -> N
         raise ConfigError(f"{prefix}data.start ({config.start}) must be before data.end ({config.end})")
     for i, src in enumerate(config.sources):
         src.check_paths(Path(base_dir), f"{prefix}data.sources[{i}]")
+        if src.parts is not None:  # overlapping periods of parts listed on both sides, before any read
+            earlier = {p: [j for j in range(i) if config.sources[j].parts is not None and p in config.sources[j].parts]
+                       for p in src.parts}
+            try:
+                periods_apart(config.sources, i, earlier)
+            except ConfigError as exc:
+                raise ConfigError(f"{prefix}{exc}") from None
     if config.start is not None or config.end is not None:
         for src in config.sources:
             span = src.candle_span(Path(base_dir))
@@ -424,15 +510,22 @@ def load_data(config: DataConfig, base_dir: str | Path = ".") -> Market | MultiV
     base_dir = Path(base_dir)
     check_data_config(config, base_dir)
     bundle = None
+    givers: dict[str, list[int]] = {}  # part -> sources that gave it
     for i, source in enumerate(config.sources):
         part = source.read(base_dir)
         if source.parts is not None:
             _check_parts_given(part, source.parts, f"data.sources[{i}]")
             part = part.only(*source.parts)
+        if source.period is not None:
+            part = part.between(*source.period)
         # data.symbol / data.venue name the market: sources that call it differently then agree
         names = {k: v for k, v in (("symbol", config.symbol), ("venue", config.venue)) if v is not None}
         part = replace(part, **names) if names else part
-        bundle = part if bundle is None else bundle.merge(part)
+        held = {p.partition(":")[0] for p in part.parts()}
+        concat = periods_apart(config.sources, i, {p: givers.get(p, []) for p in held})
+        bundle = part if bundle is None else bundle.merge(part, concat=concat)
+        for p in held:
+            givers.setdefault(p, []).append(i)
     market = bundle.to_market(gaps=config.gaps, oi_max_age=config.oi_max_age, symbol=config.symbol,
                               venue=config.venue)
     if config.start is not None or config.end is not None:
@@ -453,8 +546,9 @@ def _warn_part_coverage(market: Market, bundle: DataBundle) -> None:
     """A :class:`SpanWarning` when open interest, funding, mark price or realised
     liquidations from another file cover much less than the bars (their values are
     NaN, or no funding is charged, there)."""
-    times = {"open_interest": bundle.open_interest, "funding": bundle.funding, "mark": bundle.mark,
-             "liquidations": bundle.liquidations}
+    oi = [s for s in (bundle.open_interest, bundle.open_interest_coins) if s is not None]
+    times = {"open_interest": pd.concat(oi).sort_index() if oi else None, "funding": bundle.funding,
+             "mark": bundle.mark, "liquidations": bundle.liquidations}
     first_bar, end = market.start, market.end
     for part, values in times.items():
         if values is None or not len(values) or bundle.sources.get(part) == bundle.sources.get("candles"):

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, GapWarning
-from .align import align_known, events_on_bars
+from .align import align_known, coins_to_usd, events_on_bars
 from .nb import bars_look_valid_nb
 from .validate import (PRICE_MAX, QUANTITY_MAX, check_funding_range, check_index, check_non_negative,
                        check_prices, find_gaps, require_columns)
@@ -51,6 +51,8 @@ COLUMN_UNITS = {
     "oi_usd": "USD notional, known at bar open", "funding_rate": "fraction per funding interval, at events",
     "mark_price": "price, known at bar open", "mark_high": "price", "mark_low": "price", "mark_close": "price",
     "realised_liq_long_usd": "USD", "realised_liq_short_usd": "USD", "is_filled": "bool",
+    "bid_depth_1pct_usd": "USD resting within 1 % below the price, snapshot known at its stamp",
+    "ask_depth_1pct_usd": "USD resting within 1 % above the price, snapshot known at its stamp",
 }
 
 _VOLUME_COLUMNS = ("volume", "quote_volume", "taker_buy_volume", "taker_buy_quote_volume")
@@ -165,6 +167,7 @@ class Market:
         venue: str = "",
         source: str = "candles",
         open_interest: pd.Series | None = None,
+        open_interest_coins: pd.Series | None = None,
         oi_max_age: pd.Timedelta | str | None = None,
         funding: pd.Series | None = None,
         mark: pd.DataFrame | None = None,
@@ -193,6 +196,11 @@ class Market:
         open_interest : Series, optional
             Open interest in USD notional indexed by the time each value became
             known (for interval data: bar open + interval).
+        open_interest_coins : Series, optional
+            Open interest in coins (base asset) indexed by the time each value
+            became known; converted to USD with the last candle close known at
+            that time (:func:`~liqbt.data.align.coins_to_usd`) and joined to
+            ``open_interest`` (the two may hold consecutive periods).
         oi_max_age : Timedelta or str, optional
             Open interest older than this at a bar's open becomes NaN.
         funding : Series, optional
@@ -249,6 +257,13 @@ class Market:
         bars = candles
         bars.index.name = "time"
 
+        if open_interest_coins is not None:
+            osource = where("open_interest", "open interest")
+            coins = _with_ns_index(open_interest_coins.astype(np.float64))
+            check_index(coins.index, osource)
+            check_non_negative(coins.to_frame("oi_coins"), ["oi_coins"], osource)
+            usd = coins_to_usd(coins, candles["close"], bar_size, source=osource)
+            open_interest = usd if open_interest is None else pd.concat([open_interest, usd]).sort_index(kind="stable")
         if open_interest is not None:
             osource = where("open_interest", "open interest")
             oi = _with_ns_index(open_interest.astype(np.float64))
