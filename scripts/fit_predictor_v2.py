@@ -65,11 +65,11 @@ def shipped_fit(real, features):
     return fit_v2(features, real[real.index < FIT_END])
 
 
-def walk_forward(real, features, refits):
-    """v2 predictions of the hours from the first refit on, each from a fit on the hours before its refit."""
+def walk_forward(real, features, refits, end=FIT_END):
+    """v2 predictions (``log1p`` USD) of the bars from the first refit to ``end``, each fitted on the bars before its refit."""
     from liqbt.calibration.learned import fit_v2
 
-    cuts = [pd.Timestamp(t, tz="UTC") for t in refits] + [FIT_END]
+    cuts = [pd.Timestamp(t, tz="UTC") for t in refits] + [pd.Timestamp(end)]
     parts = []
     for start, end in zip(cuts[:-1], cuts[1:]):
         model = fit_v2(features, real[real.index < start])

@@ -50,7 +50,7 @@ from .metrics import SIDES
 from .predictor import CALIBRATED_HEATMAP, LiquidationPredictor, engine_predictions
 
 __all__ = ["LiquidationPredictorV2", "SideCoefficients", "FEATURES", "PREDICTORS", "side_features", "fit_side",
-           "fit_v2", "predictor_by_name"]
+           "fit_v2", "predictor_by_name", "v2_contenders"]
 
 #: Feature columns of :func:`side_features`, in coefficient order.
 FEATURES = ("engine", "baseline", "path", "adverse_close_pct")
@@ -185,7 +185,7 @@ def fit_side(features: pd.DataFrame, realised: pd.Series) -> SideCoefficients:
     both = pd.concat([features[list(FEATURES)], np.log1p(realised.rename("_target"))], axis=1, join="inner")
     both = both[np.isfinite(both.to_numpy(float)).all(axis=1)]
     if len(both) < 2 * (len(FEATURES) + 1):
-        raise DataError(f"predictor v2 fit: {len(both)} bars with every feature and the realised value known; "
+        raise DataError("predictor v2 fit", f"{len(both)} bars with every feature and the realised value known; "
                         f"need at least {2 * (len(FEATURES) + 1)}")
     design = np.column_stack([np.ones(len(both)), both[list(FEATURES)].to_numpy(float)])
     coef = np.linalg.lstsq(design, both["_target"].to_numpy(float), rcond=None)[0]
@@ -214,3 +214,23 @@ def predictor_by_name(name: str) -> LiquidationPredictor | LiquidationPredictorV
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise ConfigError(f"predictor: expected one of {', '.join(PREDICTORS)}, found {name!r}{hint}")
     return PREDICTORS[name]()
+
+
+def v2_contenders(market: Market, engine: pd.DataFrame, bar_size: pd.Timedelta,
+                  train: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], LiquidationPredictorV2]:
+    """Predictions of the shipped v2 and of a v2 fitted on the bars of ``train`` only, for ``liqbt calibrate``.
+
+    ``engine`` is the engine output of :data:`CALIBRATED_HEATMAP` (v1's and
+    v2's heatmap) on bars of ``bar_size``, so the run reconstructs it once.
+
+    Returns
+    -------
+    tuple
+        ``({"shipped_v2": DataFrame, "fitted_v2": DataFrame}, fitted model)``.
+    """
+    shipped = LiquidationPredictorV2()
+    if shipped.heatmap != CALIBRATED_HEATMAP:  # a changed default must not silently reuse v1's engine
+        raise ConfigError("predictor v2: its heatmap is no longer v1's; compute its own engine")
+    fitted = fit_v2(side_features(market, engine, bar_size), train, shipped.heatmap)
+    return ({"shipped_v2": shipped.predict(market, bar_size, engine=engine),
+             "fitted_v2": fitted.predict(market, bar_size, engine=engine)}, fitted)
