@@ -83,19 +83,24 @@ def spearman(pred: pd.Series, real: pd.Series) -> float:
     return float(pred.rank().corr(real.reindex(pred.index).rank()))
 
 
+def print_months(contenders: dict, real: pd.DataFrame) -> None:
+    """Spearman long / short of each contender per calendar month of its bars, and pooled."""
+    index = next(iter(contenders.values())).index
+    months = index.strftime("%Y-%m")
+    print(f"{'period':<8} {'bars':>5} " + " ".join(f"{name + ' L / S':>30}" for name in contenders))
+    for label, sel in [*((m, months == m) for m in sorted(set(months))), ("pooled", slice(None))]:
+        cells = [f"{spearman(p[side][sel], real[side]):.3f}" for p in contenders.values() for side in ("long", "short")]
+        print(f"{label:<8} {len(index[sel]):>5} "
+              + " ".join(f"{cells[i]:>23} / {cells[i + 1]}" for i in range(0, len(cells), 2)))
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--semimonthly", action="store_true", help="refit twice a month (and from 2025-12-18)")
     args = parser.parse_args(argv)
     real, features, others = load_inputs()
     v2 = walk_forward(real, features, SEMIMONTHLY if args.semimonthly else MONTHLY)
-    contenders = {"v2 (walk-forward)": v2, **{name: p.reindex(v2.index) for name, p in others.items()}}
-    months = v2.index.strftime("%Y-%m")
-    print(f"{'period':<8} {'hours':>5} " + " ".join(f"{name + ' L / S':>26}" for name in contenders))
-    for label, sel in [*((m, months == m) for m in sorted(set(months))), ("pooled", slice(None))]:
-        cells = [f"{spearman(p[side][sel], real[side]):.3f}" for p in contenders.values() for side in ("long", "short")]
-        print(f"{label:<8} {len(v2.index[sel]):>5} "
-              + " ".join(f"{cells[i]:>19} / {cells[i + 1]}" for i in range(0, len(cells), 2)))
+    print_months({"v2 (walk-forward)": v2, **{name: p.reindex(v2.index) for name, p in others.items()}}, real)
     model = shipped_fit(real, features)
     print(f"\nshipped fit on {len(real)} hours {real.index[0]} .. {real.index[-1]} (bar opens):")
     for side in ("long", "short"):

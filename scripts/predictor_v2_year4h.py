@@ -48,7 +48,7 @@ def market_4h():
 
 def main() -> int:
     sys.path.insert(0, str(ROOT / "scripts"))
-    from fit_predictor_v2 import spearman, walk_forward
+    from fit_predictor_v2 import print_months, walk_forward
     from liqbt.calibration import LiquidationPredictor, LiquidationPredictorV2, naive_baseline
     from liqbt.calibration.fit import realised_liquidations
     from liqbt.calibration.learned import side_features
@@ -69,13 +69,7 @@ def main() -> int:
                   "v2 shipped": v2.predict(market, rbar, engine=engine),
                   "v1 shipped": combine(engine, naive_baseline(market, rbar), v1.background_density),
                   "baseline": naive_baseline(market, rbar)}
-    contenders = {name: pred.reindex(wf.index) for name, pred in contenders.items()}
-    months = wf.index.strftime("%Y-%m")
-    print(f"{'period':<8} {'bars':>5} " + " ".join(f"{name + ' L / S':>30}" for name in contenders))
-    for label, sel in [*((m, months == m) for m in sorted(set(months))), ("pooled", slice(None))]:
-        cells = [f"{spearman(p[side][sel], real[side]):.3f}" for p in contenders.values() for side in ("long", "short")]
-        print(f"{label:<8} {len(wf.index[sel]):>5} "
-              + " ".join(f"{cells[i]:>23} / {cells[i + 1]}" for i in range(0, len(cells), 2)))
+    print_months({name: pred.reindex(wf.index) for name, pred in contenders.items()}, real)
     return 0
 
 

@@ -59,17 +59,14 @@ def test_prediction_is_nan_where_no_open_interest_is_known():
     assert pred.iloc[0].isna().all() and pred.iloc[1].notna().all()
 
 
-@pytest.fixture(scope="module")
-def synthetic():
-    return generate_market(288 * 20, "5m", seed=3)
-
-
-def test_v2_predictions_are_point_in_time(synthetic):
+def test_v2_predictions_are_point_in_time():
+    """Cut at an hour boundary, the data after it change no earlier prediction (engine, path, OI, close)."""
+    market = generate_market(288 * 15, "5m", seed=11)
     predictor = LiquidationPredictorV2(heatmap=HeatmapModel(window="3d"))
-    full = predictor.predict(synthetic, H)
-    for cut in (synthetic.index[288 * 12], synthetic.index[288 * 12 + 7 * 12]):  # hour boundaries
-        part = predictor.predict(synthetic.slice(None, cut), H)
-        pd.testing.assert_frame_equal(part, full.loc[: cut - H])
+    full = predictor.predict(market, H)
+    for hours in (24 * 4 + 5, 24 * 9 + 13):
+        cut = market.index[12 * hours]
+        pd.testing.assert_frame_equal(predictor.predict(market.slice(None, cut), H), full.loc[: cut - H])
 
 
 def test_fit_side_recovers_an_exact_log_linear_relation():
