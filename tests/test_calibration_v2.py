@@ -128,3 +128,24 @@ def test_v2_walk_forward_beats_v1_and_the_baseline_in_every_month(hourly_inputs)
             ours = script.spearman(v2[side][sel], real[side])
             for name in ("v1", "baseline"):
                 assert ours > script.spearman(others[name][side].reindex(v2.index)[sel], real[side]) + 0.01
+
+
+def test_calibrate_fits_v2_on_the_training_bars_only():
+    """Realised values of held-out hours changed: fitted_v2's coefficients stay, its held-out scores move."""
+    from dataclasses import replace
+
+    from liqbt.calibration import CalibrationConfig, SearchSpace, calibrate
+
+    market = generate_market(288 * 10, "5m", seed=5)
+    config = CalibrationConfig(train_fraction=0.5, search=SearchSpace(
+        leverage_median=(25.0,), leverage_sigma=(1.3,), entry_price=("range",), long_share=("equal",),
+        window=("3d",), background_density=(0.03,)))
+    report = calibrate(market, config)
+    split = pd.Timestamp(report["split"]["test"][0])
+    liq = market.liquidations.copy()
+    liq.loc[liq.index >= split] = liq.loc[liq.index >= split].to_numpy()[::-1]  # scramble the held-out hours
+    changed = calibrate(replace(market, liquidations=liq), config)
+    assert changed["fitted_v2"] == report["fitted_v2"]
+    held_out = [r["scores"]["test"]["fitted_v2"]["long"]["spearman"] for r in (report, changed)]
+    assert held_out[0] != held_out[1]
+    assert changed["scores"]["train"]["fitted_v2"] == report["scores"]["train"]["fitted_v2"]
