@@ -66,7 +66,10 @@ def shipped_fit(real, features):
 
 
 def walk_forward(real, features, refits, end=FIT_END):
-    """v2 predictions (``log1p`` USD) of the bars from the first refit to ``end``, each fitted on the bars before its refit."""
+    """v2 predictions (``log1p`` USD) of the bars from the first refit to ``end``.
+
+    Each block of bars up to the next refit is predicted by a fit on every bar before its refit.
+    """
     from liqbt.calibration.learned import fit_v2
 
     cuts = [pd.Timestamp(t, tz="UTC") for t in refits] + [pd.Timestamp(end)]
