@@ -244,7 +244,7 @@ def synthetic_report(synthetic):
 
 def test_calibrate_on_synthetic_reports_train_and_test(synthetic_report):
     report = synthetic_report
-    names = {"fitted", "baseline", "shipped_default", "engine_only", "fitted_engine_only"}
+    names = {"fitted", "baseline", "shipped_default", "engine_only", "fitted_engine_only", "shipped_v2", "fitted_v2"}
     assert report["candidates"] == 4
     assert set(report["scores"]) == {"train", "test"}
     assert set(report["scores"]["test"]) == names

@@ -7,9 +7,11 @@ __getattr__, __dir__ = lazy_exports(__name__, {
     "baseline": ("naive_baseline",),
     "config": ("CalibrationConfig", "SearchSpace"),
     "fit": ("calibrate", "realised_liquidations"),
+    "learned": ("LiquidationPredictorV2", "predictor_by_name"),
     "metrics": ("score",),
     "predictor": ("LiquidationPredictor",),
 })
 
-__all__ = ["calibrate", "CalibrationConfig", "SearchSpace", "LiquidationPredictor", "naive_baseline", "score",
+__all__ = ["calibrate", "CalibrationConfig", "SearchSpace", "LiquidationPredictor", "LiquidationPredictorV2",
+           "predictor_by_name", "naive_baseline", "score",
            "realised_liquidations"]

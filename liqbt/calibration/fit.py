@@ -22,6 +22,7 @@ from ..errors import ConfigError
 from ..heatmap import reconstruct, reconstruct_many
 from .baseline import naive_baseline
 from .config import CalibrationConfig
+from .learned import v2_contenders
 from .metrics import by_month, score
 from .predictor import LiquidationPredictor, combine, engine_predictions
 
@@ -155,7 +156,10 @@ def calibrate(market: Market, config: CalibrationConfig | None = None) -> dict:
         (:func:`~liqbt.calibration.metrics.score`) of ``fitted``, ``baseline``
         (naive), ``shipped_default`` (:class:`LiquidationPredictor` with its
         defaults), ``engine_only`` (the shipped default with background 0)
-        and ``fitted_engine_only`` (the fitted predictor with background 0);
+        and ``fitted_engine_only`` (the fitted predictor with background 0),
+        ``shipped_v2`` (:class:`~liqbt.calibration.learned.LiquidationPredictorV2`
+        with its defaults) and ``fitted_v2`` (v2 refitted on the training bars
+        only; its coefficients under ``fitted_v2``);
         the same headline scores per calendar month and period
         (``by_month``, keys ``"2025-12 train"``, ``"2025-12 test"``:
         :func:`~liqbt.calibration.metrics.by_month`); and a leaderboard of the
@@ -196,6 +200,9 @@ def calibrate(market: Market, config: CalibrationConfig | None = None) -> dict:
         "engine_only": combine(shipped_engine, excursion, 0.0, shipped.scale_long, shipped.scale_short),
         "fitted_engine_only": combine(engine, excursion, 0.0, scale_long, scale_short),
     }
+    # predictor v2 (liqbt.calibration.learned): the shipped one, and one fitted here on the training bars only
+    v2, fitted_v2 = v2_contenders(market, shipped_engine, rbar, train_real)
+    contenders.update({name: pred.reindex(real.index) for name, pred in v2.items()})
     # every predictor is scored on the same bars: the baseline has no value where the OI at the bar's
     # open is unknown (e.g. the first hour of hourly OI known at each hour's end), so those are left out
     compared = np.logical_and.reduce([pred.notna().all(axis=1).to_numpy() for pred in contenders.values()])
@@ -224,6 +231,7 @@ def calibrate(market: Market, config: CalibrationConfig | None = None) -> dict:
         "objective": "mean of long and short Spearman correlation on the training bars",
         "candidates": len(candidates),
         "fitted": fitted.model_dump(mode="json"),
+        "fitted_v2": fitted_v2.model_dump(mode="json", exclude={"heatmap"}),
         "scores": scores,
         "dominant_side": "classes long / short / tie (equal USD); a tie matches only a tie",
         "by_month": by_month(contenders, scored, split),

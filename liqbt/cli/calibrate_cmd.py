@@ -38,7 +38,7 @@ def format_coverage(report: dict) -> str:
             + (f" ({causes})" if causes else ""))
 
 
-def format_by_month(report: dict, names=("shipped_default", "baseline", "fitted")) -> str:
+def format_by_month(report: dict, names=("shipped_v2", "shipped_default", "baseline", "fitted_v2")) -> str:
     """Spearman long / short per calendar month and period (train / test) of the predictors ``names``."""
     months = report.get("by_month", {})
     names = [n for n in names if any(n in row for row in months.values())]
@@ -74,6 +74,8 @@ def run(args) -> int:
         if coverage:
             print(coverage)
         print(format_scores(report))
+        print("shipped predictors: shipped_v2 = v2 (learned, liqbt.calibration.learned), the default; "
+              "shipped_default = v1 (engine + background); fitted_v2 = v2 refitted on the training bars")
         print("dominant side: long / short / tie (equal predicted or realised USD) are three classes; "
               "a tie matches only a tie")
         print("Spearman by month and period (long / short; the month holding the split has a train and a test row):")
