@@ -429,7 +429,7 @@ def check_data_config(config: DataConfig, base_dir: Path, source: str = "") -> N
 
     Paths exist and are files or folders as the format needs (a symbolic link
     loop, a folder given as a file, a missing file of a part asked for are
-    errors); ``start < end``; and ``data.start`` / ``data.end`` against the span
+    errors; named ``data.sources[i]`` or ``data.venues.<name>.sources[i]``); ``start < end``; and ``data.start`` / ``data.end`` against the span
     of the candles, read from their time column only (see :func:`check_span`).
     """
     prefix = f"{source}: " if source else ""
