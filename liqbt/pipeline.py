@@ -99,7 +99,8 @@ def build_context(config: ExperimentConfig, market: Market, heatmap_models: dict
     if config.strategy is None:
         raise ConfigError("strategy: no strategy in the config; add e.g. 'strategy: {name: magnet_zone}'")
     if isinstance(market, MultiVenueMarket):
-        raise ConfigError("data: backtests run on one venue's market; pick one venue")
+        raise ConfigError(f"data: a backtest trades one market, not the venues {market.venues}: pass one venue's "
+                          f"market (market[{market.venues[0]!r}]) or declare the market to trade as data.sources")
     models = heatmap_models if heatmap_models is not None else dict(config.heatmaps)
     roles = config.strategy.role_map(list(models), base_dir=base_dir)
     needed = {name: models[name] for name in dict.fromkeys(roles.values())}

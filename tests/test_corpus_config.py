@@ -14,6 +14,10 @@ HEAD = f"data:\n  sources: {SYN}\n"
 STRATEGY = HEAD + "heatmaps:\n  main: {window: 1d}\nstrategy: {name: magnet_zone}\n"
 
 
+SYN_1H = "[{format: synthetic, bars: 300, bar_size: 1h, seed: 1}]"
+VENUES = f"data:\n  symbol: BTCUSDT\n  venues: {{binance: {{sources: {SYN_1H}}}, bybit: {{sources: {SYN_1H}}}}}\n"
+
+
 def _sweep(params: str, extra: str = "") -> dict:
     return {"c.yaml": STRATEGY + f"sweep:\n  params: {params}\n{extra}"}
 
@@ -122,6 +126,42 @@ CASES = [
          "a sweep needs 'strategy:' and 'sweep:' sections", {"c.yaml": STRATEGY}),
     Case("heatmap-name-path", ("validate", "{tmp}/c.yaml"), "heatmaps: heatmap name '../x': expected letters, digits",
          {"c.yaml": HEAD + "heatmaps:\n  '../x': {window: 1d}\n"}),
+    # several venues from one YAML (data.venues)
+    Case("venues-and-sources", ("validate", "{tmp}/c.yaml"), "{tmp}/c.yaml: data: expected exactly one of 'sources' "
+         "(one market) or 'venues' (several venues, each with its own sources); found both",
+         {"c.yaml": f"data:\n  sources: {SYN}\n  venues: {{binance: {{sources: {SYN}}}}}\n"}),
+    Case("neither-venues-nor-sources", ("validate", "{tmp}/c.yaml"), "data: expected exactly one of 'sources' "
+         "(one market) or 'venues'", {"c.yaml": "data:\n  symbol: BTCUSDT\n"}),
+    Case("venues-empty", ("validate", "{tmp}/c.yaml"), "{tmp}/c.yaml: data.venues: expected at least one venue, "
+         "e.g. {binance: {sources: [...]}}; found none", {"c.yaml": "data:\n  venues: {}\n"}),
+    Case("venue-name-case", ("validate", "{tmp}/c.yaml"), "data.venues: venue name 'Binance': expected lowercase "
+         "letters", {"c.yaml": f"data:\n  venues: {{Binance: {{sources: {SYN}}}}}\n"}),
+    Case("venue-sources-typo", ("validate", "{tmp}/c.yaml"), "data.venues.binance.sourcs: unknown key 'sourcs'; "
+         "did you mean 'sources'?", {"c.yaml": f"data:\n  venues: {{binance: {{sourcs: {SYN}}}}}\n"}),
+    Case("venue-with-venue-rename", ("validate", "{tmp}/c.yaml"), "data: 'venue' ('x') renames the market of "
+         "'sources'; with 'venues' each market is named by its key", {"c.yaml": VENUES + "  venue: x\n"}),
+    Case("heatmap-venue-unknown", ("validate", "{tmp}/c.yaml"), "{tmp}/c.yaml: heatmaps.main.venues: venue "
+         "'binanse' is not in data.venues; did you mean 'binance'?",
+         {"c.yaml": VENUES + "heatmaps:\n  main: {window: 1d, venues: [binanse]}\n"}),
+    Case("heatmap-venue-formula-unknown", ("validate", "{tmp}/c.yaml"), "heatmaps.main.venue_formulas: venue 'okx' "
+         "is not in data.venues; expected one of ['binance', 'bybit']",
+         {"c.yaml": VENUES + "heatmaps:\n  main: {window: 1d, venue_formulas: {okx: okx}}\n"}),
+    Case("heatmap-venues-empty", ("validate", "{tmp}/c.yaml"), "heatmaps.main.venues: expected at least one of "
+         "['binance', 'bybit'], or no venues: key for all of them; found []",
+         {"c.yaml": VENUES + "heatmaps:\n  main: {window: 1d, venues: []}\n"}),
+    Case("calibration-venue-unknown", ("validate", "{tmp}/c.yaml"), "calibration.base.venues: venue 'okx' is not "
+         "in data.venues", {"c.yaml": VENUES + "calibration: {base: {venues: [okx]}}\n"}),
+    Case("strategy-on-venues", ("validate", "{tmp}/c.yaml"), "{tmp}/c.yaml: strategy: a backtest trades one market, "
+         "and data.venues declares ['binance', 'bybit']; give the market to trade as data.sources (e.g. the sources "
+         "of data.venues.binance)",
+         {"c.yaml": VENUES + "heatmaps:\n  main: {window: 1d}\nstrategy: {name: magnet_zone}\n"}),
+    Case("venues-bar-sizes", ("heatmap", "{tmp}/c.yaml", "--out", "{tmp}/out"), "data.venues: the venues' candles "
+         "have different bar sizes {'binance': '1h', 'bybit': '5m'}",
+         {"c.yaml": f"data:\n  venues: {{binance: {{sources: {SYN_1H}}}, bybit: {{sources: {SYN}}}}}\n"
+                    "heatmaps:\n  main: {window: 1d}\n"}),
+    Case("calibrate-realised-on-two-venues", ("calibrate", "{tmp}/c.yaml", "--out", "{tmp}/out"),
+         "calibration: realised liquidations found on the venues ['binance', 'bybit']; a multi-venue calibration "
+         "scores one venue's realised series", {"c.yaml": VENUES}),
     Case("calibration-train-end", ("validate", "{tmp}/c.yaml"),
          "calibration.train_end (2024-01-01 00:00:00+00:00) must be after data.start",
          {"c.yaml": f"data:\n  sources: {SYN}\n  start: 2025-01-01\ncalibration: {{train_end: 2024-01-01}}\n"}),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..data.market import Market
+from ..data.market import Market, MultiVenueMarket
 
 __all__ = ["naive_baseline", "resample_bars"]
 
@@ -38,8 +38,24 @@ def resample_bars(market: Market, bar_size: pd.Timedelta) -> pd.DataFrame:
     return out
 
 
-def naive_baseline(market: Market, bar_size: pd.Timedelta | None = None) -> pd.DataFrame:
-    """Baseline predictions (columns ``long``, ``short``, USD) at ``bar_size``."""
+def naive_baseline(market: Market | MultiVenueMarket, bar_size: pd.Timedelta | None = None,
+                   venues=None) -> pd.DataFrame:
+    """Baseline predictions (columns ``long``, ``short``, USD) at ``bar_size``.
+
+    On a multi-venue market: the sum over ``venues`` (default all) of each
+    venue's excursion times its own open interest, on the union of their bars;
+    NaN where one of them has no bar or no open interest known at its open.
+    """
+    if isinstance(market, MultiVenueMarket):
+        parts = [naive_baseline(market[v], bar_size or market.bar_size)
+                 for v in (venues if venues is not None else market.venues)]
+        index = parts[0].index
+        for part in parts[1:]:
+            index = index.union(part.index)
+        total = parts[0].reindex(index)
+        for part in parts[1:]:
+            total = total + part.reindex(index)  # NaN stays NaN: a venue missing makes the sum unknown
+        return total
     bars = resample_bars(market, bar_size or market.bar_size)
     oi = bars["oi_usd"]
     return pd.DataFrame({

@@ -10,6 +10,13 @@ default predictor.
 
 Only realised bars fully covered by candles, with both values known, are
 scored (:func:`realised_liquidations`); the rest are dropped and counted.
+
+On a :class:`~liqbt.data.MultiVenueMarket` the realised liquidations are those
+of the one venue that holds them (Binance-only liquidations sit on the
+``binance`` venue), scored on that venue's candles, while every predictor runs
+on the venues the heatmap selects (``calibration.base.venues``, default all),
+each venue with its own open interest: ``venues: [binance]`` against all
+venues says what the other venues' positions add to the ranks.
 """
 
 from __future__ import annotations
@@ -17,16 +24,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..data.market import Market, bar_size_label
+from ..data.market import Market, MultiVenueMarket, bar_size_label
 from ..errors import ConfigError
-from ..heatmap import reconstruct, reconstruct_many
+from ..heatmap import HeatmapModel, reconstruct, reconstruct_many
+from ..heatmap.venues import selected_venues
 from .baseline import naive_baseline
 from .config import CalibrationConfig
 from .learned import v2_contenders
 from .metrics import by_month, score
-from .predictor import LiquidationPredictor, combine, engine_predictions
+from .predictor import CALIBRATED_HEATMAP, LiquidationPredictor, combine, engine_predictions
 
-__all__ = ["calibrate", "realised_liquidations", "realised_coverage", "split_time"]
+__all__ = ["calibrate", "realised_liquidations", "realised_coverage", "split_time", "realised_venue"]
 
 _PRED_COLUMNS = ("pred_liq_long_usd", "pred_liq_short_usd")
 
@@ -102,6 +110,24 @@ def _scored_realised(market: Market) -> tuple[pd.DataFrame, pd.Timedelta, dict]:
     return real[keep], rbar, coverage
 
 
+def realised_venue(market: MultiVenueMarket) -> str:
+    """The one venue of ``market`` whose market holds realised liquidations (a :class:`ConfigError` otherwise)."""
+    held = [venue for venue, m in market if m.liquidations is not None]
+    if len(held) != 1:
+        found = f"on the venues {held}" if held else "on no venue"
+        raise ConfigError(f"calibration: realised liquidations found {found}; a multi-venue calibration scores one "
+                          "venue's realised series: give parts: [liquidations] to the venue whose liquidations they "
+                          "are, and to no other (Binance-only liquidations: data.venues.binance)")
+    return held[0]
+
+
+def _venue_options(model: HeatmapModel, base: HeatmapModel) -> HeatmapModel:
+    """``model`` with the venue selection, brackets and formulas of ``base`` (the shipped default on the venues
+    the calibration uses)."""
+    return model.model_copy(update={"venues": base.venues, "venue_brackets": base.venue_brackets,
+                                    "venue_formulas": base.venue_formulas})
+
+
 def split_time(index: pd.DatetimeIndex, config: CalibrationConfig) -> pd.Timestamp:
     """First bar of the held-out period."""
     if config.train_end is not None:
@@ -141,7 +167,7 @@ def _periods(frame: pd.DataFrame, split: pd.Timestamp) -> dict[str, pd.DataFrame
     return {"train": frame[frame.index < split], "test": frame[frame.index >= split]}
 
 
-def calibrate(market: Market, config: CalibrationConfig | None = None) -> dict:
+def calibrate(market: Market | MultiVenueMarket, config: CalibrationConfig | None = None) -> dict:
     """Fit on the training period, score on the held-out one.
 
     Returns
@@ -163,16 +189,24 @@ def calibrate(market: Market, config: CalibrationConfig | None = None) -> dict:
         the same headline scores per calendar month and period
         (``by_month``, keys ``"2025-12 train"``, ``"2025-12 test"``:
         :func:`~liqbt.calibration.metrics.by_month`); and a leaderboard of the
-        best candidates.
+        best candidates. ``data.venues`` lists the venues the predictors ran
+        on and ``data.realised_venue`` the venue whose realised liquidations
+        were scored (both the market's venue for a single market).
     """
     config = config or CalibrationConfig()
-    real, rbar, coverage = _scored_realised(market)
-    if not market.has("oi_usd"):
-        raise ConfigError(f"{market.source}: no open interest in the data; calibration needs it (the engine and "
-                          "the baseline are built from it): add a source with parts: [open_interest]")
+    multi = isinstance(market, MultiVenueMarket)
+    venues = selected_venues(market, config.base) if multi else [market.venue]
+    held = market[realised_venue(market)] if multi else market
+    real, rbar, coverage = _scored_realised(held)
+    for venue in venues:
+        mk = market[venue] if multi else market
+        if not mk.has("oi_usd"):
+            where = f"data.venues.{venue}: " if multi else ""
+            raise ConfigError(f"{where}{mk.source}: no open interest in the data; calibration needs it (the engine "
+                              "and the baseline are built from it): add a source with parts: [open_interest]")
     split = split_time(real.index, config)
     train_real = real[real.index < split]
-    excursion = naive_baseline(market, rbar)
+    excursion = naive_baseline(market, rbar, venues if multi else None)
 
     models = config.search.heatmap_models(config.base)
     sweep = reconstruct_many(market, models, columns=_PRED_COLUMNS)
@@ -189,7 +223,8 @@ def calibrate(market: Market, config: CalibrationConfig | None = None) -> dict:
     scale_long, scale_short = _fit_scales(combine(engine, excursion, density)[lambda f: f.index < split], train_real)
     fitted = LiquidationPredictor(heatmap=models[best], background_density=density, scale_long=scale_long,
                                   scale_short=scale_short)
-    shipped = LiquidationPredictor()
+    shipped = LiquidationPredictor(heatmap=_venue_options(CALIBRATED_HEATMAP, config.base)) if multi else \
+        LiquidationPredictor()
     shipped_engine = engine_predictions(reconstruct(market, shipped.heatmap).features, rbar).reindex(real.index)
     contenders = {
         "fitted": fitted.predict(market, rbar).reindex(real.index),
@@ -201,7 +236,7 @@ def calibrate(market: Market, config: CalibrationConfig | None = None) -> dict:
         "fitted_engine_only": combine(engine, excursion, 0.0, scale_long, scale_short),
     }
     # predictor v2 (liqbt.calibration.learned): the shipped one, and one fitted here on the training bars only
-    v2, fitted_v2 = v2_contenders(market, shipped_engine, rbar, train_real)
+    v2, fitted_v2 = v2_contenders(market, shipped_engine, rbar, train_real, venues if multi else None)
     contenders.update({name: pred.reindex(real.index) for name, pred in v2.items()})
     # every predictor is scored on the same bars: the baseline has no value where the OI at the bar's
     # open is unknown (e.g. the first hour of hourly OI known at each hour's end), so those are left out
@@ -222,7 +257,8 @@ def calibrate(market: Market, config: CalibrationConfig | None = None) -> dict:
         leaderboard.append({"train_objective": objective, "test_objective": _objective(test, real[real.index >= split]),
                             "background_density": dens, "heatmap": _short_model(models[i])})
     return {
-        "data": {"symbol": market.symbol, "venue": market.venue, "source": market.source,
+        "data": {"symbol": market.symbol, "venue": held.venue, "source": held.source, "venues": venues,
+                 "realised_venue": held.venue,
                  "candles": bar_size_label(market.bar_size), "realised_bar_size": bar_size_label(rbar),
                  "start": str(real.index[0]), "end": str(real.index[-1] + rbar), "realised_bars": len(real),
                  "coverage": coverage},

@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from ..config.base import FrozenModel
-from ..data.market import Market
+from ..data.market import Market, MultiVenueMarket
 from ..errors import ConfigError, DataError
 from ..heatmap import HeatmapModel, reconstruct
 from .baseline import resample_bars
@@ -127,18 +127,23 @@ class LiquidationPredictorV2(FrozenModel):
         bar_size = pd.Timedelta(bar_size) if bar_size is not None else market.bar_size
         if engine is None:
             engine = self.engine(market, bar_size)
-        features = side_features(market, engine, bar_size)
+        features = side_features(market, engine, bar_size, venues=self.heatmap.venues)
         out = {side: np.expm1(getattr(self, side).linear(features[side])).clip(lower=0.0) for side in SIDES}
         return pd.DataFrame(out)
 
 
-def side_features(market: Market, engine: pd.DataFrame, bar_size: pd.Timedelta) -> dict[str, pd.DataFrame]:
+def side_features(market: Market | MultiVenueMarket, engine: pd.DataFrame, bar_size: pd.Timedelta,
+                  venues=None) -> dict[str, pd.DataFrame]:
     """The four features (:data:`FEATURES`) of each side, per bar of ``bar_size``.
 
     Parameters
     ----------
-    market : Market
-        Candles and ``oi_usd`` (known at each candle's open).
+    market : Market or MultiVenueMarket
+        Candles and ``oi_usd`` (known at each candle's open). On several venues the
+        ``baseline`` and ``path`` amounts are summed over ``venues`` (default all), each
+        venue's own excursions times its own open interest, as
+        :func:`~liqbt.calibration.naive_baseline` does (unknown where one venue is);
+        ``adverse_close_pct`` is the first venue's.
     engine : DataFrame
         Engine predictions in USD (columns ``long``, ``short``) on bars of
         ``bar_size``; bars it lacks count as 0.
@@ -151,6 +156,30 @@ def side_features(market: Market, engine: pd.DataFrame, bar_size: pd.Timedelta) 
         ``{"long": DataFrame, "short": DataFrame}``, columns :data:`FEATURES`,
         indexed by the opens of the bars that hold candles.
     """
+    if isinstance(market, MultiVenueMarket):
+        names = list(venues) if venues is not None else market.venues
+        parts = [_amounts(market[name], bar_size) for name in names]
+        index = parts[0].index
+        for part in parts[1:]:
+            index = index.union(part.index)
+        amounts = parts[0].reindex(index)
+        for part in parts[1:]:  # NaN stays NaN: a venue without a bar or an OI makes the sum unknown
+            other = part.reindex(index)
+            for column in ("baseline_long", "baseline_short", "path_long", "path_short"):
+                amounts[column] = amounts[column] + other[column]
+    else:
+        amounts = _amounts(market, bar_size)
+    engine = engine.reindex(amounts.index).fillna(0.0)
+    return {side: pd.DataFrame({
+        "engine": np.log1p(engine[side]),
+        "baseline": np.log1p(amounts[f"baseline_{side}"]),
+        "path": np.log1p(amounts[f"path_{side}"]),
+        "adverse_close_pct": amounts[f"adverse_close_pct_{side}"],
+    }) for side in SIDES}
+
+
+def _amounts(market: Market, bar_size: pd.Timedelta) -> pd.DataFrame:
+    """Per bar of ``bar_size``: excursion and intrabar path times the OI known at its open (USD), adverse close (%)."""
     bars = resample_bars(market, bar_size)
     candles = market.bars
     opens = candles.index.floor(bar_size)
@@ -158,20 +187,14 @@ def side_features(market: Market, engine: pd.DataFrame, bar_size: pd.Timedelta) 
     swing_down = ((candles["open"] - candles["low"]) / candles["open"]).groupby(opens).sum()
     swing_up = ((candles["high"] - candles["open"]) / candles["open"]).groupby(opens).sum()
     oi, open_, close = bars["oi_usd"], bars["open"], bars["close"]
-    engine = engine.reindex(bars.index).fillna(0.0)
-    long = pd.DataFrame({
-        "engine": np.log1p(engine["long"]),
-        "baseline": np.log1p((open_ - bars["low"]) / open_ * oi),
-        "path": np.log1p(swing_down.reindex(bars.index) * oi),
-        "adverse_close_pct": (open_ - close) / open_ * 100.0,
+    return pd.DataFrame({
+        "baseline_long": (open_ - bars["low"]) / open_ * oi,
+        "baseline_short": (bars["high"] - open_) / open_ * oi,
+        "path_long": swing_down.reindex(bars.index) * oi,
+        "path_short": swing_up.reindex(bars.index) * oi,
+        "adverse_close_pct_long": (open_ - close) / open_ * 100.0,
+        "adverse_close_pct_short": (close - open_) / open_ * 100.0,
     })
-    short = pd.DataFrame({
-        "engine": np.log1p(engine["short"]),
-        "baseline": np.log1p((bars["high"] - open_) / open_ * oi),
-        "path": np.log1p(swing_up.reindex(bars.index) * oi),
-        "adverse_close_pct": (close - open_) / open_ * 100.0,
-    })
-    return {"long": long, "short": short}
 
 
 def fit_side(features: pd.DataFrame, realised: pd.Series) -> SideCoefficients:
@@ -216,12 +239,13 @@ def predictor_by_name(name: str) -> LiquidationPredictor | LiquidationPredictorV
     return PREDICTORS[name]()
 
 
-def v2_contenders(market: Market, engine: pd.DataFrame, bar_size: pd.Timedelta,
-                  train: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], LiquidationPredictorV2]:
+def v2_contenders(market: Market | MultiVenueMarket, engine: pd.DataFrame, bar_size: pd.Timedelta,
+                  train: pd.DataFrame, venues=None) -> tuple[dict[str, pd.DataFrame], LiquidationPredictorV2]:
     """Predictions of the shipped v2 and of a v2 fitted on the bars of ``train`` only, for ``liqbt calibrate``.
 
     ``engine`` is the engine output of :data:`CALIBRATED_HEATMAP` (v1's and
-    v2's heatmap) on bars of ``bar_size``, so the run reconstructs it once.
+    v2's heatmap) on bars of ``bar_size``, so the run reconstructs it once;
+    ``venues`` the venues it was built on (a multi-venue market; default all).
 
     Returns
     -------
@@ -229,8 +253,11 @@ def v2_contenders(market: Market, engine: pd.DataFrame, bar_size: pd.Timedelta,
         ``({"shipped_v2": DataFrame, "fitted_v2": DataFrame}, fitted model)``.
     """
     shipped = LiquidationPredictorV2()
-    if shipped.heatmap != CALIBRATED_HEATMAP:  # a changed default must not silently reuse v1's engine
+    if venues is not None:
+        shipped = shipped.model_copy(update={"heatmap": shipped.heatmap.model_copy(update={"venues": tuple(venues)})})
+    venue_fields = ("venues", "venue_brackets", "venue_formulas")  # where, not how, the engine ran
+    if shipped.heatmap.model_dump(exclude=set(venue_fields)) != CALIBRATED_HEATMAP.model_dump(exclude=set(venue_fields)):  # a changed default must not silently reuse v1's engine
         raise ConfigError("predictor v2: its heatmap is no longer v1's; compute its own engine")
-    fitted = fit_v2(side_features(market, engine, bar_size), train, shipped.heatmap)
+    fitted = fit_v2(side_features(market, engine, bar_size, venues=venues), train, shipped.heatmap)
     return ({"shipped_v2": shipped.predict(market, bar_size, engine=engine),
              "fitted_v2": fitted.predict(market, bar_size, engine=engine)}, fitted)

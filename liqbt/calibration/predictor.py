@@ -19,8 +19,9 @@ import pandas as pd
 from pydantic import Field
 
 from ..config.base import FrozenModel
-from ..data.market import Market
+from ..data.market import Market, MultiVenueMarket
 from ..heatmap import HeatmapModel, reconstruct
+from ..heatmap.venues import selected_venues
 from .baseline import naive_baseline
 from .metrics import aggregate_to
 
@@ -59,16 +60,19 @@ class LiquidationPredictor(FrozenModel):
     scale_long: float = Field(DEFAULT_SCALE_LONG, gt=0.0)
     scale_short: float = Field(DEFAULT_SCALE_SHORT, gt=0.0)
 
-    def predict(self, market: Market, bar_size: pd.Timedelta | None = None) -> pd.DataFrame:
+    def predict(self, market: Market | MultiVenueMarket, bar_size: pd.Timedelta | None = None) -> pd.DataFrame:
         """Predicted liquidated USD (columns ``long``, ``short``) in bars of ``bar_size``.
 
         ``bar_size`` defaults to the market's; a coarser one sums the engine's
         bars into ``[T, T + bar_size)`` and measures the background on the
-        coarse bar's own open and extremes.
+        coarse bar's own open and extremes. On a multi-venue market both parts
+        cover the venues ``heatmap.venues`` selects (default all), each with
+        its own open interest.
         """
         bar_size = pd.Timedelta(bar_size) if bar_size is not None else market.bar_size
         engine = engine_predictions(reconstruct(market, self.heatmap).features, bar_size)
-        return combine(engine, naive_baseline(market, bar_size), self.background_density,
+        venues = selected_venues(market, self.heatmap) if isinstance(market, MultiVenueMarket) else None
+        return combine(engine, naive_baseline(market, bar_size, venues), self.background_density,
                        self.scale_long, self.scale_short)
 
 

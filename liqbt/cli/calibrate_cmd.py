@@ -59,15 +59,15 @@ def run(args) -> int:
     loaded = load(args, "calibrate")
     output_dir(args, loaded, create=False)
     market = load_market(loaded)
-    if hasattr(market, "markets"):
-        from ..errors import ConfigError
-
-        raise ConfigError(f"{loaded.path}: calibrate works on one venue's market; pick one venue in data")
     report = calibrate(market, loaded.config.calibration)
     out = output_dir(args, loaded)
     path = write_atomic(out / "calibration.json", json.dumps(report, indent=2, default=str))
     if not args.quiet:
         split = report["split"]
+        data = report["data"]
+        if hasattr(market, "markets"):
+            print(f"predictors on the venues {', '.join(data['venues'])} (of {', '.join(market.venues)}); realised "
+                  f"liquidations of the venue {data['realised_venue']}")
         print(f"train {split['train'][0]} .. {split['train'][1]} ({split['train_bars']} bars), "
               f"test .. {split['test'][1]} ({split['test_bars']} bars); {report['candidates']} candidates")
         coverage = format_coverage(report)

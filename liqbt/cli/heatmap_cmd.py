@@ -33,7 +33,8 @@ def run(args) -> int:
     for name, model in config.heatmaps.items():
         result = results[name]
         write_atomic(out / f"features_{name}.parquet", result.features.to_parquet())
-        price_market = market if not hasattr(market, "markets") else next(iter(market.markets.values()))
+        # the price line of a multi-venue picture: the model's first venue (its grid is fixed there too)
+        price_market = market if not hasattr(market, "markets") else market[(model.venues or market.venues)[0]]
         view = view_from_result(result, price_market, name)
         with writing(out):
             write_heatmap_png(view, out / f"heatmap_{name}.png")

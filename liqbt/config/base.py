@@ -99,10 +99,25 @@ def _walk(model: type[BaseModel] | None, data: Any, loc: tuple) -> tuple[tuple, 
             annotation = _member_with_format(annotation, part) or annotation
             continue  # a discriminated union's tag, not a key the user wrote
         shown.append(part)
+        value = _dict_value(annotation)
+        if value is not None and isinstance(current_data, dict) and part in current_data:
+            # a key of a mapping (heatmaps.<name>, data.venues.<name>): walk on into its value's model
+            annotation, current_data = value, current_data[part]
+            continue
         fields = getattr(_first_model(annotation), "model_fields", None) or {}
         annotation = fields[part].annotation if part in fields else None
         current_data = current_data.get(part) if isinstance(current_data, dict) else None
     return tuple(shown), _first_model(annotation)
+
+
+def _dict_value(annotation):
+    """The value type of ``dict[K, V]`` (or of a union holding one, ``dict[K, V] | None``); None otherwise."""
+    if getattr(annotation, "__origin__", None) is dict:
+        return annotation.__args__[1]
+    for arg in getattr(annotation, "__args__", ()) or ():
+        if getattr(arg, "__origin__", None) is dict:
+            return arg.__args__[1]
+    return None
 
 
 def _first_model(annotation) -> type[BaseModel] | None:

@@ -161,9 +161,35 @@ def _check_calibration(loaded: "LoadedConfig") -> None:
             raise ConfigError(f"{where}.train_end ({end}) must be before data.end ({data.end})")
 
 
+def _check_venues(loaded: "LoadedConfig") -> None:
+    """With ``data.venues``: no strategy (a backtest trades one market), and every venue a heatmap model
+    names (``venues``, ``venue_brackets``, ``venue_formulas``) is declared there."""
+    config, path = loaded.config, loaded.path
+    declared = list(config.data.venues or ())
+    if not declared:
+        return
+    if config.strategy is not None:
+        raise ConfigError(f"{path}: strategy: a backtest trades one market, and data.venues declares {declared}; "
+                          f"give the market to trade as data.sources (e.g. the sources of "
+                          f"data.venues.{declared[0]}), or remove strategy: to use the venues with heatmap and "
+                          "calibrate")
+    models = {f"heatmaps.{name}": model for name, model in config.heatmaps.items()}
+    models["calibration.base"] = config.calibration.base
+    for key, model in models.items():
+        if model.venues is not None and not model.venues:
+            raise ConfigError(f"{path}: {key}.venues: expected at least one of {declared}, or no venues: key "
+                              "for all of them; found []")
+        for field in ("venues", "venue_brackets", "venue_formulas"):
+            for name in getattr(model, field) or ():
+                if name not in declared:
+                    raise ConfigError(f"{path}: {key}.{field}: venue {name!r} is not in data.venues"
+                                      f"{_hint(str(name), declared)}")
+
+
 def check_config(loaded: "LoadedConfig") -> None:
     """Everything a command would reject at start-up that needs no market data (see the module doc)."""
     output_folder(loaded)
+    _check_venues(loaded)
     if loaded.config.sweep is not None:
         _check_sweep(loaded)
     _check_calibration(loaded)

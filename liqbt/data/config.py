@@ -19,12 +19,17 @@ funding from the candles' folder)::
 
 Relative paths are relative to the config file. Each part (candles, open
 interest, funding, mark, liquidations) must come from exactly one source.
+
+Several venues of one symbol: ``venues:`` instead of ``sources:``, a mapping of
+lowercase venue names to their own ``sources:`` (docs/heatmap.md, "Several venues
+from one YAML"); ``symbol``, ``start``, ``end``, ``gaps`` apply to every venue.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import warnings
 from dataclasses import replace
 from pathlib import Path
@@ -37,11 +42,11 @@ from ..config.base import Duration, FrozenModel
 from ..errors import ConfigError, DataError, SpanWarning
 from .bundle import DataBundle
 from .freqtrade import parse_timeframe
-from .market import Market, MultiVenueMarket
+from .market import Market, MultiVenueMarket, bar_size_label
 from .periods import periods_apart
 from .validate import check_data_file, check_data_folder, require_columns, to_utc_index
 
-__all__ = ["DataConfig", "load_data", "check_data_config", "check_span", "SourceConfig"]
+__all__ = ["DataConfig", "VenueConfig", "load_data", "check_data_config", "check_span", "SourceConfig", "VENUE_NAME"]
 
 Part = Literal["candles", "open_interest", "funding", "mark", "liquidations", "known"]
 # Binance archive kind -> the parts it gives.
@@ -400,15 +405,32 @@ SourceConfig = Annotated[
 ]
 
 
+VENUE_NAME = r"[a-z][a-z0-9_]{0,31}"
+"""A venue's name under ``data.venues:`` (lowercase, as the bracket tables and formulas name venues)."""
+
+
+class VenueConfig(FrozenModel):
+    """One venue under ``data.venues:``: its own sources, as under ``data.sources``."""
+
+    config_key = "data.venues"
+
+    sources: tuple[SourceConfig, ...] = Field(min_length=1)
+
+
 class DataConfig(FrozenModel):
     """The ``data:`` section.
 
     Attributes
     ----------
-    sources : list
+    sources : list, optional
         One or more sources; their parts merge (each part from one source).
+    venues : dict of str to VenueConfig, optional
+        Instead of ``sources``: several venues, each with its own sources
+        (exactly one of the two). The market is then a
+        :class:`~liqbt.data.MultiVenueMarket` keyed by the venue names.
     symbol, venue : str, optional
-        Override the names the sources give.
+        Override the names the sources give (``venue`` only with ``sources``:
+        with ``venues`` each market is named by its key).
     start, end : datetime, optional
         Keep bars with ``start <= open < end`` (UTC), after alignment. A period
         reaching beyond the candles is a :class:`~liqbt.errors.SpanWarning`
@@ -421,13 +443,53 @@ class DataConfig(FrozenModel):
 
     config_key = "data"
 
-    sources: tuple[SourceConfig, ...] = Field(min_length=1)
+    sources: tuple[SourceConfig, ...] | None = Field(None, min_length=1)
+    venues: dict[str, VenueConfig] | None = None
     symbol: str | None = None
     venue: str | None = None
     start: UtcDatetime | None = None
     end: UtcDatetime | None = None
     gaps: Literal["report", "error", "fill"] = "report"
     oi_max_age: str | None = None
+
+    @field_validator("venues")
+    @classmethod
+    def _venue_names(cls, value):
+        if value is not None:
+            if not value:
+                raise ValueError("expected at least one venue, e.g. {binance: {sources: [...]}}; found none")
+            for name in value:
+                if not re.fullmatch(VENUE_NAME, str(name)):
+                    raise ValueError(f"venue name {name!r}: expected lowercase letters, digits or '_' "
+                                     "(at most 32), e.g. 'binance', 'bybit', 'okx'")
+        return value
+
+    @model_validator(mode="after")
+    def _sources_or_venues(self):
+        if (self.sources is None) == (self.venues is None):
+            found = "both" if self.sources is not None else "neither"
+            raise ValueError(f"expected exactly one of 'sources' (one market) or 'venues' (several venues, each "
+                             f"with its own sources); found {found}")
+        if self.venues is not None and self.venue is not None:
+            raise ValueError(f"'venue' ({self.venue!r}) renames the market of 'sources'; with 'venues' each "
+                             "market is named by its key: remove 'venue'")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler):
+        # the one of sources / venues not given is left out, so a dump (and the results store's config
+        # hash of a sources config) is what it was before venues existed
+        data = handler(self)
+        for key in ("sources", "venues"):
+            if isinstance(data, dict) and data.get(key) is None:
+                data.pop(key, None)
+        return data
+
+    def markets(self) -> list[tuple[str, str | None, tuple]]:
+        """``(YAML path of the sources, venue name or None, sources)`` of each market the section declares."""
+        if self.venues is None:
+            return [("data.sources", None, self.sources)]
+        return [(f"data.venues.{name}.sources", name, venue.sources) for name, venue in self.venues.items()]
 
     @field_validator("oi_max_age")
     @classmethod
@@ -445,26 +507,28 @@ def check_data_config(config: DataConfig, base_dir: Path, source: str = "") -> N
 
     Paths exist and are files or folders as the format needs (a symbolic link
     loop, a folder given as a file, a missing file of a part asked for are
-    errors); ``start < end``; and ``data.start`` / ``data.end`` against the span
+    errors; named ``data.sources[i]`` or ``data.venues.<name>.sources[i]``); ``start < end``; and ``data.start`` / ``data.end`` against the span
     of the candles, read from their time column only (see :func:`check_span`).
     """
     prefix = f"{source}: " if source else ""
     if config.start is not None and config.end is not None and config.start >= config.end:
         raise ConfigError(f"{prefix}data.start ({config.start}) must be before data.end ({config.end})")
-    for i, src in enumerate(config.sources):
-        src.check_paths(Path(base_dir), f"{prefix}data.sources[{i}]")
-        if src.parts is not None:  # overlapping periods of parts listed on both sides, before any read
-            earlier = {p: [j for j in range(i) if config.sources[j].parts is not None and p in config.sources[j].parts]
-                       for p in src.parts}
-            try:
-                periods_apart(config.sources, i, earlier)
-            except ConfigError as exc:
-                raise ConfigError(f"{prefix}{exc}") from None
+    for where, _, sources in config.markets():
+        for i, src in enumerate(sources):
+            src.check_paths(Path(base_dir), f"{prefix}{where}[{i}]")
+            if src.parts is not None:  # overlapping periods of parts listed on both sides, before any read
+                earlier = {p: [j for j in range(i) if sources[j].parts is not None and p in sources[j].parts]
+                           for p in src.parts}
+                try:
+                    periods_apart(sources, i, earlier)
+                except ConfigError as exc:
+                    raise ConfigError(f"{prefix}{exc}") from None
     if config.start is not None or config.end is not None:
-        for src in config.sources:
-            span = src.candle_span(Path(base_dir))
-            if span is not None:
-                check_span(config.start, config.end, *span, prefix=prefix)
+        for _, _, sources in config.markets():
+            for src in sources:
+                span = src.candle_span(Path(base_dir))
+                if span is not None:
+                    check_span(config.start, config.end, *span, prefix=prefix)
 
 
 def _stamp(value) -> pd.Timestamp | None:
@@ -506,33 +570,53 @@ def _check_parts_given(bundle: DataBundle, parts, where: str) -> None:
 
 
 def load_data(config: DataConfig, base_dir: str | Path = ".") -> Market | MultiVenueMarket:
-    """Read every source, merge the parts and align them into a :class:`Market`."""
+    """Read every source, merge the parts and align them into a :class:`Market`.
+
+    With ``venues:`` each venue's sources make one market, named by the venue's
+    key, and the result is a :class:`MultiVenueMarket` (all venues need one bar size).
+    """
     base_dir = Path(base_dir)
     check_data_config(config, base_dir)
+    if config.venues is None:
+        return _load_market(config, config.sources, base_dir, "data.sources")
+    markets = {name: _load_market(config, sources, base_dir, where, venue=name)
+               for where, name, sources in config.markets()}
+    sizes = {name: bar_size_label(m.bar_size) for name, m in markets.items()}
+    if len(set(sizes.values())) > 1:
+        raise ConfigError(f"data.venues: the venues' candles have different bar sizes {sizes}; a multi-venue "
+                          "market needs one bar size: use candles of the same timeframe for every venue")
+    first = next(iter(markets.values()))
+    return MultiVenueMarket(symbol=config.symbol or first.symbol, markets=markets)
+
+
+def _load_market(config: DataConfig, sources, base_dir: Path, where: str, venue: str | None = None) -> Market:
+    """One market from ``sources`` (``where`` is their YAML path; ``venue`` names a venue's market)."""
+    venue = venue if venue is not None else config.venue
+    label = f"{where.removesuffix('.sources')}: " if config.venues is not None else ""
     bundle = None
     givers: dict[str, list[int]] = {}  # part -> sources that gave it
-    for i, source in enumerate(config.sources):
+    for i, source in enumerate(sources):
         part = source.read(base_dir)
         if source.parts is not None:
-            _check_parts_given(part, source.parts, f"data.sources[{i}]")
+            _check_parts_given(part, source.parts, f"{where}[{i}]")
             part = part.only(*source.parts)
         if source.period is not None:
             part = part.between(*source.period)
         # data.symbol / data.venue name the market: sources that call it differently then agree
-        names = {k: v for k, v in (("symbol", config.symbol), ("venue", config.venue)) if v is not None}
+        names = {k: v for k, v in (("symbol", config.symbol), ("venue", venue)) if v is not None}
         part = replace(part, **names) if names else part
         held = {p.partition(":")[0] for p in part.parts()}
-        concat = periods_apart(config.sources, i, {p: givers.get(p, []) for p in held})
+        concat = periods_apart(sources, i, {p: givers.get(p, []) for p in held})
         bundle = part if bundle is None else bundle.merge(part, concat=concat)
         for p in held:
             givers.setdefault(p, []).append(i)
     market = bundle.to_market(gaps=config.gaps, oi_max_age=config.oi_max_age, symbol=config.symbol,
-                              venue=config.venue)
+                              venue=venue)
     if config.start is not None or config.end is not None:
         market = market.slice(config.start, config.end)
         if len(market) == 0:
-            raise ConfigError(f"data.start/end ({config.start} .. {config.end}) leave no bars; the data spans "
-                              f"{bundle.candles.index[0]} .. {bundle.candles.index[-1]}")
+            raise ConfigError(f"{label}data.start/end ({config.start} .. {config.end}) leave no bars; the data "
+                              f"spans {bundle.candles.index[0]} .. {bundle.candles.index[-1]}")
     _warn_part_coverage(market, bundle)
     return market
 

@@ -11,7 +11,7 @@ exactly those of :func:`~liqbt.heatmap.reconstruct` with it alone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Mapping, Sequence
 
 import numba
@@ -23,13 +23,18 @@ from ..errors import ConfigError
 from .enums import (FEATURES, FP, IP, N_FEATURES, N_TOTALS, BarArrays, GridArrays, KernelResult, ModelArrays,
                     ModelStack, OutputArrays)
 from .grid import make_grid, warn_off_grid
-from .inputs import bar_arrays, check_market, check_venue_filter, model_arrays
+from .inputs import bar_arrays, check_market, check_venue_filter, check_venue_options, model_arrays
 from .model import HeatmapModel
 from .nb import batch_nb
 from .result import HeatmapResult, warn_book_wipes, wrap
 from .single import market_margin, reconstruct
+from .venues import selected_venues
 
-__all__ = ["reconstruct_many", "reconstruct_named", "BatchResult"]
+__all__ = ["reconstruct_many", "reconstruct_named", "BatchResult", "VENUE_SUM_COLUMNS"]
+
+VENUE_SUM_COLUMNS = ("pred_liq_long_usd", "pred_liq_short_usd")
+"""Per-bar flows that :func:`reconstruct_many` sums over the venues of a multi-venue market (the others are
+book states or clusters, which :func:`~liqbt.heatmap.reconstruct` recombines from the venues' profiles)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -97,7 +102,8 @@ def _named(name: str | None, exc: ConfigError) -> ConfigError:
     return ConfigError(f"heatmaps.{name}: {text}")
 
 
-def _prepare(market: Market, models: Sequence[HeatmapModel], snapshot_every, names: Sequence[str] | None = None):
+def _prepare(market: Market, models: Sequence[HeatmapModel], snapshot_every, names: Sequence[str] | None = None,
+             grid_open: float | None = None):
     """Check every model against ``market`` and build the shared inputs once.
 
     Returns ``(bars by liquidation_price_source, grids, model arrays)``. With
@@ -123,7 +129,7 @@ def _prepare(market: Market, models: Sequence[HeatmapModel], snapshot_every, nam
             if base is not None:
                 bars[src] = bars[src]._replace(snapshot=base.snapshot)
     base = next(iter(bars.values()))
-    grids = _grids(models, float(base.open[0]))
+    grids = _grids(models, float(base.open[0]) if grid_open is None else grid_open)
     for g in {id(g): g for g in grids}.values():  # models with the same grid share one object
         warn_off_grid(g, market.index, base.low, base.high)
     arrays = []
@@ -160,9 +166,9 @@ def _run_groups(bars: dict[str, BarArrays], models, grids, arrays, cols, feature
         numba.set_num_threads(previous_threads)
 
 
-def reconstruct_many(market: Market, models: Sequence[HeatmapModel],
+def reconstruct_many(market: Market | MultiVenueMarket, models: Sequence[HeatmapModel],
                      columns: Sequence[str] = ("pred_liq_long_usd", "pred_liq_short_usd"), *,
-                     threads: int | None = None) -> BatchResult:
+                     threads: int | None = None, grid_open: float | None = None) -> BatchResult:
     """Reconstruct ``market`` with each model (numba ``prange`` across models; no snapshots).
 
     Only the requested columns are produced: cluster searches run only when a
@@ -172,7 +178,12 @@ def reconstruct_many(market: Market, models: Sequence[HeatmapModel],
 
     Parameters
     ----------
-    market : Market
+    market : Market or MultiVenueMarket
+        A multi-venue market gives the sum over each model's venues
+        (``model.venues``, default all) of their :data:`VENUE_SUM_COLUMNS`, on
+        the union of the venues' bar opens (0 where none of a model's venues
+        has a bar), each venue on the grid of the model's first venue: what
+        :func:`~liqbt.heatmap.reconstruct` gives for those columns.
     models : sequence of HeatmapModel
         May differ in any option (models with different
         ``liquidation_price_source`` run in separate groups).
@@ -180,6 +191,8 @@ def reconstruct_many(market: Market, models: Sequence[HeatmapModel],
         Feature columns to keep (see :data:`liqbt.heatmap.enums.FEATURES`).
     threads : int, optional
         Numba threads (default: ``numba.get_num_threads()``).
+    grid_open : float, optional
+        The price the models' grids are fixed at (default the first bar's open).
     """
     models = tuple(models)
     if not models:
@@ -187,7 +200,9 @@ def reconstruct_many(market: Market, models: Sequence[HeatmapModel],
     unknown = [c for c in columns if c not in FEATURES]
     if unknown:
         raise ConfigError(f"reconstruct_many: unknown feature column(s) {unknown}; known: {list(FEATURES)}")
-    bars, grids, arrays = _prepare(market, models, None)
+    if isinstance(market, MultiVenueMarket):
+        return _many_venues(market, models, tuple(columns), threads)
+    bars, grids, arrays = _prepare(market, models, None, grid_open=grid_open)
     n_sets, n_bars = len(models), len(market)
     max_bins = max(len(g.edges) for g in grids) - 1
     cols = np.array([FEATURES.index(c) for c in columns], dtype=np.int64)
@@ -203,6 +218,35 @@ def reconstruct_many(market: Market, models: Sequence[HeatmapModel],
         warn_book_wipes(wipes[first], market.index, f"heatmap sweep ({len(hit)} of {n_sets} models; first: model "
                                                     f"{first})")
     return BatchResult(out.transpose(0, 2, 1), tuple(columns), market.index, models)
+
+
+def _many_venues(market: MultiVenueMarket, models: tuple, columns: tuple, threads: int | None) -> BatchResult:
+    """:func:`reconstruct_many` of a multi-venue market: each venue's models in one pass, their flows summed."""
+    other = [c for c in columns if c not in VENUE_SUM_COLUMNS]
+    if other:
+        raise ConfigError(f"reconstruct_many: on several venues only the per-bar flows {list(VENUE_SUM_COLUMNS)} add "
+                          f"up, not {other}; reconstruct the venues model by model (liqbt.heatmap.reconstruct)")
+    chosen = []
+    for m in models:
+        chosen.append(selected_venues(market, m))
+        check_venue_options(market, m)
+    index = None
+    for v in dict.fromkeys(v for venues in chosen for v in venues):
+        index = market[v].index if index is None else index.union(market[v].index)
+    out = np.zeros((len(models), len(index), len(columns)), dtype=np.float32)
+    for v in market.venues:
+        # the venue's market under its key (the venue the brackets and formula are looked up by), and
+        # its models grouped by the first open of their first venue (the grid reconstruct fixes)
+        venue_market = replace(market[v], venue=v, symbol=market[v].symbol or market.symbol)
+        groups: dict[float, list[int]] = {}
+        for i, venues in enumerate(chosen):
+            if v in venues:
+                groups.setdefault(float(market[venues[0]].bars["open"].iloc[0]), []).append(i)
+        for grid_open, idx in groups.items():
+            single = [models[i].model_copy(update={"venues": None}) for i in idx]
+            part = reconstruct_many(venue_market, single, columns, threads=threads, grid_open=grid_open)
+            out[np.ix_(idx, index.get_indexer(part.index))] += part.values
+    return BatchResult(out, columns, index, models)
 
 
 def reconstruct_named(market: Market | MultiVenueMarket, models: Mapping[str, HeatmapModel], *, snapshot_every=None,

@@ -26,7 +26,7 @@ from .model import HeatmapModel
 from .nb import combined_clusters_nb, run_nb
 from .result import HeatmapResult, wrap
 
-__all__ = ["reconstruct_venues", "MAX_PROFILE_BYTES"]
+__all__ = ["reconstruct_venues", "selected_venues", "MAX_PROFILE_BYTES"]
 
 MAX_PROFILE_BYTES = 2 * 1024 ** 3
 
@@ -35,15 +35,21 @@ _ADDITIVE = np.array([F.PRED_LIQ_LONG_USD, F.PRED_LIQ_SHORT_USD, F.RESTING_LONG_
 assert (_ADDITIVE == np.arange(len(_ADDITIVE))).all()
 
 
-def reconstruct_venues(market: MultiVenueMarket, model: HeatmapModel, *, snapshot_every=None,
-                       totals: bool = True) -> HeatmapResult:
-    """Reconstruct each venue and combine them (see the module docstring)."""
+def selected_venues(market: MultiVenueMarket, model: HeatmapModel) -> list[str]:
+    """The venues of ``market`` that ``model`` reconstructs (``model.venues``, default all), checked."""
     venues = list(model.venues) if model.venues is not None else market.venues
     missing = [v for v in venues if v not in market.markets]
     if missing:
         raise ConfigError(f"heatmap.venues: {missing} not in the market; venues are {market.venues}")
     if not venues:
         raise ConfigError("heatmap.venues: expected at least one venue")
+    return venues
+
+
+def reconstruct_venues(market: MultiVenueMarket, model: HeatmapModel, *, snapshot_every=None,
+                       totals: bool = True) -> HeatmapResult:
+    """Reconstruct each venue and combine them (see the module docstring)."""
+    venues = selected_venues(market, model)
     # model_arrays falls back to Binance's brackets for a venue without a table (right for a
     # single market of an unknown venue); several venues must each have their own
     check_venue_options(market, model)

@@ -59,6 +59,7 @@ def override_context(config: "ExperimentConfig", market: "Market", overrides: tu
     if config.strategy is None:
         raise ConfigError("strategy: no strategy in the config; add e.g. 'strategy: {name: magnet_zone}'")
     if isinstance(market, MultiVenueMarket):
-        raise ConfigError("data: backtests run on one venue's market; pick one venue")
+        raise ConfigError(f"data: a backtest trades one market, not the venues {market.venues}: pass one venue's "
+                          f"market (market[{market.venues[0]!r}]) or declare the market to trade as data.sources")
     _, _, ctx, backtest = next(grouped_contexts(config, market, {overrides: []}, base_dir))
     return ctx, backtest
