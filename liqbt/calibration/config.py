@@ -202,8 +202,14 @@ class CalibrationConfig(FrozenModel):
         return value
 
     @model_validator(mode="after")
-    def _train_end_is_for_split(self):
-        if self.mode == "walk_forward" and self.train_end is not None:
-            raise ValueError("train_end applies to mode 'split' only; mode 'walk_forward' refits every "
-                             "walk_forward.refit_every (remove train_end or set mode: split)")
+    def _fields_of_the_mode(self):
+        # a field of the other mode would be silently ignored: a typo'd mode must not run the wrong calibration
+        if self.mode == "walk_forward":
+            wrong = [name for name in ("train_end", "train_fraction") if name in self.model_fields_set]
+            if wrong:
+                raise ValueError(f"{wrong[0]} applies to mode 'split' only; mode 'walk_forward' refits every "
+                                 f"walk_forward.refit_every (remove {wrong[0]} or set mode: split)")
+        elif "walk_forward" in self.model_fields_set:
+            raise ValueError("walk_forward is set but mode is 'split', which would ignore it; add "
+                             "'mode: walk_forward' (or remove walk_forward)")
         return self
