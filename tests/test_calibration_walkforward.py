@@ -213,3 +213,33 @@ def test_cli_walk_forward_prints_steps_pooled_scores_months_and_regimes(tmp_path
     assert "out_of_sample" in out and "Spearman by regime" in out and "2025-12" in out
     report = json.loads((tmp_path / "out" / "calibration.json").read_text())
     assert report["mode"] == "walk_forward" and len(report["steps"]) == 4
+
+
+# ------------------------------------------------------------------ the example config on real data
+@pytest.mark.real_data
+def test_walkforward_example_config_on_real_data():
+    """configs/calibrate_btc_1h_walkforward.yaml: 5 two-week steps over the hourly data, each fitted before it."""
+    import warnings
+
+    from conftest import PROJECT_ROOT, shared_path
+    from liqbt.config import load_config
+    from liqbt.errors import GapWarning
+    from liqbt.pipeline import load_market
+
+    shared_path("coinglass-btc-1h")
+    loaded = load_config(PROJECT_ROOT / "configs" / "calibrate_btc_1h_walkforward.yaml")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GapWarning)
+        market = load_market(loaded)
+    report = calibrate(market, loaded.config.calibration)
+    assert [s["period"][0] for s in report["steps"]] == [
+        "2025-12-25 06:00:00+00:00", "2026-01-08 06:00:00+00:00", "2026-01-22 06:00:00+00:00",
+        "2026-02-05 06:00:00+00:00", "2026-02-19 06:00:00+00:00"]
+    assert [s["train_bars"] for s in report["steps"]] == [504, 839, 1174, 1510, 1845]  # 3 vendor hours missing
+    assert report["out_of_sample_bars"] == 1352 and report["candidates"] == 12
+    for step in report["steps"]:
+        assert step["train"][1] <= step["period"][0]
+    pooled = report["scores"]["out_of_sample"]
+    for side in ("long", "short"):
+        assert pooled["fitted"][side]["spearman"] > pooled["baseline"][side]["spearman"]
+    assert set(report["by_regime"]["out_of_sample"]) == {"trend_up", "trend_down", "range", "cascade"}
