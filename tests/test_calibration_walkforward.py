@@ -9,13 +9,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import PROJECT_ROOT, shared_path
 from liqbt.calibration import CalibrationConfig, SearchSpace, calibrate
 from liqbt.calibration import walkforward
 from liqbt.calibration.config import RegimeConfig, WalkForwardCalibration
 from liqbt.calibration.regimes import regime_labels
 from liqbt.calibration.walkforward import walk_forward_steps
+from liqbt.config import load_config
 from liqbt.data import Market, generate_market
 from liqbt.errors import ConfigError
+from liqbt.pipeline import load_market
 
 H = pd.Timedelta("1h")
 UTC = "UTC"
@@ -54,6 +57,16 @@ def test_min_train_beyond_the_data_is_a_clear_error():
     index = pd.date_range("2025-01-01", periods=48, freq="1h", tz=UTC)
     with pytest.raises(ConfigError, match=r"min_train \(1mo\) leaves no step to score"):
         walk_forward_steps(index, H, WalkForwardCalibration())
+
+
+def test_new_fields_are_dumped_only_when_used_and_round_trip():
+    # the results store hashes dumped configs: a config without them dumps as before #12
+    assert set(CalibrationConfig().model_dump()) == {"train_end", "train_fraction", "objective", "base", "search"}
+    config = CalibrationConfig(mode="walk_forward", walk_forward={"refit_every": "2w"}, regimes={"trend_window": "3d"})
+    dumped = config.model_dump(mode="json")
+    assert dumped["mode"] == "walk_forward" and dumped["walk_forward"]["refit_every"] == "2w"
+    assert CalibrationConfig.model_validate(dumped) == config
+    assert config.model_copy(update={"regimes": {"trend_window": "5d"}}).regimes.trend_window.delta == pd.Timedelta(days=5)
 
 
 # ------------------------------------------------------------------ the fit on synthetic data
@@ -217,21 +230,12 @@ def test_cli_walk_forward_prints_steps_pooled_scores_months_and_regimes(tmp_path
 
 # ------------------------------------------------------------------ the example config on real data
 @pytest.mark.real_data
+@pytest.mark.filterwarnings("ignore::liqbt.errors.GapWarning")
 def test_walkforward_example_config_on_real_data():
     """configs/calibrate_btc_1h_walkforward.yaml: 5 two-week steps over the hourly data, each fitted before it."""
-    import warnings
-
-    from conftest import PROJECT_ROOT, shared_path
-    from liqbt.config import load_config
-    from liqbt.errors import GapWarning
-    from liqbt.pipeline import load_market
-
     shared_path("coinglass-btc-1h")
     loaded = load_config(PROJECT_ROOT / "configs" / "calibrate_btc_1h_walkforward.yaml")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", GapWarning)
-        market = load_market(loaded)
-    report = calibrate(market, loaded.config.calibration)
+    report = calibrate(load_market(loaded), loaded.config.calibration)
     assert [s["period"][0] for s in report["steps"]] == [
         "2025-12-25 06:00:00+00:00", "2026-01-08 06:00:00+00:00", "2026-01-22 06:00:00+00:00",
         "2026-02-05 06:00:00+00:00", "2026-02-19 06:00:00+00:00"]

@@ -71,7 +71,7 @@ CASES = [
     _validate("walk-forward-window-below-min-train",
               "  mode: walk_forward\n  walk_forward: {min_train: 30d, train_window: 7d}\n",
               "calibration.walk_forward: train_window (7d) is shorter than min_train (30d)"),
-    _validate("walk-forward-without-mode", "  walk_forward: {refit_every: 1mo}\n",
+    _validate("walk-forward-without-mode", "  walk_forward: {refit_every: 2w}\n",
               "calibration: walk_forward is set but mode is 'split', which would ignore it; add 'mode: walk_forward'"),
     _validate("walk-forward-with-train-end", "  mode: walk_forward\n  train_end: 2025-12-05T00:00:00\n",
               "calibration: train_end applies to mode 'split' only"),

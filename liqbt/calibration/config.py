@@ -8,7 +8,8 @@ import itertools
 import pandas as pd
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, PlainSerializer, ValidationError, field_validator, model_validator
+from pydantic import (AfterValidator, Field, PlainSerializer, ValidationError, field_validator, model_serializer,
+                      model_validator)
 
 from ..config.base import Duration, FrozenModel
 from ..heatmap import HeatmapModel, LeverageDistribution
@@ -203,13 +204,27 @@ class CalibrationConfig(FrozenModel):
 
     @model_validator(mode="after")
     def _fields_of_the_mode(self):
-        # a field of the other mode would be silently ignored: a typo'd mode must not run the wrong calibration
+        # a field of the other mode would be silently ignored: a forgotten or typo'd mode must not run the
+        # wrong calibration. Compared with the defaults, not with the keys written: a dump validated again
+        # (model_copy, a config object built from a dump) has every key
+        fields = type(self).model_fields
         if self.mode == "walk_forward":
-            wrong = [name for name in ("train_end", "train_fraction") if name in self.model_fields_set]
+            wrong = [name for name in ("train_end", "train_fraction") if getattr(self, name) != fields[name].default]
             if wrong:
                 raise ValueError(f"{wrong[0]} applies to mode 'split' only; mode 'walk_forward' refits every "
                                  f"walk_forward.refit_every (remove {wrong[0]} or set mode: split)")
-        elif "walk_forward" in self.model_fields_set:
+        elif self.walk_forward != fields["walk_forward"].default:
             raise ValueError("walk_forward is set but mode is 'split', which would ignore it; add "
                              "'mode: walk_forward' (or remove walk_forward)")
         return self
+
+    @model_serializer(mode="wrap")
+    def _new_fields_only_when_used(self, handler):
+        # the results store's identity hashes the dumped config: fields added in #12 left at their defaults
+        # are not dumped, so the dumps (and store keys) of configs that do not use them stay as they were
+        data = handler(self)
+        fields = type(self).model_fields
+        for name in ("mode", "walk_forward", "regimes"):
+            if getattr(self, name) == fields[name].default:
+                data.pop(name, None)
+        return data
