@@ -1,4 +1,4 @@
-"""Fit a liquidation predictor on an earlier period and score it on a later one.
+"""Fit a liquidation predictor on an earlier period and score it on a later one (or walk forward).
 
 The fit is a small grid (:class:`~liqbt.calibration.config.SearchSpace`): the
 heatmap variants run together through the engine's parameter-set runner,
@@ -21,7 +21,6 @@ venues says what the other venues' positions add to the ranks.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from ..data.market import Market, MultiVenueMarket, bar_size_label
@@ -30,9 +29,12 @@ from ..heatmap import HeatmapModel, reconstruct, reconstruct_many
 from ..heatmap.venues import selected_venues
 from .baseline import naive_baseline
 from .config import CalibrationConfig
-from .learned import v2_contenders
-from .metrics import by_month, score
+from .learned import shipped_v2, v2_contenders
+from .metrics import by_label, by_month, score, scored_together
 from .predictor import CALIBRATED_HEATMAP, LiquidationPredictor, combine, engine_predictions
+from .regimes import REGIMES, regime_labels
+from .selection import fit_scales, objective, rank_candidates, short_model
+from .walkforward import walk_forward
 
 __all__ = ["calibrate", "realised_liquidations", "realised_coverage", "split_time", "realised_venue"]
 
@@ -140,29 +142,6 @@ def split_time(index: pd.DatetimeIndex, config: CalibrationConfig) -> pd.Timesta
     return index[int(len(index) * config.train_fraction)]
 
 
-def _spearman(pred: np.ndarray, real: np.ndarray) -> float:
-    ok = ~np.isnan(pred)
-    a = pd.Series(pred[ok]).rank().to_numpy()
-    b = pd.Series(real[ok]).rank().to_numpy()
-    if len(a) < 3 or a.std() == 0 or b.std() == 0:
-        return float("nan")
-    return float(np.corrcoef(a, b)[0, 1])
-
-
-def _objective(pred: pd.DataFrame, real: pd.DataFrame) -> float:
-    return 0.5 * (_spearman(pred["long"].to_numpy(), real["long"].to_numpy())
-                  + _spearman(pred["short"].to_numpy(), real["short"].to_numpy()))
-
-
-def _fit_scales(pred: pd.DataFrame, real: pd.DataFrame) -> tuple[float, float]:
-    both = pd.concat([pred, real.add_suffix("_real")], axis=1, join="inner").dropna()
-    scales = []
-    for side in ("long", "short"):
-        total = both[side].sum()
-        scales.append(float(both[f"{side}_real"].sum() / total) if total > 0 else 1.0)
-    return scales[0], scales[1]
-
-
 def _periods(frame: pd.DataFrame, split: pd.Timestamp) -> dict[str, pd.DataFrame]:
     return {"train": frame[frame.index < split], "test": frame[frame.index >= split]}
 
@@ -188,10 +167,22 @@ def calibrate(market: Market | MultiVenueMarket, config: CalibrationConfig | Non
         only; its coefficients under ``fitted_v2``);
         the same headline scores per calendar month and period
         (``by_month``, keys ``"2025-12 train"``, ``"2025-12 test"``:
-        :func:`~liqbt.calibration.metrics.by_month`); and a leaderboard of the
-        best candidates. ``data.venues`` lists the venues the predictors ran
-        on and ``data.realised_venue`` the venue whose realised liquidations
-        were scored (both the market's venue for a single market).
+        :func:`~liqbt.calibration.metrics.by_month`); the same per regime and
+        period (``by_regime["test"]["cascade"]``, bar counts in
+        ``regime_bars``: :func:`~liqbt.calibration.regimes.regime_labels`);
+        and a leaderboard of the best candidates. ``data.venues`` lists the
+        venues the predictors ran on and ``data.realised_venue`` the venue
+        whose realised liquidations were scored (both the market's venue for
+        a single market).
+
+        With ``config.mode == "walk_forward"`` the fit is redone at every
+        step on the bars before it (:func:`~liqbt.calibration.walkforward.walk_forward`):
+        ``steps`` (each with its chosen parameters and scores), ``scores``,
+        ``by_regime`` and ``regime_bars`` under ``"out_of_sample"`` (the
+        steps' bars together, ``fitted`` being each step's own fit; the
+        shipped predictors are never refitted), and ``by_month``;
+        ``data.coverage.dropped.before_first_step`` counts the bars only ever
+        trained on. ``mode`` says which layout it is.
     """
     config = config or CalibrationConfig()
     multi = isinstance(market, MultiVenueMarket)
@@ -204,64 +195,79 @@ def calibrate(market: Market | MultiVenueMarket, config: CalibrationConfig | Non
             where = f"data.venues.{venue}: " if multi else ""
             raise ConfigError(f"{where}{mk.source}: no open interest in the data; calibration needs it (the engine "
                               "and the baseline are built from it): add a source with parts: [open_interest]")
-    split = split_time(real.index, config)
-    train_real = real[real.index < split]
+    split = split_time(real.index, config) if config.mode == "split" else None
     excursion = naive_baseline(market, rbar, venues if multi else None)
 
+    # the engine runs once per variant over all the data (point in time); every fit only chooses among these
     models = config.search.heatmap_models(config.base)
     sweep = reconstruct_many(market, models, columns=_PRED_COLUMNS)
-    candidates = []
-    for i, model in enumerate(models):
-        engine = engine_predictions(sweep.frame(i), rbar).reindex(real.index)
-        for density in config.search.background_density:
-            pred = combine(engine, excursion, density)
-            candidates.append((_objective(pred[pred.index < split], train_real), i, density))
-    candidates.sort(key=lambda c: -np.nan_to_num(c[0], nan=-2.0))
-    _, best, density = candidates[0]
-
-    engine = engine_predictions(sweep.frame(best), rbar).reindex(real.index)
-    scale_long, scale_short = _fit_scales(combine(engine, excursion, density)[lambda f: f.index < split], train_real)
-    fitted = LiquidationPredictor(heatmap=models[best], background_density=density, scale_long=scale_long,
-                                  scale_short=scale_short)
+    engines = [engine_predictions(sweep.frame(i), rbar).reindex(real.index) for i in range(len(models))]
     shipped = LiquidationPredictor(heatmap=_venue_options(CALIBRATED_HEATMAP, config.base)) if multi else \
         LiquidationPredictor()
     shipped_engine = engine_predictions(reconstruct(market, shipped.heatmap).features, rbar).reindex(real.index)
+    never_refitted = {
+        "shipped_default": combine(shipped_engine, excursion, shipped.background_density, shipped.scale_long,
+                                   shipped.scale_short),
+        # the shipped predictor with its background term off (heatmap and scales kept): what the engine adds
+        "engine_only": combine(shipped_engine, excursion, 0.0, shipped.scale_long, shipped.scale_short),
+    }
+    regimes = regime_labels(held, real.index, rbar, config.regimes)
+    data = {"symbol": market.symbol, "venue": held.venue, "source": held.source, "venues": venues,
+            "realised_venue": held.venue,
+            "candles": bar_size_label(market.bar_size), "realised_bar_size": bar_size_label(rbar),
+            "start": str(real.index[0]), "end": str(real.index[-1] + rbar), "realised_bars": len(real),
+            "coverage": coverage}
+    if config.mode == "walk_forward":
+        v2 = shipped_v2(venues if multi else None).predict(market, rbar, engine=shipped_engine)
+        never_refitted["shipped_v2"] = v2.reindex(real.index)
+        report = walk_forward(real, rbar, engines, models, excursion, never_refitted, regimes, config)
+        data["coverage"] = {"scored_bars": report["out_of_sample_bars"], "dropped": {
+            **coverage["dropped"], "before_first_step": int((real.index < pd.Timestamp(report["steps"][0]["period"][0])).sum()),
+            "no_prediction": report.pop("no_prediction")}}
+        return {"mode": "walk_forward", "data": data, "walk_forward": config.walk_forward.model_dump(mode="json"),
+                "objective": "mean of long and short Spearman correlation on each step's training bars",
+                "candidates": len(models) * len(config.search.background_density),
+                "regimes": config.regimes.model_dump(mode="json"),
+                "dominant_side": "classes long / short / tie (equal USD); a tie matches only a tie", **report}
+
+    train_real = real[real.index < split]
+    candidates = rank_candidates(engines, excursion, config.search.background_density, train_real)
+    _, best, density = candidates[0]
+    engine = engines[best]
+    scale_long, scale_short = fit_scales(combine(engine, excursion, density)[lambda f: f.index < split], train_real)
+    fitted = LiquidationPredictor(heatmap=models[best], background_density=density, scale_long=scale_long,
+                                  scale_short=scale_short)
     contenders = {
         "fitted": fitted.predict(market, rbar).reindex(real.index),
         "baseline": excursion.reindex(real.index),
-        "shipped_default": combine(shipped_engine, excursion, shipped.background_density, shipped.scale_long,
-                                   shipped.scale_short),
-        # each predictor with its background term off (heatmap and scales kept): what the engine adds
-        "engine_only": combine(shipped_engine, excursion, 0.0, shipped.scale_long, shipped.scale_short),
+        **never_refitted,
         "fitted_engine_only": combine(engine, excursion, 0.0, scale_long, scale_short),
     }
     # predictor v2 (liqbt.calibration.learned): the shipped one, and one fitted here on the training bars only
     v2, fitted_v2 = v2_contenders(market, shipped_engine, rbar, train_real, venues if multi else None)
     contenders.update({name: pred.reindex(real.index) for name, pred in v2.items()})
-    # every predictor is scored on the same bars: the baseline has no value where the OI at the bar's
-    # open is unknown (e.g. the first hour of hourly OI known at each hour's end), so those are left out
-    compared = np.logical_and.reduce([pred.notna().all(axis=1).to_numpy() for pred in contenders.values()])
-    coverage = {"scored_bars": int(compared.sum()),
-                "dropped": {**coverage["dropped"], "no_prediction": int((~compared).sum())}}
-    contenders = {name: pred[compared] for name, pred in contenders.items()}
-    scored = real[compared]
+    contenders, scored, no_prediction = scored_together(contenders, real)
+    data["coverage"] = {"scored_bars": len(scored), "dropped": {**coverage["dropped"], "no_prediction": no_prediction}}
     scores = {period: {} for period in ("train", "test")}
     for name, pred in contenders.items():
         for period, part in _periods(pred, split).items():
             scores[period][name] = score(part, _periods(scored, split)[period])
+    labels = regimes.reindex(scored.index)
+    by_regime, regime_bars = {}, {}
+    for period, part in _periods(scored, split).items():
+        by_regime[period] = by_label(contenders, part, labels.reindex(part.index), REGIMES)
+        regime_bars[period] = {r: int((labels.reindex(part.index) == r).sum()) for r in REGIMES}
 
     leaderboard = []
-    for objective, i, dens in candidates[:10]:
-        pred = combine(engine_predictions(sweep.frame(i), rbar).reindex(real.index), excursion, dens)
+    for objective_value, i, dens in candidates[:10]:
+        pred = combine(engines[i], excursion, dens)
         test = pred[pred.index >= split]
-        leaderboard.append({"train_objective": objective, "test_objective": _objective(test, real[real.index >= split]),
-                            "background_density": dens, "heatmap": _short_model(models[i])})
+        leaderboard.append({"train_objective": objective_value,
+                            "test_objective": objective(test, real[real.index >= split]),
+                            "background_density": dens, "heatmap": short_model(models[i])})
     return {
-        "data": {"symbol": market.symbol, "venue": held.venue, "source": held.source, "venues": venues,
-                 "realised_venue": held.venue,
-                 "candles": bar_size_label(market.bar_size), "realised_bar_size": bar_size_label(rbar),
-                 "start": str(real.index[0]), "end": str(real.index[-1] + rbar), "realised_bars": len(real),
-                 "coverage": coverage},
+        "mode": "split",
+        "data": data,
         "split": {"train": [str(real.index[0]), str(split)], "test": [str(split), str(real.index[-1] + rbar)],
                   "train_bars": int((real.index < split).sum()), "test_bars": int((real.index >= split).sum())},
         "objective": "mean of long and short Spearman correlation on the training bars",
@@ -271,12 +277,8 @@ def calibrate(market: Market | MultiVenueMarket, config: CalibrationConfig | Non
         "scores": scores,
         "dominant_side": "classes long / short / tie (equal USD); a tie matches only a tie",
         "by_month": by_month(contenders, scored, split),
+        "regimes": config.regimes.model_dump(mode="json"),
+        "by_regime": by_regime,
+        "regime_bars": regime_bars,
         "leaderboard": leaderboard,
     }
-
-
-def _short_model(model) -> dict:
-    dist = model.leverage_distribution
-    return {"leverage_median": dist.median if dist else None, "leverage_sigma": dist.sigma if dist else None,
-            "entry_price": model.entry_price, "long_share": model.long_share, "window": model.window,
-            "close_mode": model.close_mode}

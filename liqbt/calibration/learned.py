@@ -50,7 +50,7 @@ from .metrics import SIDES
 from .predictor import CALIBRATED_HEATMAP, LiquidationPredictor, engine_predictions
 
 __all__ = ["LiquidationPredictorV2", "SideCoefficients", "FEATURES", "PREDICTORS", "side_features", "fit_side",
-           "fit_v2", "predictor_by_name", "v2_contenders"]
+           "fit_v2", "predictor_by_name", "shipped_v2", "v2_contenders"]
 
 #: Feature columns of :func:`side_features`, in coefficient order.
 FEATURES = ("engine", "baseline", "path", "adverse_close_pct")
@@ -239,6 +239,21 @@ def predictor_by_name(name: str) -> LiquidationPredictor | LiquidationPredictorV
     return PREDICTORS[name]()
 
 
+def shipped_v2(venues=None) -> LiquidationPredictorV2:
+    """The shipped v2 on ``venues`` (a multi-venue market; default all), checked to share v1's engine.
+
+    ``liqbt calibrate`` reconstructs the engine of :data:`CALIBRATED_HEATMAP` once and gives it to
+    both; a changed v2 default must not silently reuse it.
+    """
+    shipped = LiquidationPredictorV2()
+    if venues is not None:
+        shipped = shipped.model_copy(update={"heatmap": shipped.heatmap.model_copy(update={"venues": tuple(venues)})})
+    venue_fields = {"venues", "venue_brackets", "venue_formulas"}  # where, not how, the engine ran
+    if shipped.heatmap.model_dump(exclude=venue_fields) != CALIBRATED_HEATMAP.model_dump(exclude=venue_fields):
+        raise ConfigError("predictor v2: its heatmap is no longer v1's; compute its own engine")
+    return shipped
+
+
 def v2_contenders(market: Market | MultiVenueMarket, engine: pd.DataFrame, bar_size: pd.Timedelta,
                   train: pd.DataFrame, venues=None) -> tuple[dict[str, pd.DataFrame], LiquidationPredictorV2]:
     """Predictions of the shipped v2 and of a v2 fitted on the bars of ``train`` only, for ``liqbt calibrate``.
@@ -252,12 +267,7 @@ def v2_contenders(market: Market | MultiVenueMarket, engine: pd.DataFrame, bar_s
     tuple
         ``({"shipped_v2": DataFrame, "fitted_v2": DataFrame}, fitted model)``.
     """
-    shipped = LiquidationPredictorV2()
-    if venues is not None:
-        shipped = shipped.model_copy(update={"heatmap": shipped.heatmap.model_copy(update={"venues": tuple(venues)})})
-    venue_fields = ("venues", "venue_brackets", "venue_formulas")  # where, not how, the engine ran
-    if shipped.heatmap.model_dump(exclude=set(venue_fields)) != CALIBRATED_HEATMAP.model_dump(exclude=set(venue_fields)):  # a changed default must not silently reuse v1's engine
-        raise ConfigError("predictor v2: its heatmap is no longer v1's; compute its own engine")
+    shipped = shipped_v2(venues)
     fitted = fit_v2(side_features(market, engine, bar_size, venues=venues), train, shipped.heatmap)
     return ({"shipped_v2": shipped.predict(market, bar_size, engine=engine),
              "fitted_v2": fitted.predict(market, bar_size, engine=engine)}, fitted)

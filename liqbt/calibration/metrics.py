@@ -13,7 +13,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-__all__ = ["aggregate_to", "side_scores", "score", "dominant_side", "reliability_table", "by_month", "SIDES"]
+__all__ = ["aggregate_to", "side_scores", "score", "dominant_side", "reliability_table", "by_month", "by_label",
+           "headline", "scored_together", "SIDES"]
 
 SIDES = ("long", "short")
 
@@ -147,15 +148,53 @@ def by_month(predicted: Mapping[str, pd.DataFrame], realised: pd.DataFrame,
         period = np.where(realised.index < pd.Timestamp(split), " train", " test")
         months = months + period
     months = pd.Index(months)
+    order = sorted(months.unique(), key=lambda key: (key[:7], key.endswith("test")))
+    return by_label(predicted, realised, months, order)
+
+
+def by_label(predicted: Mapping[str, pd.DataFrame], realised: pd.DataFrame, labels, order=None) -> dict:
+    """Headline scores of several predictors per label of the realised bars (see :func:`by_month`).
+
+    Parameters
+    ----------
+    labels : array-like
+        One label per row of ``realised`` (a month, a regime ...).
+    order : sequence, optional
+        Labels to report, in this order (those without a bar are skipped);
+        default: the sorted labels present.
+    """
+    labels = pd.Index(labels)
     out = {}
-    for month in sorted(months.unique(), key=lambda key: (key[:7], key.endswith("test"))):
-        real = realised[months == month]
-        out[month] = {}
-        for name, pred in predicted.items():
-            s = score(pred.reindex(real.index), real)
-            out[month][name] = {
-                "bars": s["bars"],
-                **{side: {m: s[side][m] for m in ("spearman", "pearson_log1p")} for side in SIDES},
-                "dominant_side_match": s["dominant_side_match"],
-            }
+    for label in (sorted(labels.unique()) if order is None else order):
+        real = realised[labels == label]
+        if not len(real):
+            continue
+        out[label] = {name: headline(pred.reindex(real.index), real) for name, pred in predicted.items()}
     return out
+
+
+def headline(predicted: pd.DataFrame, realised: pd.DataFrame) -> dict:
+    """:func:`score` without the reliability tables: ``bars``, per side Spearman and log-Pearson, dominant side."""
+    s = score(predicted, realised)
+    return {"bars": s["bars"], **{side: {m: s[side][m] for m in ("spearman", "pearson_log1p")} for side in SIDES},
+            "dominant_side_match": s["dominant_side_match"]}
+
+
+def scored_together(predicted: Mapping[str, pd.DataFrame], realised: pd.DataFrame
+                    ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, int]:
+    """Keep the bars of ``realised`` where every predictor has both sides, so all are scored on the same bars.
+
+    The baseline has no value where the OI at the bar's open is unknown (e.g.
+    the first hour of hourly OI known at each hour's end); scoring the others
+    there would compare predictors on different bars.
+
+    Returns
+    -------
+    tuple
+        The predictors and the realised bars cut to those bars, and the
+        number of bars left out (``no_prediction``).
+    """
+    compared = np.logical_and.reduce([pred.reindex(realised.index).notna().all(axis=1).to_numpy()
+                                      for pred in predicted.values()])
+    kept = {name: pred.reindex(realised.index)[compared] for name, pred in predicted.items()}
+    return kept, realised[compared], int((~compared).sum())

@@ -145,7 +145,8 @@ def _after_colon(exc: Exception) -> str:
 
 
 def _check_calibration(loaded: "LoadedConfig") -> None:
-    """Every candidate heatmap of the calibration grid builds, and ``train_end`` lies in the data period."""
+    """Every candidate heatmap of the calibration grid builds; ``train_end`` and the first walk-forward step lie in
+    the data period."""
     calibration, data = loaded.config.calibration, loaded.config.data
     where = f"{loaded.path}: calibration"
     try:
@@ -153,6 +154,11 @@ def _check_calibration(loaded: "LoadedConfig") -> None:
     except (ValidationError, ValueError) as exc:
         text = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
         raise ConfigError(f"{where}.search: a candidate heatmap is invalid: {text}".replace("\n", " ")) from None
+    if calibration.mode == "walk_forward" and data.start is not None and data.end is not None:
+        min_train = calibration.walk_forward.min_train
+        if data.end - data.start <= min_train.delta:
+            raise ConfigError(f"{where}.walk_forward.min_train ({min_train}) leaves no step to score in the data "
+                              f"period {data.start} .. {data.end}; use a shorter min_train or a longer period")
     end = calibration.train_end
     if end is not None:
         if data.start is not None and end <= data.start:
