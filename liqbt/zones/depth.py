@@ -54,7 +54,8 @@ def depth_frame(market: Market) -> pd.DataFrame:
         raise ConfigError(f"expected a liqbt Market, found {type(market).__name__}")
     missing = [c for c in DEPTH_COLUMNS if c not in market.bars.columns]
     if missing:
-        raise ConfigError(f"order-book depth: the market has no column(s) {missing}; add {DEPTH_SOURCE}")
+        raise ConfigError(f"order-book depth: the market ({market.source or 'bars'}) has no column(s) {missing}; "
+                          f"add {DEPTH_SOURCE}")
     empty = [c for c in DEPTH_COLUMNS if not market.bars[c].notna().any()]
     if empty:
         raise ConfigError(f"order-book depth: column(s) {empty} hold no value between {market.start} and "
