@@ -57,7 +57,7 @@ def test_all_shipped_strategies_are_registered():
     assert get_strategy("magnet_zone") is MagnetZone
 
 
-@pytest.mark.parametrize("name", [*ZONE_STRATEGIES, "magnet_zone_two_window"])
+@pytest.mark.parametrize("name", [*ZONE_STRATEGIES, "magnet_zone_two_window", "magnet_zone_depth"])
 def test_parameters_have_defaults_ranges_and_docs(name):
     cls = get_strategy(name)
     for key, spec in cls.params.items():
