@@ -15,7 +15,7 @@ from liqbt.calibration.predictor import CALIBRATED_HEATMAP
 from liqbt.config import load_config
 from liqbt.data import generate_market
 from liqbt.data.market import Market
-from liqbt.errors import ConfigError
+from liqbt.errors import ConfigError, DataError
 from liqbt.evaluation import compare_to_baselines
 from liqbt.heatmap import reconstruct
 from liqbt.pipeline import as_loaded, build_context, load_market, run_experiment
@@ -92,6 +92,16 @@ def test_depth_columns_without_a_value_are_a_config_error():
     bare = Market.from_parts(market.bars[["open", "high", "low", "close", "volume"]], known=known)
     with pytest.raises(ConfigError, match="hold no value"):
         depth_frame(bare)
+
+
+def test_a_negative_depth_is_a_data_error_naming_column_and_bar():
+    market = generate_market(100, "5m", seed=1)
+    stamps = pd.DatetimeIndex(["2025-01-01 00:00", "2025-01-01 04:00"], tz="UTC")
+    known = {"bid_depth_1pct_usd": pd.Series([1e8, 2e8], index=stamps),
+             "ask_depth_1pct_usd": pd.Series([3e8, -4e8], index=stamps)}
+    bad = Market.from_parts(market.bars[["open", "high", "low", "close", "volume"]], known=known)
+    with pytest.raises(DataError, match=r"ask_depth_1pct_usd.*2025-01-01 04:00:00\+00:00: -400000000.0"):
+        depth_frame(bad)
 
 
 # ------------------------------------------------------------------ the helper, by hand

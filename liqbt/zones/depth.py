@@ -49,6 +49,8 @@ def depth_frame(market: Market) -> pd.DataFrame:
     ConfigError
         When the market lacks them or they hold no value, naming the columns
         and the source that gives them (:data:`DEPTH_SOURCE`).
+    DataError
+        When a depth is not positive and finite, naming the column and bars.
     """
     if not isinstance(market, Market):
         raise ConfigError(f"expected a liqbt Market, found {type(market).__name__}")
@@ -60,7 +62,16 @@ def depth_frame(market: Market) -> pd.DataFrame:
     if empty:
         raise ConfigError(f"order-book depth: column(s) {empty} hold no value between {market.start} and "
                           f"{market.end}; add {DEPTH_SOURCE} covering that span")
-    return market.bars[list(DEPTH_COLUMNS)].astype(np.float64)
+    depth = market.bars[list(DEPTH_COLUMNS)].astype(np.float64)
+    for column in DEPTH_COLUMNS:
+        # a loader validates its files; a hand-built Market's known series are only aligned
+        bad = ~(depth[column].isna() | (depth[column] > 0) & np.isfinite(depth[column]))
+        if bad.any():
+            pos = np.flatnonzero(bad.to_numpy())
+            raise DataError(market.source or "market", "expected a positive, finite depth in USD", column=column,
+                            rows=[f"bar {depth.index[p]}: {float(depth[column].iloc[p])!r}" for p in pos[:5]],
+                            n_rows=len(pos))
+    return depth
 
 
 def depth_ratio(depth: pd.Series, window: str | pd.Timedelta = "30d",
