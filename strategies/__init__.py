@@ -7,13 +7,14 @@ buy-and-hold) live in :mod:`liqbt.evaluation`.
 """
 
 from .imbalance import ImbalanceBias
-from .magnet import MagnetZone, MagnetZoneTwoWindow
+from .magnet import MagnetZone, MagnetZoneDepth, MagnetZoneTwoWindow
 from .sr_confluence import SRConfluence
 from .stop_hunt import StopHunt
 
 __all__ = [
            "ImbalanceBias",
            "MagnetZone",
+           "MagnetZoneDepth",
            "MagnetZoneTwoWindow",
            "SRConfluence",
            "StopHunt",

@@ -13,6 +13,13 @@ appears (reversal), or after ``max_hold_bars``.
 (e.g. 30 days) and the timing from a short ``execution`` map (e.g. 24 hours):
 it trades only when both maps have a band toward the same side within
 ``agree_tol`` of each other.
+
+:class:`MagnetZoneDepth` adds the order book (``ctx.depth()``, ±1 % depth
+known at bar open): it trades toward the magnet only while the book between
+the price and it is thin, i.e. the asks (for a long) or bids (for a short)
+are at most ``thin_max`` of their trailing median
+(:func:`liqbt.zones.depth_confluence`); with ``wall_behind`` it also needs a
+deep book at the band on the stop side.
 """
 
 from __future__ import annotations
@@ -24,10 +31,11 @@ import pandas as pd
 
 from liqbt.backtest import Signals
 from liqbt.strategy import Param, Strategy, StrategyContext
+from liqbt.zones import depth_confluence
 
 from ._common import ZONE_PARAMS, hold_exits, make_signals, rising, zone_frame
 
-__all__ = ["MagnetZone", "MagnetZoneTwoWindow"]
+__all__ = ["MagnetZone", "MagnetZoneDepth", "MagnetZoneTwoWindow"]
 
 _MAGNET_PARAMS = {
     "min_dist_pct": Param(0.3, 0.1, 1.0, step=0.1, doc="nearest a magnet may be, percent of the close"),
@@ -102,3 +110,42 @@ class MagnetZoneTwoWindow(Strategy):
         agree_dn = (ze["below_price"] / zc["below_price"] - 1).abs() <= tol
         # the execution map's zones drive the targets and the clear exits
         return _signals(self, ze, long_dir & agree_up, short_dir & agree_dn, ctx.market.index)
+
+
+class MagnetZoneDepth(Strategy):
+    """:class:`MagnetZone` that trades toward a band only through a thin order book (module docstring).
+
+    Needs the market's depth columns (``bid_depth_1pct_usd``,
+    ``ask_depth_1pct_usd``: a ``coinglass_v4`` source with ``parts:
+    [known]``); without them :meth:`signals` raises a ConfigError naming them.
+    The levels come from ``ctx.zones`` as in every zone strategy, so the
+    placebo and plain-S/R twins keep the same depth filter on moved levels.
+    """
+
+    name = "magnet_zone_depth"  # the liqbt.strategies entry point registers it under this name
+
+    heatmaps = ("main",)
+    params: ClassVar[dict[str, Param]] = {
+        **_MAGNET_PARAMS,
+        "thin_max": Param(0.8, 0.5, 1.0, step=0.1,
+                          doc="largest depth toward the magnet (asks for a long, bids for a short) / its trailing "
+                              "median that counts as a thin book"),
+        "depth_window_days": Param(30, 10, 60, step=10, doc="days of the depth's trailing median"),
+        "wall_behind": Param(False, doc="also need a wall at the band on the stop side (band within 1 %, its "
+                                        "side's depth >= wall_min x its median)"),
+        "wall_min": Param(1.25, 1.0, 2.0, step=0.25, doc="smallest depth / trailing median that counts as a wall"),
+        **ZONE_PARAMS,
+    }
+
+    def signals(self, ctx: StrategyContext) -> Signals:
+        depth = ctx.depth()  # first: a market without depth fails before any zone is computed
+        z = zone_frame(self, ctx, "main", self.min_dist_pct / 100, self.max_dist_pct / 100)
+        book = depth_confluence(depth, z, window=pd.Timedelta(days=self.depth_window_days),
+                                thin_max=self.thin_max, wall_min=self.wall_min)
+        long_ok, short_ok = _setups(z, self.dominance)
+        long_ok = long_ok & book["above_thin"]
+        short_ok = short_ok & book["below_thin"]
+        if self.wall_behind:
+            long_ok &= book["below_wall"]
+            short_ok &= book["above_wall"]
+        return _signals(self, z, long_ok, short_ok, ctx.market.index)

@@ -7,6 +7,7 @@ import typing
 from pathlib import Path
 
 import pytest
+from conftest import shipped_config
 
 from liqbt.config import load_config
 from liqbt.errors import ConfigError
@@ -123,7 +124,7 @@ SHIPPED_CONFIGS = sorted((Path(__file__).resolve().parents[1] / "configs").glob(
 
 
 @pytest.mark.real_data
-@pytest.mark.parametrize("path", SHIPPED_CONFIGS, ids=[p.stem for p in SHIPPED_CONFIGS])
+@pytest.mark.parametrize("path", [shipped_config(p) for p in SHIPPED_CONFIGS])
 def test_every_shipped_config_validates(path):
     """Each example loads and the data files it names exist (load_config checks the paths)."""
     from liqbt.data.config import SourceConfig

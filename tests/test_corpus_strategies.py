@@ -79,6 +79,17 @@ CASES = [
           "strategy.level_source (heatmap, placebo or sr), not a parameter"),
     _case("bad-level-source", "{name: magnet_zone, level_source: random}", "strategy.level_source"),
     _case("negative-placebo-seed", "{name: magnet_zone, placebo_seed: -1}", "strategy.placebo_seed"),
+    # a strategy reading order-book depth on a market without it (interface I4 of issue #12)
+    Case("depth-columns-missing", ("run", "{tmp}/cfg/c.yaml"),
+         "order-book depth: the market (synthetic(seed=1)) has no column(s) ['bid_depth_1pct_usd', "
+         "'ask_depth_1pct_usd']; add a data source with format: coinglass_v4 and parts: [known]",
+         {"cfg/c.yaml": """
+             data:
+               sources: [{format: synthetic, bars: 300, bar_size: 5m, seed: 1}]
+             heatmaps:
+               main: {window: 1d}
+             strategy: {name: magnet_zone_depth}
+             """}),
 ]
 
 

@@ -28,7 +28,7 @@ from liqbt.strategy import Strategy, StrategyContext, available_strategies, reso
 from liqbt.zones import local_imbalance, placebo_series, zones
 
 EXAMPLE = PROJECT_ROOT / "configs" / "custom_strategy"
-SHIPPED = {"magnet_zone", "magnet_zone_two_window", "sr_confluence", "stop_hunt", "imbalance_bias"}
+SHIPPED = {"magnet_zone", "magnet_zone_two_window", "magnet_zone_depth", "sr_confluence", "stop_hunt", "imbalance_bias"}
 
 
 def _write(folder: Path, name: str, text: str) -> Path:

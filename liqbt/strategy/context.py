@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..data.market import Market
 from ..errors import ConfigError
-from ..zones import LEVEL_SOURCES, local_imbalance, placebo_series, zones
+from ..zones import LEVEL_SOURCES, depth_frame, local_imbalance, placebo_series, zones
 
 __all__ = ["StrategyContext", "LEVEL_SOURCES"]
 
@@ -82,6 +82,22 @@ class StrategyContext:
     def features(self, role: str) -> pd.DataFrame:
         """Per-bar features of the heatmap playing ``role`` (always the real heatmap: no placebo)."""
         return self.heatmap(role).features
+
+    def depth(self) -> pd.DataFrame:
+        """Order-book depth within ±1 % of the price, USD, known at each bar's open.
+
+        Columns :data:`liqbt.zones.DEPTH_COLUMNS` (``bid_depth_1pct_usd``:
+        resting bids below the price, ``ask_depth_1pct_usd``: asks above) on
+        the market's index, NaN before the first snapshot. The same for every
+        level source: the placebo and plain-S/R twins move levels, not depth.
+
+        Raises
+        ------
+        ConfigError
+            When the market has no depth (it comes from a data source with
+            ``format: coinglass_v4`` and ``parts: [known]``).
+        """
+        return depth_frame(self.market)
 
     def _seed(self):
         return self.placebo_seed if self.level_source == "placebo" else None
