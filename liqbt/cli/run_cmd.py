@@ -65,7 +65,7 @@ def run(args) -> int:
         if result.baselines is not None:
             print("against the baselines (same costs):")
             table = result.baselines[["total_return", "sharpe_ratio", "max_drawdown", "trades"]]
-            print(table.to_string(float_format=lambda x: f"{x:.3f}"))
+            print(table.to_string(float_format=lambda x: f"{x:.3f}", na_rep="-"))
             notes = result.baselines.get("note")
             for note in ([] if notes is None else dict.fromkeys(n for n in notes if isinstance(n, str) and n)):
                 print(f"  {', '.join(notes.index[notes == note])}: {note}")
