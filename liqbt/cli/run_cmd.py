@@ -31,6 +31,20 @@ def format_summary(stats) -> str:
     return "\n".join(lines)
 
 
+def format_baselines(baselines) -> str:
+    """The baselines table as ``liqbt run`` prints it: ratios with 3 decimals, trades as integers, ``-`` where
+    a variant was not run, then each distinct note once."""
+    import pandas as pd  # here: the CLI starts without pandas
+
+    table = baselines[["total_return", "sharpe_ratio", "max_drawdown", "trades"]].copy()
+    table["trades"] = [("-" if pd.isna(v) else f"{int(v):,}") for v in table["trades"]]
+    lines = [table.to_string(float_format=lambda x: f"{x:.3f}", na_rep="-")]
+    notes = baselines.get("note")
+    for note in ([] if notes is None else dict.fromkeys(n for n in notes if isinstance(n, str) and n)):
+        lines.append(f"  {', '.join(notes.index[notes == note])}: {note}")
+    return "\n".join(lines)
+
+
 def run(args) -> int:
     from ..config.files import check_store_path, write_atomic
     from ..data.inspect import describe, format_description
@@ -64,10 +78,6 @@ def run(args) -> int:
         print(format_summary(result.stats.iloc[0]))
         if result.baselines is not None:
             print("against the baselines (same costs):")
-            table = result.baselines[["total_return", "sharpe_ratio", "max_drawdown", "trades"]]
-            print(table.to_string(float_format=lambda x: f"{x:.3f}", na_rep="-"))
-            notes = result.baselines.get("note")
-            for note in ([] if notes is None else dict.fromkeys(n for n in notes if isinstance(n, str) and n)):
-                print(f"  {', '.join(notes.index[notes == note])}: {note}")
+            print(format_baselines(result.baselines))
         print(f"wrote {paths['report']}")
     return 0
