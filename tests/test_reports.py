@@ -308,3 +308,78 @@ def test_counts_are_integers_in_the_report_the_printed_table_and_baselines_csv(r
     printed = format_baselines(run.baselines).splitlines()
     assert printed[0].split()[-1] == "trades"
     assert [line.split()[-1] for line in printed[1:5]] == ["1", "-", "-", "1"]
+
+
+# ------------------------------------------------------------------ sweep parameter maps
+def tick_texts(fig, axis: str) -> list[str]:
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    labels = ax.get_xticklabels() if axis == "x" else ax.get_yticklabels()
+    lo, hi = ax.get_xlim() if axis == "x" else ax.get_ylim()
+    ticks = ax.get_xticks() if axis == "x" else ax.get_yticks()
+    return [t.get_text() for t, v in zip(labels, ticks) if min(lo, hi) <= v <= max(lo, hi) and t.get_text()]
+
+
+def sweep_results(**params) -> pd.DataFrame:
+    frame = pd.DataFrame(params)
+    frame["window"] = "all"
+    frame["sharpe_ratio"] = np.linspace(-1, 2, len(frame))
+    return frame
+
+
+def test_an_optuna_parameter_map_has_round_ticks_on_numeric_axes():
+    import matplotlib.pyplot as plt
+
+    from liqbt.research.report import param_map_figure
+
+    rng = np.random.default_rng(0)  # what Optuna's TPE returns: 200 distinct 16-digit floats per parameter
+    results = sweep_results(dominance=rng.uniform(1.1, 4.0, 200), max_dist_pct=np.exp(rng.uniform(0, 2.3, 200)))
+    fig = param_map_figure(results, ["dominance", "max_dist_pct"], "sharpe_ratio", frozenset({"max_dist_pct"}))
+    try:
+        for axis in ("x", "y"):
+            texts = tick_texts(fig, axis)
+            assert 2 <= len(texts) <= 12, texts
+            assert max(len(t) for t in texts) <= 8, texts
+        assert fig.axes[0].get_yscale() == "log" and "log scale" in fig.axes[0].get_ylabel()
+    finally:
+        plt.close(fig)
+    one = param_map_figure(results.assign(max_dist_pct=2.0), ["dominance", "max_dist_pct"], "sharpe_ratio")
+    try:
+        texts = tick_texts(one, "x")
+        assert 2 <= len(texts) <= 12 and max(len(t) for t in texts) <= 8, texts
+    finally:
+        plt.close(one)
+
+
+def test_a_grid_parameter_map_labels_each_value_shortly():
+    import matplotlib.pyplot as plt
+
+    from liqbt.research.report import param_map_figure, tick_label
+
+    assert [tick_label(v) for v in (0.1 + 0.2, 3.0, 1234567.0, 0.000123456, "12h")] == [
+        "0.3", "3", "1234567", "0.0001235", "12h"]
+    x = [0.1 + 0.2 * k for k in range(5)]
+    results = sweep_results(a=np.repeat(x, 3), window_h=np.tile(["6h", "12h", "24h"], 5))
+    fig = param_map_figure(results, ["a", "window_h"], "sharpe_ratio")
+    try:
+        assert tick_texts(fig, "x") == ["0.1", "0.3", "0.5", "0.7", "0.9"]
+        assert tick_texts(fig, "y") == ["12h", "24h", "6h"]
+    finally:
+        plt.close(fig)
+
+
+def test_the_documented_optuna_sweep_is_a_valid_sweep_section():
+    import re
+
+    import yaml
+
+    from conftest import PROJECT_ROOT
+    from liqbt.research.config import RangeSpec, SweepConfig
+
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    block = next(b for b in re.findall(r"```yaml\n(.*?)```", readme, re.S) if "method: optuna" in b)
+    sweep = SweepConfig.model_validate(yaml.safe_load(block)["sweep"])
+    params = sweep.params
+    assert isinstance(params["heatmaps.main.window"], list)  # categorical
+    assert isinstance(params["dominance"], RangeSpec) and not params["dominance"].log
+    assert params["max_dist_pct"].log and params["max_hold_bars"].integer
