@@ -383,3 +383,27 @@ def test_the_documented_optuna_sweep_is_a_valid_sweep_section():
     assert isinstance(params["heatmaps.main.window"], list)  # categorical
     assert isinstance(params["dominance"], RangeSpec) and not params["dominance"].log
     assert params["max_dist_pct"].log and params["max_hold_bars"].integer
+
+
+@pytest.mark.filterwarnings("ignore::liqbt.errors.MarkPriceWarning", "ignore::liqbt.errors.FundingGapWarning")
+@pytest.mark.parametrize("seed", [0, 1])
+def test_trades_of_random_scenarios_sum_to_each_columns_pnl(seed):
+    """Every exit kind, reversals, liquidations, funding at fills, both execution modes, 4 columns each."""
+    from test_backtest_reference import CONFIGS, MARK_CONFIGS, random_market, random_signals
+
+    kinds = set()
+    for cfg, with_mark in [(c, False) for c in CONFIGS] + [(c, True) for c in MARK_CONFIGS]:
+        market = random_market(seed, with_mark=with_mark)
+        result = run_backtest(market, random_signals(seed, len(market), 4, market.index), cfg)
+        trades = result.trades()
+        stats = result.stats()
+        value = result.portfolio.value()
+        kinds |= set(trades["exit_reason"])
+        for j, column in enumerate(value.columns):
+            mine = trades[trades["column"] == column]
+            assert mine["trade"].tolist() == list(range(1, len(mine) + 1))
+            assert mine["net_pnl_usd"].sum() == pytest.approx(value.iloc[-1, j] - cfg.init_cash_usd, abs=1e-6)
+            assert mine["pnl_funding_usd"].sum() == pytest.approx(result.funding.iloc[:, j].sum(), abs=1e-6)
+            assert mine["pnl_fees_usd"].sum() == pytest.approx(stats["pnl_fees_usd"].iloc[j], abs=1e-6)
+            assert len(mine) == stats["trades"].iloc[j]
+    assert kinds >= {"signal", "stop_loss", "take_profit", "target", "liquidation"}
