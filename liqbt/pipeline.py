@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from .backtest import BacktestResult, Signals, run_backtest
-from .backtest.stats import json_safe, stats_for_json
+from .backtest.stats import count_values, json_safe, stats_for_json
 from .config.experiment import ExperimentConfig, LoadedConfig, check_loaded, load_config
 from .config.files import write_atomic
 from .data.config import load_data
@@ -28,7 +28,7 @@ from .heatmap import HeatmapResult, reconstruct_named
 from .strategy import Strategy, StrategyContext
 
 __all__ = ["ExperimentRun", "build_context", "run_experiment", "run_sweep", "record_run", "write_run", "stats_json",
-           "equity_frame", "load_market", "as_loaded", "PYTHON_CONFIG"]
+           "equity_frame", "baselines_for_output", "load_market", "as_loaded", "PYTHON_CONFIG"]
 
 PYTHON_CONFIG = "<ExperimentConfig>"
 """The file name a config built in Python stands under in messages (``<base_dir>/<ExperimentConfig>: ...``)."""
@@ -205,9 +205,17 @@ def write_run(run: ExperimentRun, out: Path, *, title: str | None = None) -> dic
             view = view_from_result(result, run.market, name)
             paths[f"heatmap_{name}"] = write_heatmap_png(view, out / f"heatmap_{name}.png", fills=fills)
     if run.baselines is not None:
-        paths["baselines"] = write_atomic(out / "baselines.csv", run.baselines.to_csv(index_label="variant"))
+        paths["baselines"] = write_atomic(out / "baselines.csv", baselines_for_output(run.baselines).to_csv(
+            index_label="variant"))
     paths["report"] = write_run_report(run, paths, out / "report.html", title=title)
     return paths
+
+
+def baselines_for_output(baselines: pd.DataFrame) -> pd.DataFrame:
+    """The baselines table as files and pages show it: trade counts as integers (``count_values``)."""
+    out = baselines.copy()
+    out["trades"] = count_values(out["trades"])
+    return out
 
 
 def equity_frame(run: ExperimentRun) -> pd.DataFrame:

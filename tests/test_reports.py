@@ -407,3 +407,25 @@ def test_trades_of_random_scenarios_sum_to_each_columns_pnl(seed):
             assert mine["pnl_fees_usd"].sum() == pytest.approx(stats["pnl_fees_usd"].iloc[j], abs=1e-6)
             assert len(mine) == stats["trades"].iloc[j]
     assert kinds >= {"signal", "stop_loss", "take_profit", "target", "liquidation"}
+
+
+def test_sweep_tables_show_trade_counts_as_integers():
+    from liqbt.report.html import table
+    from liqbt.research.report import integer_counts
+
+    stored = pd.DataFrame({"dominance": [1.5, 2.0, 3.0], "trades": [66.0, 1234.0, np.nan],
+                           "sharpe_ratio": [0.5, 1.25, np.nan]})  # as the results store returns them
+    counts = integer_counts(stored)
+    assert str(counts["trades"].dtype) == "Int64" and stored["trades"].dtype == np.float64
+    html = table(counts, index=False)
+    assert "<td>66</td>" in html and "<td>1,234</td>" in html and "66.0" not in html
+    assert html.count("<td>-</td>") == 2  # missing count and missing ratio
+    assert "<td>0.5000</td>" in html  # other numbers keep their format
+
+
+def test_count_values_show_whole_counts_as_integers_and_a_mean_with_one_decimal():
+    from liqbt.backtest.stats import count_values
+
+    shown = count_values(pd.Series([66.0, 39.5, np.nan, 1234.0], index=list("abcd"), name="trades"))
+    assert shown.tolist() == [66, "39.5", None, 1234] and list(shown.index) == list("abcd")
+    assert type(shown["a"]) is int

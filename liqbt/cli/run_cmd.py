@@ -34,10 +34,11 @@ def format_summary(stats) -> str:
 def format_baselines(baselines) -> str:
     """The baselines table as ``liqbt run`` prints it: ratios with 3 decimals, trades as integers, ``-`` where
     a variant was not run, then each distinct note once."""
-    import pandas as pd  # here: the CLI starts without pandas
+    from ..backtest.stats import count_values  # here: the CLI starts without pandas
 
     table = baselines[["total_return", "sharpe_ratio", "max_drawdown", "trades"]].copy()
-    table["trades"] = [("-" if pd.isna(v) else f"{int(v):,}") for v in table["trades"]]
+    table["trades"] = count_values(table["trades"]).map(lambda v: "-" if v is None else f"{v:,}" if isinstance(
+        v, int) else v)
     lines = [table.to_string(float_format=lambda x: f"{x:.3f}", na_rep="-")]
     notes = baselines.get("note")
     for note in ([] if notes is None else dict.fromkeys(n for n in notes if isinstance(n, str) and n)):

@@ -94,9 +94,9 @@ def compare_to_baselines(strategy: Strategy, ctx: StrategyContext, config: Backt
         ``buy_and_hold``; columns :data:`SUMMARY_COLUMNS` and ``note``. For a
         strategy that reads no levels the rows are ``strategy``, ``placebo``
         and ``sr`` (metrics NaN, ``note`` = :data:`NO_LEVELS_NOTE`) and
-        ``buy_and_hold``. ``trades`` is an integer column (``Int64``: missing
-        where not run; ``placebo_mean`` holds the mean count rounded to the
-        nearest integer).
+        ``buy_and_hold``. ``trades`` is a float column (``placebo_mean``
+        holds the mean count); the files and printed tables show whole counts
+        as integers (:func:`liqbt.backtest.stats.count_values`).
     """
     config = config if config is not None else BacktestConfig()
     seeds = [int(s) for s in seeds]
@@ -121,6 +121,5 @@ def compare_to_baselines(strategy: Strategy, ctx: StrategyContext, config: Backt
     hold = hold if hold is not None else buy_and_hold_run(ctx, config)
     hold_row = hold.stats().iloc[0][list(SUMMARY_COLUMNS)].astype(np.float64).rename("buy_and_hold").to_frame().T
     table = pd.concat([table, hold_row])
-    table["trades"] = table["trades"].round().astype("Int64")  # a count: 66, not 66.0
     table["note"] = notes + [""]
     return table

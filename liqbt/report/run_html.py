@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..backtest.stats import count_values
 from .html import image_tag, page, table, text, write_page
 
 __all__ = ["write_run_report"]
@@ -42,6 +43,7 @@ def write_run_report(run, paths: dict[str, Path], path: Path, *, title: str | No
     ]
     if run.baselines is not None:
         base = run.baselines.copy()
+        base["trades"] = count_values(base["trades"])  # 66, not 66.0000
         base.index.name = "variant"
         sections.append(("Against the baselines (same costs)", table(base) + (
             '<p class="note">placebo_*: the same logic on clusters placed at random distances drawn from the real '

@@ -20,7 +20,8 @@ from .runner import SweepOutcome
 from .sweep import evaluate_combos, split_overrides, windows
 from .walkforward import deflated_sharpe_ratio
 
-__all__ = ["write_sweep_outputs", "selected_returns", "param_map_figure", "tick_label", "MAX_GRID_VALUES"]
+__all__ = ["write_sweep_outputs", "selected_returns", "param_map_figure", "tick_label", "integer_counts",
+           "MAX_GRID_VALUES", "COUNT_COLUMNS"]
 
 
 def selected_returns(loaded, market, params: dict) -> pd.Series:
@@ -75,6 +76,21 @@ def placebo_distribution(loaded, market, outcome: SweepOutcome) -> tuple[pd.Data
                      "placebo_max": float(np.nanmax(values)),
                      "share_of_placebos_beaten": float(np.mean(values < split["test"]))})
     return pd.DataFrame(rows), None
+
+
+#: Metric columns that count things (the results store keeps every metric as a JSON float).
+COUNT_COLUMNS = ("trades",)
+
+
+def integer_counts(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its :data:`COUNT_COLUMNS` as integers (``Int64``, missing stays missing): 66, not 66.0."""
+    out = frame.copy()
+    for name in COUNT_COLUMNS:
+        if name in out and pd.api.types.is_float_dtype(out[name]):
+            values = out[name]
+            if (values.dropna() == values.dropna().round()).all():
+                out[name] = values.astype("Int64")
+    return out
 
 
 def _best(frame: pd.DataFrame, metric: str) -> pd.Series:
@@ -217,7 +233,7 @@ def write_sweep_outputs(loaded, market, outcome: SweepOutcome, out: Path) -> dic
     names = outcome.param_names
     paths = {"results": out / "sweep_results.parquet", "walk_forward": out / "walk_forward.csv",
              "summary": out / "sweep_summary.json", "report": out / "sweep_report.html"}
-    results = outcome.results.sort_values(names + ["window"]).reset_index(drop=True)
+    results = integer_counts(outcome.results.sort_values(names + ["window"]).reset_index(drop=True))
     write_atomic(paths["results"], results.to_parquet(index=False))
     write_atomic(paths["walk_forward"], outcome.walk_forward.to_csv(index=False))
 
