@@ -23,7 +23,7 @@ from .config.files import write_atomic
 from .data.config import load_data
 from .data.market import Market, MultiVenueMarket
 from .errors import ConfigError
-from .evaluation import buy_and_hold_run, compare_to_baselines
+from .evaluation import BuyAndHold, compare_to_baselines
 from .heatmap import HeatmapResult, reconstruct_named
 from .strategy import Strategy, StrategyContext
 
@@ -47,8 +47,8 @@ class ExperimentRun:
     stats: pd.DataFrame
     baselines: pd.DataFrame | None = None
     benchmark: BacktestResult | None = None
-    """Buy-and-hold with the config's backtest settings (leverage, costs): the line the equity chart draws
-    and, with baselines on, the very run of the table's ``buy_and_hold`` row."""
+    """Buy-and-hold with the config's backtest settings (leverage, costs, funding) on the same market: the
+    line the equity chart draws, and the same backtest as the baselines table's ``buy_and_hold`` row."""
 
 
 def as_loaded(config_or_path: str | Path | LoadedConfig | ExperimentConfig, *, base_dir: str | Path | None = None,
@@ -139,22 +139,21 @@ def run_experiment(config_or_path: str | Path | LoadedConfig | ExperimentConfig,
     strategy = config.strategy.build(base_dir=loaded.base_dir)
     signals = strategy.signals(ctx)
     result = run_backtest(market, signals, config.backtest)
-    hold = buy_and_hold_run(ctx, config.backtest)
-    baselines = compare_baselines(strategy, ctx, config, hold=hold) if config.evaluation.baselines else None
+    # the baselines table's buy_and_hold row is this same backtest (BuyAndHold on ctx with config.backtest)
+    hold = run_backtest(market, BuyAndHold().signals(ctx), config.backtest)
+    baselines = compare_baselines(strategy, ctx, config) if config.evaluation.baselines else None
     return ExperimentRun(config=config, market=market, heatmaps=heatmaps, strategy=strategy, signals=signals,
                          backtest=result, stats=result.stats(), baselines=baselines, benchmark=hold)
 
 
-def compare_baselines(strategy: Strategy, ctx: StrategyContext, config: ExperimentConfig, *,
-                      hold: BacktestResult | None = None) -> pd.DataFrame:
+def compare_baselines(strategy: Strategy, ctx: StrategyContext, config: ExperimentConfig) -> pd.DataFrame:
     """The strategy beside its placebo runs (``evaluation.placebo_seeds``), its plain-S/R twin and
     buy-and-hold, with the same costs (:func:`liqbt.evaluation.compare_to_baselines`).
 
     Any strategy that reads levels through the context gets every row; for one that does not, the
-    placebo and S/R rows say so in their ``note``. ``hold``: the buy-and-hold run, when already done.
+    placebo and S/R rows say so in their ``note``.
     """
-    return compare_to_baselines(strategy, ctx, config.backtest, seeds=range(config.evaluation.placebo_seeds),
-                                hold=hold)
+    return compare_to_baselines(strategy, ctx, config.backtest, seeds=range(config.evaluation.placebo_seeds))
 
 
 def stats_json(run: ExperimentRun) -> str:

@@ -24,12 +24,11 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from ..backtest import BacktestConfig, BacktestResult, run_backtest
+from ..backtest import BacktestConfig, run_backtest
 from ..strategy import Strategy, StrategyContext
 from ..strategy.library import BuyAndHold
 
-__all__ = ["NO_LEVELS_NOTE", "SUMMARY_COLUMNS", "BuyAndHold", "baseline_contexts", "buy_and_hold_run",
-           "compare_to_baselines",
+__all__ = ["NO_LEVELS_NOTE", "SUMMARY_COLUMNS", "BuyAndHold", "baseline_contexts", "compare_to_baselines",
            "reads_levels"]
 
 #: Metric columns of :func:`compare_to_baselines` (from :meth:`BacktestResult.stats`); a ``note`` column follows.
@@ -61,14 +60,8 @@ def _summary(ctx: StrategyContext, strategy: Strategy, config: BacktestConfig) -
     return run_backtest(ctx.market, strategy.signals(ctx), config).stats().iloc[0][list(SUMMARY_COLUMNS)]
 
 
-def buy_and_hold_run(ctx: StrategyContext, config: BacktestConfig | None = None) -> BacktestResult:
-    """The buy-and-hold backtest of the baselines table: long from the first bar, with ``config``'s costs and
-    leverage (the run whose value an equity chart draws beside the strategy)."""
-    return run_backtest(ctx.market, BuyAndHold().signals(ctx), config if config is not None else BacktestConfig())
-
-
 def compare_to_baselines(strategy: Strategy, ctx: StrategyContext, config: BacktestConfig | None = None,
-                         seeds: Iterable[int] = (0, 1, 2), *, hold: BacktestResult | None = None) -> pd.DataFrame:
+                         seeds: Iterable[int] = (0, 1, 2)) -> pd.DataFrame:
     """Backtest ``strategy`` beside its placebos, its plain-S/R twin and buy-and-hold, with the same costs.
 
     Parameters
@@ -83,9 +76,6 @@ def compare_to_baselines(strategy: Strategy, ctx: StrategyContext, config: Backt
         Default ``BacktestConfig()`` (costs and funding on).
     seeds : iterable of int, default (0, 1, 2)
         Placebo seeds; a ``placebo_mean`` row averages them.
-    hold : BacktestResult, optional
-        The buy-and-hold run (:func:`buy_and_hold_run` with the same ``config``) when the caller has
-        it already, e.g. to draw it: its row is then that very run.
 
     Returns
     -------
@@ -94,9 +84,7 @@ def compare_to_baselines(strategy: Strategy, ctx: StrategyContext, config: Backt
         ``buy_and_hold``; columns :data:`SUMMARY_COLUMNS` and ``note``. For a
         strategy that reads no levels the rows are ``strategy``, ``placebo``
         and ``sr`` (metrics NaN, ``note`` = :data:`NO_LEVELS_NOTE`) and
-        ``buy_and_hold``. ``trades`` is a float column (``placebo_mean``
-        holds the mean count); the files and printed tables show whole counts
-        as integers (:func:`liqbt.backtest.stats.count_values`).
+        ``buy_and_hold``.
     """
     config = config if config is not None else BacktestConfig()
     seeds = [int(s) for s in seeds]
@@ -118,8 +106,7 @@ def compare_to_baselines(strategy: Strategy, ctx: StrategyContext, config: Backt
         empty = pd.Series(np.nan, index=list(SUMMARY_COLUMNS))
         table = pd.DataFrame({"strategy": rows["heatmap"], "placebo": empty, "sr": empty}).T.astype(np.float64)
         notes = ["", NO_LEVELS_NOTE, NO_LEVELS_NOTE]
-    hold = hold if hold is not None else buy_and_hold_run(ctx, config)
-    hold_row = hold.stats().iloc[0][list(SUMMARY_COLUMNS)].astype(np.float64).rename("buy_and_hold").to_frame().T
-    table = pd.concat([table, hold_row])
+    hold = _summary(ctx, BuyAndHold(), config).astype(np.float64).rename("buy_and_hold").to_frame().T
+    table = pd.concat([table, hold])
     table["note"] = notes + [""]
     return table
