@@ -17,18 +17,18 @@ from pathlib import Path
 import pandas as pd
 
 from .backtest import BacktestResult, Signals, run_backtest
-from .backtest.stats import json_safe, stats_for_json
+from .backtest.stats import count_values, json_safe, stats_for_json
 from .config.experiment import ExperimentConfig, LoadedConfig, check_loaded, load_config
 from .config.files import write_atomic
 from .data.config import load_data
 from .data.market import Market, MultiVenueMarket
 from .errors import ConfigError
-from .evaluation import compare_to_baselines
+from .evaluation import BuyAndHold, compare_to_baselines
 from .heatmap import HeatmapResult, reconstruct_named
 from .strategy import Strategy, StrategyContext
 
 __all__ = ["ExperimentRun", "build_context", "run_experiment", "run_sweep", "record_run", "write_run", "stats_json",
-           "load_market", "as_loaded", "PYTHON_CONFIG"]
+           "equity_frame", "baselines_for_output", "load_market", "as_loaded", "PYTHON_CONFIG"]
 
 PYTHON_CONFIG = "<ExperimentConfig>"
 """The file name a config built in Python stands under in messages (``<base_dir>/<ExperimentConfig>: ...``)."""
@@ -46,6 +46,9 @@ class ExperimentRun:
     backtest: BacktestResult
     stats: pd.DataFrame
     baselines: pd.DataFrame | None = None
+    benchmark: BacktestResult | None = None
+    """Buy-and-hold with the config's backtest settings (leverage, costs, funding) on the same market: the
+    line the equity chart draws, and the same backtest as the baselines table's ``buy_and_hold`` row."""
 
 
 def as_loaded(config_or_path: str | Path | LoadedConfig | ExperimentConfig, *, base_dir: str | Path | None = None,
@@ -137,9 +140,11 @@ def run_experiment(config_or_path: str | Path | LoadedConfig | ExperimentConfig,
     strategy = config.strategy.build(base_dir=loaded.base_dir)
     signals = strategy.signals(ctx)
     result = run_backtest(market, signals, config.backtest)
+    # the baselines table's buy_and_hold row is this same backtest (BuyAndHold on ctx with config.backtest)
+    hold = run_backtest(market, BuyAndHold().signals(ctx), config.backtest)
     baselines = compare_baselines(strategy, ctx, config) if config.evaluation.baselines else None
     return ExperimentRun(config=config, market=market, heatmaps=heatmaps, strategy=strategy, signals=signals,
-                         backtest=result, stats=result.stats(), baselines=baselines)
+                         backtest=result, stats=result.stats(), baselines=baselines, benchmark=hold)
 
 
 def compare_baselines(strategy: Strategy, ctx: StrategyContext, config: ExperimentConfig) -> pd.DataFrame:
@@ -173,8 +178,9 @@ def stats_json(run: ExperimentRun) -> str:
 
 
 def write_run(run: ExperimentRun, out: Path, *, title: str | None = None) -> dict[str, Path]:
-    """``stats.json``, ``trades.csv``, ``baselines.csv``, ``equity.png``, ``heatmap_<name>.png`` and
-    ``report.html`` in ``out``."""
+    """``stats.json``, ``trades.csv`` (one row per trade, PnL split), ``fills.csv`` (one row per order),
+    ``equity.csv`` (per bar), ``baselines.csv``, ``equity.png``, ``heatmap_<name>.png`` and ``report.html``
+    in ``out``. Columns and units: :data:`liqbt.backtest.trades.TRADE_COLUMNS` and ``EQUITY_COLUMNS``."""
     from .plots import view_from_result
     from .plots.equity_png import write_equity_png
     from .plots.heatmap_png import write_heatmap_png
@@ -185,21 +191,41 @@ def write_run(run: ExperimentRun, out: Path, *, title: str | None = None) -> dic
     # every file is written whole through a temporary file (a failure leaves no partial output)
     paths["stats"] = write_atomic(out / "stats.json", stats_json(run))
     fills = run.backtest.fills()
-    paths["trades"] = write_atomic(out / "trades.csv", fills.to_csv(index=False))
-    value = run.backtest.portfolio.value()
-    value = value.iloc[:, 0] if isinstance(value, pd.DataFrame) else value
-    close = run.market.bars["close"]
-    hold = pd.Series(close.to_numpy() / close.iloc[0] * value.iloc[0], index=value.index)
+    paths["trades"] = write_atomic(out / "trades.csv", run.backtest.trades().to_csv(index=False))
+    paths["fills"] = write_atomic(out / "fills.csv", fills.to_csv(index=False))
+    equity = equity_frame(run)
+    paths["equity_csv"] = write_atomic(out / "equity.csv", equity.to_csv())
+    value = equity["equity_usd"]
+    hold = equity["buy_and_hold_usd"] if "buy_and_hold_usd" in equity else None
     paths["equity"] = write_equity_png(value, out / "equity.png", benchmark=hold,
-                                       title=f"{run.config.strategy.name}: value with funding and fees (USD)")
+                                       title=f"{run.config.strategy.name}: value with funding and fees (USD)",
+                                       benchmark_label=f"buy and hold ({run.config.backtest.leverage:g}x, same costs)")
     for name, result in run.heatmaps.items():
         if len(result.snapshots):
             view = view_from_result(result, run.market, name)
             paths[f"heatmap_{name}"] = write_heatmap_png(view, out / f"heatmap_{name}.png", fills=fills)
     if run.baselines is not None:
-        paths["baselines"] = write_atomic(out / "baselines.csv", run.baselines.to_csv(index_label="variant"))
+        paths["baselines"] = write_atomic(out / "baselines.csv", baselines_for_output(run.baselines).to_csv(
+            index_label="variant"))
     paths["report"] = write_run_report(run, paths, out / "report.html", title=title)
     return paths
+
+
+def baselines_for_output(baselines: pd.DataFrame) -> pd.DataFrame:
+    """The baselines table as files and pages show it: trade counts as integers (``count_values``)."""
+    out = baselines.copy()
+    out["trades"] = count_values(out["trades"])
+    return out
+
+
+def equity_frame(run: ExperimentRun) -> pd.DataFrame:
+    """What ``equity.csv`` holds: the strategy's :meth:`BacktestResult.equity` and, beside it,
+    ``buy_and_hold_usd``, the value of :attr:`ExperimentRun.benchmark` (the run of the baselines table's
+    ``buy_and_hold`` row, same leverage and costs)."""
+    equity = run.backtest.equity()
+    if run.benchmark is not None:
+        equity["buy_and_hold_usd"] = run.benchmark.equity()["equity_usd"]
+    return equity
 
 
 def record_run(run: ExperimentRun, store: str | Path) -> int:

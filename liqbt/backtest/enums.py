@@ -17,7 +17,8 @@ import numpy as np
 order_dt = np.dtype([("id", np.int64), ("col", np.int64), ("idx", np.int64), ("size", np.float64),
                      ("price", np.float64), ("fees", np.float64), ("side", np.int64)], align=True)
 
-__all__ = ["order_dt", "liquidation_dt", "FillReason", "FILL_REASON_NAMES", "PriceArrays", "FundingArrays",
+__all__ = ["order_dt", "liquidation_dt", "trade_dt", "FillReason", "FILL_REASON_NAMES", "END_OF_DATA",
+           "TRADE_EXIT_NAMES", "PriceArrays", "FundingArrays",
            "OrderArrays", "CostParams", "MarginArrays", "RecordArrays", "PositionState"]
 
 
@@ -32,6 +33,35 @@ class FillReasonT(NamedTuple):
 #: Why an order was filled; stored per order beside vectorbt's order records.
 FillReason = FillReasonT()
 FILL_REASON_NAMES = ("signal", "stop_loss", "take_profit", "target", "liquidation")
+
+#: Why a trade ended: the fill reason of its closing order, or ``end_of_data`` for a trade still open at
+#: the last bar (valued at the last close, as the final equity is).
+END_OF_DATA = len(FILL_REASON_NAMES)
+TRADE_EXIT_NAMES = FILL_REASON_NAMES + ("end_of_data",)
+
+#: One trade (a position from opening to flat; a reversal ends one trade and starts the next).
+#: ``side`` +1 long / -1 short; ``size`` coins; prices USD (averages over the trade's fills; the exit of
+#: an open trade is the last close); ``entry_fees``, ``exit_fees`` USD paid (>= 0); ``funding`` USD
+#: (+ received, - paid); ``price_pnl`` USD from prices only; ``exit_reason`` an index into
+#: :data:`TRADE_EXIT_NAMES`.
+trade_dt = np.dtype(
+    [
+        ("id", np.int64),
+        ("col", np.int64),
+        ("entry_idx", np.int64),
+        ("exit_idx", np.int64),
+        ("side", np.int64),
+        ("size", np.float64),
+        ("entry_price", np.float64),
+        ("exit_price", np.float64),
+        ("entry_fees", np.float64),
+        ("exit_fees", np.float64),
+        ("funding", np.float64),
+        ("price_pnl", np.float64),
+        ("exit_reason", np.int64),
+    ],
+    align=True,
+)
 
 #: One liquidation of the strategy's own position.
 #: ``side`` +1 long / -1 short; prices USD; ``size`` coins; ``fee`` USD

@@ -160,12 +160,16 @@ def _exit_nb(kind, px, o, pos, ep, wb, lp, cash, c, i, oidx, lidx, records, reas
 
 
 @njit(cache=True)
-def _funding_nb(amount, pos, ep, wb, lp, cash, funding, fr, c, liq_enabled, caps, mmr, cum):
-    """Pay or receive funding ``-pos * amount`` (``amount = rate * price``); returns (cash, wb, lp)."""
+def _funding_nb(amount, pos, ep, wb, lp, cash, funding, fr, c, liq_enabled, caps, mmr, cum, by_order, entry):
+    """Pay or receive funding ``-pos * amount`` (``amount = rate * price``); returns (cash, wb, lp).
+
+    The flow is also added to ``by_order[entry]``, the order that opened the position (per-trade funding).
+    """
     if pos != 0.0 and not np.isnan(amount) and amount != 0.0:
         f = -pos * amount
         cash += f
         funding[fr, c] += f
+        by_order[entry] += f
         if liq_enabled:
             wb += f
             lp = liq_price_wb_nb(ep, abs(pos), wb, 1 if pos > 0 else -1, caps, mmr, cum)
@@ -216,6 +220,9 @@ def simulate_nb(prices, funding_in, orders, costs, margin, exec_at_close, record
     n_liqs : int
     funding : ndarray (funding_in.n_rows, m)
         Funding cash flow per funding bar and column, USD (+ received, - paid).
+    order_funding : ndarray of float64 (len(records.orders),)
+        Funding cash flow (USD) of the position each order opened, over its whole life (0 for an order
+        that opens nothing): the funding of each trade.
     """
     # unpacked once into locals: the loop below reads plain arrays and scalars
     open_, high, low, close, trig_low, trig_high = prices
@@ -230,6 +237,7 @@ def simulate_nb(prices, funding_in, orders, costs, margin, exec_at_close, record
     n, m = long_entries.shape
     reasons = np.zeros(max_orders, dtype=np.int64)
     funding = np.zeros((n_fund_rows, m), dtype=np.float64)
+    order_funding = np.zeros(max_orders, dtype=np.float64)
     oidx = 0
     lidx = 0
     for c in range(m):
@@ -241,16 +249,17 @@ def simulate_nb(prices, funding_in, orders, costs, margin, exec_at_close, record
         slp = np.nan
         tpp = np.nan
         opened_at_close = False  # the position was opened by the previous bar's close fill
+        entry = 0  # the order that opened the current position (its trade's funding accrues there)
         for i in range(n):
             o = open_[i]
             fr = fund_row[i]
             # 1. funding of the gap and of the fill instant, on the position held before the open
             if fr >= 0:
                 cash, wb, lp = _funding_nb(fund_before[i], pos, ep, wb, lp, cash, funding, fr, c,
-                                           liq_enabled, caps, mmr, cum)
+                                           liq_enabled, caps, mmr, cum, order_funding, entry)
                 if charge_at_entry or not opened_at_close:
                     cash, wb, lp = _funding_nb(fund_at_fill[i], pos, ep, wb, lp, cash, funding, fr, c,
-                                               liq_enabled, caps, mmr, cum)
+                                               liq_enabled, caps, mmr, cum, order_funding, entry)
             opened_at_close = False
             # 2. exits at the open (the open gapped through a level)
             if pos != 0.0:
@@ -269,13 +278,15 @@ def simulate_nb(prices, funding_in, orders, costs, margin, exec_at_close, record
                 state, oidx = _signal_nb(orders, r_, c, i, o, PositionState(cash, pos, ep, wb, lp, slp, tpp),
                                          oidx, records.orders, reasons, costs, margin)
                 cash, pos, ep, wb, lp, slp, tpp = state
+                if pos != prev and pos != 0.0:
+                    entry = oidx - 1
                 if charge_at_entry and fr >= 0 and pos != prev:  # a position opened at the funding instant
                     cash, wb, lp = _funding_nb(fund_at_fill[i], pos, ep, wb, lp, cash, funding, fr, c,
-                                               liq_enabled, caps, mmr, cum)
+                                               liq_enabled, caps, mmr, cum, order_funding, entry)
             # 4. funding strictly inside the bar, on the position after the open
             if fr >= 0:
                 cash, wb, lp = _funding_nb(fund_inside[i], pos, ep, wb, lp, cash, funding, fr, c,
-                                           liq_enabled, caps, mmr, cum)
+                                           liq_enabled, caps, mmr, cum, order_funding, entry)
             # 5. intrabar exits
             if pos != 0.0:
                 tgt = flex_nb(target_price, i - 1, c) if i > 0 else np.nan
@@ -289,17 +300,22 @@ def simulate_nb(prices, funding_in, orders, costs, margin, exec_at_close, record
             if exec_at_close and (long_entries[i, c] or long_exits[i, c] or short_entries[i, c]
                                   or short_exits[i, c]):
                 prev = pos
+                prev_entry = entry
                 state, oidx = _signal_nb(orders, i, c, i, close[i], PositionState(cash, pos, ep, wb, lp, slp, tpp),
                                          oidx, records.orders, reasons, costs, margin)
                 cash, pos, ep, wb, lp, slp, tpp = state
+                if pos != prev and pos != 0.0:
+                    entry = oidx - 1
                 if pos != prev and i + 1 < n and fund_row[i + 1] >= 0 and not np.isnan(fund_at_fill[i + 1]):
                     # the close is the instant of the next bar's fill-time events: the position closed
                     # here was held until then and pays them now (its margin is already released)
                     f = -prev * fund_at_fill[i + 1]
                     cash += f
                     funding[fund_row[i + 1], c] += f
+                    if prev != 0.0:
+                        order_funding[prev_entry] += f
                     opened_at_close = True
-    return oidx, reasons, lidx, funding
+    return oidx, reasons, lidx, funding, order_funding
 
 
 @njit(cache=True)

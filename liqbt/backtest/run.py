@@ -60,6 +60,10 @@ class BacktestResult:
         trigger, execution, funding price, ``funding_at_entry``, funding on
         coarse bars and in data gaps, event counts (written to ``stats.json``
         under ``conventions``).
+    order_funding : ndarray of float64, optional
+        Funding (USD, + received) of the position each order of
+        ``portfolio.order_records`` opened, over its life (engine ``liqbt``);
+        None when the engine does not attribute it (``vectorbt``).
     """
 
     portfolio: PerpPortfolio
@@ -69,6 +73,7 @@ class BacktestResult:
     config: BacktestConfig
     liquidation_trigger: str
     conventions: dict
+    order_funding: np.ndarray | None = None
 
     def fills(self) -> pd.DataFrame:
         """Every order with its time, column label and reason (signal, stop_loss, ..., liquidation)."""
@@ -83,6 +88,18 @@ class BacktestResult:
             "fees": rec["fees"],
             "reason": np.asarray(FILL_REASON_NAMES, dtype=object)[self.fill_reasons],
         })
+
+    def trades(self) -> pd.DataFrame:
+        """One row per trade (entry to flat) with its PnL split: see :func:`liqbt.backtest.trades.trade_table`."""
+        from .trades import trade_table
+
+        return trade_table(self)
+
+    def equity(self) -> pd.DataFrame:
+        """Per-bar equity, cash, position and drawdown: see :func:`liqbt.backtest.trades.equity_table`."""
+        from .trades import equity_table
+
+        return equity_table(self)
 
     def stats(self) -> pd.DataFrame:
         """One row per column: returns, risk, trades, funding, fees, PnL split, liquidations, exposure.
@@ -136,7 +153,7 @@ def _run_liqbt(market: Market, sig: SignalArrays, config: BacktestConfig, mk: Ma
     orders = np.empty(max_orders, dtype=order_dt)
     liqs = np.empty(max_liqs, dtype=liquidation_dt)
     caps, mmr, cum = liquidation_table(market, config).arrays()
-    n_orders, reasons, n_liqs, funding = simulate_nb(
+    n_orders, reasons, n_liqs, funding, order_funding = simulate_nb(
         PriceArrays(mk.open, mk.high, mk.low, mk.close, mk.trig_low, mk.trig_high),
         FundingArrays(mk.fund_before, mk.fund_at_fill, mk.fund_inside, mk.fund_row, len(mk.fund_bars),
                       config.funding_at_entry == "charge"),
@@ -147,7 +164,8 @@ def _run_liqbt(market: Market, sig: SignalArrays, config: BacktestConfig, mk: Ma
         MarginArrays(bool(config.liquidation.enabled), float(config.liquidation.liquidation_fee_rate), caps, mmr, cum),
         config.execution == "close", RecordArrays(orders, liqs),
     )
-    return orders[:n_orders].copy(), reasons[:n_orders].copy(), liqs[:n_liqs].copy(), funding
+    return (orders[:n_orders].copy(), reasons[:n_orders].copy(), liqs[:n_liqs].copy(), funding,
+            order_funding[:n_orders].copy())
 
 
 def liquidation_table(market: Market, config: BacktestConfig) -> BracketTable:
@@ -276,7 +294,7 @@ def run_backtest(market: Market, signals: Signals, config: BacktestConfig | None
     mk = market_arrays(market, config)
     wrapper = _wrapper(market.index, sig.columns, _ndim(signals), market.bar_size)
     if config.engine == "liqbt":
-        orders, reasons, liqs, funding = _run_liqbt(market, sig, config, mk)
+        orders, reasons, liqs, funding, order_funding = _run_liqbt(market, sig, config, mk)
         close = pd.Series(mk.close, index=wrapper.index)
         pf = PerpPortfolio(
             wrapper, close.to_frame() if wrapper.ndim == 2 else close, orders, np.empty(0, dtype=log_dt),
@@ -285,6 +303,7 @@ def run_backtest(market: Market, signals: Signals, config: BacktestConfig | None
         )
     else:
         pf, reasons, liqs, funding = _run_vectorbt(market, sig, config, mk, wrapper)
+        order_funding = None  # vectorbt's orders carry no funding: trades() attributes it by bar
     _check_outputs(pf.order_records, funding)
     funding_frame = pd.DataFrame(funding, index=market.index[mk.fund_bars], columns=sig.columns)
     liq_frame = pd.DataFrame({
@@ -297,4 +316,5 @@ def run_backtest(market: Market, signals: Signals, config: BacktestConfig | None
     if config.engine == "liqbt" and config.liquidation.enabled:
         conventions["maintenance_brackets"] = liquidation_table(market, config).label
     return BacktestResult(portfolio=pf, funding=funding_frame, liquidations=liq_frame, fill_reasons=reasons,
-                          config=config, liquidation_trigger=mk.liquidation_trigger, conventions=conventions)
+                          config=config, liquidation_trigger=mk.liquidation_trigger, conventions=conventions,
+                          order_funding=order_funding)

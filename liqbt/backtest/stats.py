@@ -10,7 +10,7 @@ import pandas as pd
 
 from .enums import FillReason
 
-__all__ = ["backtest_stats", "STAT_UNITS", "stats_for_json", "json_safe"]
+__all__ = ["backtest_stats", "STAT_UNITS", "stats_for_json", "json_safe", "count_values"]
 
 #: Why a statistic can be undefined (NaN) or infinite; ``stats.json`` writes it as ``null`` with this reason.
 NULL_REASONS = {
@@ -97,6 +97,19 @@ def backtest_stats(result) -> pd.DataFrame:
     }, index=columns)
     out.index.name = "column"
     return out
+
+
+def count_values(values) -> pd.Series:
+    """Counts as a table shows them: a whole number as an ``int`` (66, not 66.0), a mean count with one
+    decimal as text (``"39.5"``), a missing one as ``None``; same index, object dtype."""
+    values = pd.Series(values)
+
+    def one(v):
+        if v is None or v is pd.NA or (isinstance(v, (float, np.floating)) and np.isnan(v)):
+            return None
+        return int(round(float(v))) if float(v).is_integer() else f"{float(v):,.1f}"
+
+    return pd.Series([one(v) for v in values], index=values.index, dtype=object, name=values.name)
 
 
 def json_safe(obj: Any, path: str = "", reasons: dict | None = None) -> tuple[Any, dict]:

@@ -31,6 +31,21 @@ def format_summary(stats) -> str:
     return "\n".join(lines)
 
 
+def format_baselines(baselines) -> str:
+    """The baselines table as ``liqbt run`` prints it: ratios with 3 decimals, trades as integers, ``-`` where
+    a variant was not run, then each distinct note once."""
+    from ..backtest.stats import count_values  # here: the CLI starts without pandas
+
+    table = baselines[["total_return", "sharpe_ratio", "max_drawdown", "trades"]].copy()
+    table["trades"] = count_values(table["trades"]).map(lambda v: "-" if v is None else f"{v:,}" if isinstance(
+        v, int) else v)
+    lines = [table.to_string(float_format=lambda x: f"{x:.3f}", na_rep="-")]
+    notes = baselines.get("note")
+    for note in ([] if notes is None else dict.fromkeys(n for n in notes if isinstance(n, str) and n)):
+        lines.append(f"  {', '.join(notes.index[notes == note])}: {note}")
+    return "\n".join(lines)
+
+
 def run(args) -> int:
     from ..config.files import check_store_path, write_atomic
     from ..data.inspect import describe, format_description
@@ -64,10 +79,6 @@ def run(args) -> int:
         print(format_summary(result.stats.iloc[0]))
         if result.baselines is not None:
             print("against the baselines (same costs):")
-            table = result.baselines[["total_return", "sharpe_ratio", "max_drawdown", "trades"]]
-            print(table.to_string(float_format=lambda x: f"{x:.3f}"))
-            notes = result.baselines.get("note")
-            for note in ([] if notes is None else dict.fromkeys(n for n in notes if isinstance(n, str) and n)):
-                print(f"  {', '.join(notes.index[notes == note])}: {note}")
+            print(format_baselines(result.baselines))
         print(f"wrote {paths['report']}")
     return 0

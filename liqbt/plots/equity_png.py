@@ -8,12 +8,12 @@ import pandas as pd
 
 from .figure import save_png
 
-__all__ = ["write_equity_png"]
+__all__ = ["write_equity_png", "equity_figure"]
 
 
-def write_equity_png(value: pd.Series, path: str | Path, *, benchmark: pd.Series | None = None,
-                     title: str = "equity") -> Path:
-    """Equity (USD) on top, drawdown (% of the peak) below; ``benchmark`` drawn dashed."""
+def equity_figure(value: pd.Series, *, benchmark: pd.Series | None = None, title: str = "equity",
+                  benchmark_label: str = "buy and hold"):
+    """The matplotlib figure of :func:`write_equity_png` (its first axes' lines: strategy, then benchmark)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -23,8 +23,9 @@ def write_equity_png(value: pd.Series, path: str | Path, *, benchmark: pd.Series
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(12, 6), sharex=True, gridspec_kw={"height_ratios": [3, 1]})
     top.plot(value.index, value.to_numpy(), color="#1f77b4", linewidth=1.2, label="strategy")
     if benchmark is not None:
+        # the benchmark is drawn as given (no rescaling): the caller passes the run its table reports
         top.plot(benchmark.index, benchmark.to_numpy(), color="#888", linewidth=1.0, linestyle="--",
-                 label="buy and hold")
+                 label=benchmark_label)
     top.set_ylabel("value (USD)")
     top.set_title(title)
     top.legend(loc="upper left")
@@ -33,4 +34,12 @@ def write_equity_png(value: pd.Series, path: str | Path, *, benchmark: pd.Series
     bottom.set_ylabel("drawdown (%)")
     bottom.grid(alpha=0.3)
     fig.tight_layout()
-    return save_png(fig, path, dpi=100)
+    return fig
+
+
+def write_equity_png(value: pd.Series, path: str | Path, *, benchmark: pd.Series | None = None,
+                     title: str = "equity", benchmark_label: str = "buy and hold") -> Path:
+    """Equity (USD) on top, drawdown (% of the peak) below; ``benchmark`` (USD, e.g. the buy-and-hold run of
+    the baselines table) drawn dashed as it is, labelled ``benchmark_label``."""
+    return save_png(equity_figure(value, benchmark=benchmark, title=title, benchmark_label=benchmark_label),
+                    path, dpi=100)

@@ -54,8 +54,14 @@ def write_page(path: str | Path, content: str) -> Path:
 
 
 def fmt(value) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    """A table cell: ``-`` for a missing value, integers as integers (``1,234``), floats with 4 decimals
+    below 100 and 2 above, anything else as escaped text."""
+    if value is None or value is pd.NA or (isinstance(value, (float, np.floating)) and np.isnan(value)):
         return "-"
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, (int, np.integer)):
+        return f"{int(value):,}"
     if isinstance(value, (float, np.floating)):
         return f"{value:,.4f}" if abs(value) < 100 else f"{value:,.2f}"
     return html.escape(str(value))

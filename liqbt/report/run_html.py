@@ -6,18 +6,20 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..backtest.stats import count_values
 from .html import image_tag, page, table, text, write_page
 
 __all__ = ["write_run_report"]
 
 
 def write_run_report(run, paths: dict[str, Path], path: Path, *, title: str | None = None) -> Path:
-    stats = run.stats.iloc[0]
-    headline = pd.DataFrame({"value": [stats[k] for k in (
+    # column by column: a row of the mixed frame (iloc[0]) would turn the integer counts into floats
+    stats = {k: run.stats[k].iloc[0] for k in run.stats.columns}
+    headline = pd.DataFrame({"value": pd.Series([stats[k] for k in (
         "total_return", "sharpe_ratio", "sortino_ratio", "calmar_ratio", "max_drawdown", "trades", "win_rate",
-        "exposure", "liquidations")]}, index=pd.Index(["total return", "Sharpe", "Sortino", "Calmar", "max drawdown",
-                                                        "trades", "win rate", "exposure", "liquidations"],
-                                                       name="statistic"))
+        "exposure", "liquidations")], dtype=object)}).set_axis(
+        pd.Index(["total return", "Sharpe", "Sortino", "Calmar", "max drawdown", "trades", "win rate", "exposure",
+                  "liquidations"], name="statistic"))
     split = pd.DataFrame({"USD": [stats["pnl_price_usd"], stats["pnl_funding_usd"], stats["pnl_fees_usd"],
                                   stats["pnl_usd"]]},
                          index=pd.Index(["price", "funding", "fees", "total"], name="PnL"))
@@ -41,6 +43,7 @@ def write_run_report(run, paths: dict[str, Path], path: Path, *, title: str | No
     ]
     if run.baselines is not None:
         base = run.baselines.copy()
+        base["trades"] = count_values(base["trades"])  # 66, not 66.0000
         base.index.name = "variant"
         sections.append(("Against the baselines (same costs)", table(base) + (
             '<p class="note">placebo_*: the same logic on clusters placed at random distances drawn from the real '
@@ -49,7 +52,12 @@ def write_run_report(run, paths: dict[str, Path], path: Path, *, title: str | No
     for key, image in paths.items():
         if key.startswith("heatmap_"):
             sections.append((f"Heatmap '{key[8:]}' with the strategy's fills", image_tag(image, key)))
-    sections.append(("Equity and drawdown", image_tag(paths["equity"], "equity")))
-    fills = run.backtest.fills()
-    sections.append((f"Fills ({len(fills):,})", table(fills, index=False)))
+    sections.append(("Equity and drawdown", image_tag(paths["equity"], "equity") + (
+        '<p class="note">Dashed: buy-and-hold with the same leverage and costs, the run of the table\'s '
+        'buy_and_hold row. Per bar in equity.csv.</p>')))
+    trades = run.backtest.trades().drop(columns="column")
+    sections.append((f"Trades ({len(trades):,})", table(trades, index=False) + (
+        '<p class="note">One row per trade, in trades.csv; every order in fills.csv. net_pnl_usd = '
+        "pnl_price_usd + pnl_funding_usd + pnl_fees_usd; a trade still open at the end is valued at the last "
+        "close (end_of_data).</p>")))
     return write_page(path, page(title or f"liqbt run: {run.config.name or run.config.strategy.name}", sections))

@@ -20,7 +20,8 @@ from .runner import SweepOutcome
 from .sweep import evaluate_combos, split_overrides, windows
 from .walkforward import deflated_sharpe_ratio
 
-__all__ = ["write_sweep_outputs", "selected_returns"]
+__all__ = ["write_sweep_outputs", "selected_returns", "param_map_figure", "tick_label", "integer_counts",
+           "MAX_GRID_VALUES", "COUNT_COLUMNS"]
 
 
 def selected_returns(loaded, market, params: dict) -> pd.Series:
@@ -77,12 +78,77 @@ def placebo_distribution(loaded, market, outcome: SweepOutcome) -> tuple[pd.Data
     return pd.DataFrame(rows), None
 
 
+#: Metric columns that count things (the results store keeps every metric as a JSON float).
+COUNT_COLUMNS = ("trades",)
+
+
+def integer_counts(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its :data:`COUNT_COLUMNS` as integers (``Int64``, missing stays missing): 66, not 66.0."""
+    out = frame.copy()
+    for name in COUNT_COLUMNS:
+        if name in out and pd.api.types.is_float_dtype(out[name]):
+            values = out[name]
+            if (values.dropna() == values.dropna().round()).all():
+                out[name] = values.astype("Int64")
+    return out
+
+
 def _best(frame: pd.DataFrame, metric: str) -> pd.Series:
     scores = frame[metric].astype(float)
     return frame.loc[scores.idxmin() if metric == "max_drawdown" else scores.idxmax()]
 
 
-def _param_heatmap(results: pd.DataFrame, names: list[str], metric: str, path: Path) -> Path | None:
+#: At most this many distinct values of a parameter are drawn as a grid of cells (one tick each); a
+#: parameter with more (random or Optuna draws) is drawn on a numeric axis with round ticks.
+MAX_GRID_VALUES = 12
+
+
+def tick_label(value) -> str:
+    """A short tick label: ``3`` for 3.0, ``0.3`` for 0.30000000000000004, 4 significant digits at most."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        return str(value)
+    value = float(value)
+    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:.4g}"
+
+
+def _numeric(values: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+
+
+def _axis(ax, which: str, values: pd.Series, name: str, log: bool) -> np.ndarray:
+    """Positions of ``values`` on one axis of a parameter map, with its label, scale and ticks.
+
+    A numeric parameter keeps its numeric axis (matplotlib's round ticks; log scale when its sweep range is
+    ``log``); any other one is categorical, one labelled tick per value.
+    """
+    set_label = ax.set_xlabel if which == "x" else ax.set_ylabel
+    set_label(name + (" (log scale)" if log else ""))
+    if _numeric(values):
+        if log and (values > 0).all():
+            from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+            (ax.set_xscale if which == "x" else ax.set_yscale)("log")
+            axis = ax.xaxis if which == "x" else ax.yaxis
+            # 1, 2, 5, 10, 20 ... written out (matplotlib's default is 10^0, 10^1 only)
+            axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+            axis.set_major_formatter(FuncFormatter(lambda v, _: tick_label(v)))
+            axis.set_minor_formatter(NullFormatter())
+        return values.to_numpy(dtype=float)
+    categories = sorted(values.astype(str).unique())
+    codes = values.astype(str).map({c: i for i, c in enumerate(categories)}).to_numpy(dtype=float)
+    (ax.set_xticks if which == "x" else ax.set_yticks)(range(len(categories)), categories)
+    return codes
+
+
+def param_map_figure(results: pd.DataFrame, names: list[str], metric: str, log: frozenset = frozenset()):
+    """The figure of ``sweep_params.png``: ``metric`` over the whole period against the swept parameters.
+
+    One varying parameter: a line (numeric axis) or points per value. Two or more (the first two are
+    drawn, the metric averaged over the others): a grid of cells when each has at most
+    :data:`MAX_GRID_VALUES` values (ticks :func:`tick_label`), else a scatter on numeric axes coloured by
+    the metric (random and Optuna sweeps draw hundreds of distinct floats). ``log`` names the parameters
+    whose sweep range is ``log: true``. None when no parameter varies.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -93,23 +159,40 @@ def _param_heatmap(results: pd.DataFrame, names: list[str], metric: str, path: P
     if not varying:
         return None
     fig, ax = plt.subplots(figsize=(8, 5))
+    label = f"{metric} (mean over other parameters)"
     if len(varying) == 1:
-        series = full.groupby(varying[0])[metric].mean()
-        ax.plot(series.index.astype(str), series.to_numpy(), marker="o")
-        ax.set_xlabel(varying[0])
+        name = varying[0]
+        series = full.groupby(name)[metric].mean()
+        x = _axis(ax, "x", series.index.to_series(), name, name in log)
+        ax.plot(x, series.to_numpy(dtype=float), marker="o" if len(series) <= 50 else None,
+                markersize=4)
         ax.set_ylabel(metric)
     else:
         x, y = varying[:2]
-        grid = full.pivot_table(index=y, columns=x, values=metric, aggfunc="mean")
-        image = ax.imshow(grid.to_numpy(dtype=float), aspect="auto", origin="lower", cmap="viridis")
-        ax.set_xticks(range(grid.shape[1]), [str(v) for v in grid.columns], rotation=45)
-        ax.set_yticks(range(grid.shape[0]), [str(v) for v in grid.index])
-        ax.set_xlabel(x)
-        ax.set_ylabel(y)
-        fig.colorbar(image, ax=ax, label=f"{metric} (mean over other parameters)")
+        small = full[x].nunique() <= MAX_GRID_VALUES and full[y].nunique() <= MAX_GRID_VALUES
+        if small:
+            grid = full.pivot_table(index=y, columns=x, values=metric, aggfunc="mean")
+            image = ax.imshow(grid.to_numpy(dtype=float), aspect="auto", origin="lower", cmap="viridis")
+            ax.set_xticks(range(grid.shape[1]), [tick_label(v) for v in grid.columns],
+                          rotation=45 if grid.shape[1] > 6 else 0)
+            ax.set_yticks(range(grid.shape[0]), [tick_label(v) for v in grid.index])
+            ax.set_xlabel(x)
+            ax.set_ylabel(y)
+        else:
+            points = full.groupby([x, y], sort=False)[metric].mean().reset_index()
+            px = _axis(ax, "x", points[x], x, x in log)
+            py = _axis(ax, "y", points[y], y, y in log)
+            image = ax.scatter(px, py, c=points[metric].to_numpy(dtype=float), cmap="viridis", s=18)
+        fig.colorbar(image, ax=ax, label=label)
     ax.set_title(f"{metric} over the whole period")
     fig.tight_layout()
-    return save_png(fig, path, dpi=100)
+    return fig
+
+
+def _param_heatmap(results: pd.DataFrame, names: list[str], metric: str, path: Path,
+                   log: frozenset = frozenset()) -> Path | None:
+    fig = param_map_figure(results, names, metric, log)
+    return None if fig is None else save_png(fig, path, dpi=100)
 
 
 def _is_oos_scatter(results: pd.DataFrame, names: list[str], metric: str, path: Path) -> Path | None:
@@ -150,7 +233,7 @@ def write_sweep_outputs(loaded, market, outcome: SweepOutcome, out: Path) -> dic
     names = outcome.param_names
     paths = {"results": out / "sweep_results.parquet", "walk_forward": out / "walk_forward.csv",
              "summary": out / "sweep_summary.json", "report": out / "sweep_report.html"}
-    results = outcome.results.sort_values(names + ["window"]).reset_index(drop=True)
+    results = integer_counts(outcome.results.sort_values(names + ["window"]).reset_index(drop=True))
     write_atomic(paths["results"], results.to_parquet(index=False))
     write_atomic(paths["walk_forward"], outcome.walk_forward.to_csv(index=False))
 
@@ -179,7 +262,8 @@ def write_sweep_outputs(loaded, market, outcome: SweepOutcome, out: Path) -> dic
     write_atomic(paths["summary"], json.dumps(summary, indent=2, default=str, allow_nan=False))
 
     images = {}
-    heat = _param_heatmap(results, names, metric, out / "sweep_params.png")
+    log = frozenset(n for n, spec in loaded.config.sweep.params.items() if getattr(spec, "log", False))
+    heat = _param_heatmap(results, names, metric, out / "sweep_params.png", log)
     if heat:
         images["Parameter map"] = heat
     scatter = _is_oos_scatter(results, names, metric, out / "sweep_is_oos.png")
