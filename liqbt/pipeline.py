@@ -23,7 +23,7 @@ from .config.files import write_atomic
 from .data.config import load_data
 from .data.market import Market, MultiVenueMarket
 from .errors import ConfigError
-from .evaluation import BuyAndHold, compare_to_baselines
+from .evaluation import BuyAndHold, Judgement, daily_regimes, judge
 from .heatmap import HeatmapResult, reconstruct_named
 from .strategy import Strategy, StrategyContext
 
@@ -49,6 +49,9 @@ class ExperimentRun:
     benchmark: BacktestResult | None = None
     """Buy-and-hold with the config's backtest settings (leverage, costs, funding) on the same market: the
     line the equity chart draws, and the same backtest as the baselines table's ``buy_and_hold`` row."""
+    judgement: Judgement | None = None
+    """With ``evaluation.baselines``: the placebo test, and every variant's return per daily regime and per
+    quarter (``baselines`` is its ``summary``)."""
 
 
 def as_loaded(config_or_path: str | Path | LoadedConfig | ExperimentConfig, *, base_dir: str | Path | None = None,
@@ -140,21 +143,26 @@ def run_experiment(config_or_path: str | Path | LoadedConfig | ExperimentConfig,
     strategy = config.strategy.build(base_dir=loaded.base_dir)
     signals = strategy.signals(ctx)
     result = run_backtest(market, signals, config.backtest)
-    # the baselines table's buy_and_hold row is this same backtest (BuyAndHold on ctx with config.backtest)
-    hold = run_backtest(market, BuyAndHold().signals(ctx), config.backtest)
-    baselines = compare_baselines(strategy, ctx, config) if config.evaluation.baselines else None
+    judgement = judge_run(strategy, ctx, config) if config.evaluation.baselines else None
+    # the equity chart's buy-and-hold line is the baselines table's buy_and_hold run (same leverage and costs)
+    hold = judgement.benchmark if judgement is not None else run_backtest(market, BuyAndHold().signals(ctx),
+                                                                          config.backtest)
     return ExperimentRun(config=config, market=market, heatmaps=heatmaps, strategy=strategy, signals=signals,
-                         backtest=result, stats=result.stats(), baselines=baselines, benchmark=hold)
+                         backtest=result, stats=result.stats(),
+                         baselines=judgement.summary if judgement is not None else None, benchmark=hold,
+                         judgement=judgement)
 
 
-def compare_baselines(strategy: Strategy, ctx: StrategyContext, config: ExperimentConfig) -> pd.DataFrame:
+def judge_run(strategy: Strategy, ctx: StrategyContext, config: ExperimentConfig) -> Judgement:
     """The strategy beside its placebo runs (``evaluation.placebo_seeds``), its plain-S/R twin and
-    buy-and-hold, with the same costs (:func:`liqbt.evaluation.compare_to_baselines`).
+    buy-and-hold, with the same costs, judged per daily regime and per quarter
+    (:func:`liqbt.evaluation.judge`, :func:`liqbt.evaluation.daily_regimes`).
 
     Any strategy that reads levels through the context gets every row; for one that does not, the
     placebo and S/R rows say so in their ``note``.
     """
-    return compare_to_baselines(strategy, ctx, config.backtest, seeds=range(config.evaluation.placebo_seeds))
+    return judge(strategy, ctx, config.backtest, seeds=range(config.evaluation.placebo_seeds),
+                 labels=daily_regimes(ctx.market), period="Q")
 
 
 def stats_json(run: ExperimentRun) -> str:
@@ -174,6 +182,8 @@ def stats_json(run: ExperimentRun) -> str:
                "backtest": run.config.backtest.model_dump(mode="json"),
                "liquidation_trigger": run.backtest.liquidation_trigger,
                "conventions": conventions}
+    if run.judgement is not None:
+        payload["placebo_test"], _ = json_safe(run.judgement.placebo)
     return json.dumps(payload, indent=2, allow_nan=False)
 
 
@@ -207,6 +217,11 @@ def write_run(run: ExperimentRun, out: Path, *, title: str | None = None) -> dic
     if run.baselines is not None:
         paths["baselines"] = write_atomic(out / "baselines.csv", baselines_for_output(run.baselines).to_csv(
             index_label="variant"))
+    if run.judgement is not None:  # compounded return of every variant per daily regime and per quarter
+        paths["by_regime"] = write_atomic(out / "baselines_by_regime.csv",
+                                          run.judgement.by_label.to_csv(index_label="regime"))
+        paths["by_period"] = write_atomic(out / "baselines_by_period.csv",
+                                          run.judgement.by_period.to_csv(index_label="period"))
     paths["report"] = write_run_report(run, paths, out / "report.html", title=title)
     return paths
 

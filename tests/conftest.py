@@ -28,20 +28,3 @@ def shared_data() -> Path:
     return shared_path()
 
 
-def source_formats() -> set[str]:
-    """The ``format:`` values of data sources this build reads."""
-    from liqbt.data.config import DataConfig
-
-    items = DataConfig.model_json_schema().get("properties", {}).get("sources", {}).get("items", {})
-    return set(items.get("discriminator", {}).get("mapping", {}))
-
-
-def shipped_config(path: Path):
-    """A shipped config as a pytest param, skipped while it names a data source format this build lacks
-    (a config written for a package of the same issue that is merged later)."""
-    import re
-
-    named = set(re.findall(r"^\s*-?\s*format:\s*([A-Za-z0-9_]+)", path.read_text(), flags=re.M))
-    missing = sorted(named - source_formats())
-    mark = pytest.mark.skipif(bool(missing), reason=f"data format(s) {missing} not in this build")
-    return pytest.param(path, id=path.stem, marks=mark)

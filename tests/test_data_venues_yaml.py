@@ -278,14 +278,7 @@ def test_cli_calibrate_binance_alone_vs_all_venues_on_real_data(tmp_path):
 
 
 # ---------------------------------------------------------------- the three-venue example
-def _known_formats() -> set[str]:
-    union = typing.get_args(SourceConfig)[0]
-    return {typing.get_args(member.model_fields["format"].annotation)[0] for member in typing.get_args(union)}
-
-
 @pytest.mark.real_data
-@pytest.mark.skipif("coinglass_v4" not in _known_formats(),
-                    reason="configs/heatmap_btc_3venues.yaml reads format coinglass_v4 (issue #12 package 'data')")
 def test_three_venue_example_config_builds_binance_bybit_okx_heatmaps():
     shared_path("coinglass-btc-2024-2025")
     loaded = load_config(PROJECT_ROOT / "configs" / "heatmap_btc_3venues.yaml")

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
-from conftest import PROJECT_ROOT, shared_path, source_formats
+from conftest import PROJECT_ROOT, shared_path
 
 from liqbt.backtest import BacktestConfig, run_backtest
 from liqbt.calibration.predictor import CALIBRATED_HEATMAP
@@ -224,7 +224,6 @@ def test_magnet_zone_depth_has_placebo_and_plain_sr_twins(synthetic):
 
 # ------------------------------------------------------------------ real data
 @pytest.mark.real_data
-@pytest.mark.skipif("coinglass_v4" not in source_formats(), reason="format coinglass_v4 is not in this build (package data)")
 def test_depth_config_runs_on_real_depth_with_its_baselines():
     shared_path("coinglass-btc-2024-2025")
     loaded = load_config(DEPTH_CONFIG)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,7 +11,7 @@ import pytest
 from liqbt.calibration.predictor import CALIBRATED_HEATMAP
 from liqbt.data import generate_market
 from liqbt.errors import ConfigError
-from liqbt.evaluation import compare_to_baselines, compound_by, judge, placebo_test
+from liqbt.evaluation import compare_to_baselines, compound_by, daily_regimes, judge, placebo_test
 from liqbt.heatmap import reconstruct
 from liqbt.strategy import StrategyContext, get_strategy
 
@@ -69,3 +71,41 @@ def test_judge_on_a_truncated_market_keeps_the_returns_before_the_cut(ctx):
     part = judge(strategy, short, seeds=range(2), period=None).returns
     # the last bar of the cut market may close positions at its end; every bar before it is the same
     pd.testing.assert_frame_equal(part.iloc[:cut - 1], full.iloc[:cut - 1])
+
+
+def test_daily_regimes_label_each_bar_with_its_day_and_never_change_an_earlier_day():
+    market = generate_market(288 * 40, "5m", seed=3)
+    labels = daily_regimes(market)
+    assert labels.index.equals(market.index)
+    assert (labels.groupby(market.index.floor("1D")).nunique() == 1).all()  # one label per UTC day
+    assert set(labels) <= {"trend_up", "trend_down", "range", "cascade", "unlabelled"}
+    assert (labels.iloc[:288 * 7] == "unlabelled").all()  # a week of history before a trend is known
+    cut = market.slice(None, market.index[288 * 30])
+    pd.testing.assert_series_equal(daily_regimes(cut), labels.iloc[:288 * 30])
+
+
+def test_liqbt_run_writes_and_prints_the_placebo_test_and_regime_returns(tmp_path, capsys):
+    from liqbt.cli.main import main
+
+    config = tmp_path / "run.yaml"
+    config.write_text("""
+name: judged
+data: {sources: [{format: synthetic, bars: 4000, bar_size: 5m, seed: 7}]}
+heatmaps: {main: {}}
+strategy: {name: magnet_zone}
+backtest: {liquidation: {trigger: last}}
+evaluation: {placebo_seeds: 4}
+output: {dir: out, snapshot_every: 1h}
+""")
+    assert main(["run", str(config)]) == 0
+    printed = capsys.readouterr().out
+    assert "placebo test, total return" in printed and "per daily regime" in printed
+    stats = json.loads((tmp_path / "out" / "stats.json").read_text())
+    assert stats["placebo_test"]["total_return"]["n"] == 4
+    by_regime = pd.read_csv(tmp_path / "out" / "baselines_by_regime.csv", index_col="regime")
+    by_period = pd.read_csv(tmp_path / "out" / "baselines_by_period.csv", index_col="period")
+    assert by_regime["bars"].sum() == by_period["bars"].sum() == 4000
+    baselines = pd.read_csv(tmp_path / "out" / "baselines.csv", index_col="variant")
+    for table in (by_regime, by_period):  # compounding the parts gives each variant's whole return
+        for variant in ("heatmap", "sr", "buy_and_hold"):
+            assert np.prod(1 + table[variant]) - 1 == pytest.approx(baselines.loc[variant, "total_return"], abs=1e-9)

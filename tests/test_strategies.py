@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import PROJECT_ROOT, shared_path, shipped_config
+from conftest import PROJECT_ROOT, shared_path
 
 from liqbt.backtest import BacktestConfig, run_backtest
 from liqbt.calibration.predictor import CALIBRATED_HEATMAP
@@ -153,7 +153,7 @@ def test_there_is_one_config_per_strategy_and_a_synthetic_one():
     assert {f"strategy_{n}" for n in (*ZONE_STRATEGIES, "magnet_zone_two_window", "buy_and_hold", "synthetic")} <= names
 
 
-@pytest.mark.parametrize("path", [shipped_config(p) for p in STRATEGY_CONFIGS])
+@pytest.mark.parametrize("path", STRATEGY_CONFIGS, ids=lambda p: p.stem)
 def test_strategy_configs_build_their_strategy_and_heatmaps(path: Path):
     cfg = load_config(path).config
     cls = get_strategy(cfg.strategy.name)

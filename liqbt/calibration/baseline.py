@@ -21,11 +21,13 @@ def resample_bars(market: Market, bar_size: pd.Timedelta) -> pd.DataFrame:
     ``oi_usd`` is the open interest known at ``T``: the value on the market's
     bar opening exactly at ``T`` (itself the last value known then, see
     :class:`~liqbt.data.Market`). It is NaN when that bar has none or is
-    missing, never a value that became known later inside the coarse bar.
+    missing, never a value that became known later inside the coarse bar. A market without open
+    interest gives the OHLC alone (what the price-only regimes read).
     """
     bars = market.bars
+    columns = ["open", "high", "low", "close"] + (["oi_usd"] if "oi_usd" in bars else [])
     if bar_size == market.bar_size:
-        return bars[["open", "high", "low", "close", "oi_usd"]]
+        return bars[columns]
     grouped = bars.groupby(bars.index.floor(bar_size))
     out = pd.DataFrame({
         "open": grouped["open"].first(),
@@ -34,7 +36,8 @@ def resample_bars(market: Market, bar_size: pd.Timedelta) -> pd.DataFrame:
         "close": grouped["close"].last(),
     })
     # not grouped.first(): it skips NaN and would take an OI first known later in the bar
-    out["oi_usd"] = bars["oi_usd"].reindex(out.index).to_numpy()
+    if "oi_usd" in bars:
+        out["oi_usd"] = bars["oi_usd"].reindex(out.index).to_numpy()
     return out
 
 

@@ -46,6 +46,27 @@ def format_baselines(baselines) -> str:
     return "\n".join(lines)
 
 
+def format_judgement(judgement) -> str:
+    """The placebo test and the per-regime returns, as ``liqbt run`` prints them."""
+    lines = []
+    for metric, label in (("total_return", "total return"), ("sharpe_ratio", "Sharpe ratio")):
+        test = judgement.placebo[metric]
+        if test["n"]:
+            lines.append(f"placebo test, {label}: {test['value']:.3f} against {test['n']} placebos (median "
+                         f"{test['median']:.3f}, 5-95 % {test['q05']:.3f} .. {test['q95']:.3f}): above "
+                         f"{test['rank_pct']:.0%} of them, p = {test['p_value']:.2f}")
+    if not judgement.by_label.empty:
+        by = judgement.by_label
+        table = by[[c for c in ("bars", "heatmap", "sr", "buy_and_hold") if c in by]].copy()
+        placebo = [c for c in by if c.startswith("placebo_")]
+        if placebo:
+            table.insert(2, "placebo_median", by[placebo].median(axis=1))
+        lines.append("compounded return per daily regime (a day's label uses its own range: for reading "
+                     "results, never for trading):")
+        lines.append(table.to_string(float_format=lambda x: f"{x:+.2%}"))
+    return "\n".join(lines)
+
+
 def run(args) -> int:
     from ..config.files import check_store_path, write_atomic
     from ..data.inspect import describe, format_description
@@ -80,5 +101,7 @@ def run(args) -> int:
         if result.baselines is not None:
             print("against the baselines (same costs):")
             print(format_baselines(result.baselines))
+        if result.judgement is not None:
+            print(format_judgement(result.judgement))
         print(f"wrote {paths['report']}")
     return 0

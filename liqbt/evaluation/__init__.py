@@ -8,9 +8,9 @@ __getattr__, __dir__ = lazy_exports(__name__, {
         "NO_LEVELS_NOTE", "SUMMARY_COLUMNS", "BuyAndHold", "baseline_contexts", "baseline_runs",
         "compare_to_baselines", "compare_to_baselines_from_runs", "reads_levels",
     ),
-    "judgement": ("Judgement", "judge", "placebo_test", "compound_by"),
+    "judgement": ("Judgement", "judge", "placebo_test", "compound_by", "daily_regimes"),
 })
 
 __all__ = ["NO_LEVELS_NOTE", "SUMMARY_COLUMNS", "BuyAndHold", "baseline_contexts", "baseline_runs",
            "compare_to_baselines", "compare_to_baselines_from_runs", "reads_levels", "Judgement", "judge",
-           "placebo_test", "compound_by"]
+           "placebo_test", "compound_by", "daily_regimes"]

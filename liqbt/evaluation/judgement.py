@@ -20,12 +20,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..backtest import BacktestConfig
+from ..backtest import BacktestConfig, BacktestResult
+from ..calibration.regimes import regime_labels
+from ..data.market import Market
 from ..errors import ConfigError
 from ..strategy import Strategy, StrategyContext
 from .baselines import baseline_runs, compare_to_baselines_from_runs
 
-__all__ = ["Judgement", "judge", "placebo_test", "compound_by"]
+__all__ = ["Judgement", "judge", "placebo_test", "compound_by", "daily_regimes"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,8 @@ class Judgement:
         Compounded return per label (rows) and variant (columns), with ``bars``; empty without labels.
     by_period : DataFrame
         The same per calendar period (``period``), with ``bars``.
+    benchmark : BacktestResult
+        The buy-and-hold run of the ``buy_and_hold`` row (same costs and leverage).
     """
 
     summary: pd.DataFrame
@@ -51,6 +55,7 @@ class Judgement:
     placebo: dict
     by_label: pd.DataFrame
     by_period: pd.DataFrame
+    benchmark: BacktestResult
 
 
 def placebo_test(value: float, placebo: Iterable[float]) -> dict:
@@ -114,4 +119,19 @@ def judge(strategy: Strategy, ctx: StrategyContext, config: BacktestConfig | Non
         by_period = compound_by(returns, periods)
     else:
         by_period = pd.DataFrame()
-    return Judgement(summary=summary, returns=returns, placebo=placebo, by_label=by_label, by_period=by_period)
+    return Judgement(summary=summary, returns=returns, placebo=placebo, by_label=by_label, by_period=by_period,
+                     benchmark=runs["buy_and_hold"])
+
+
+def daily_regimes(market: Market) -> pd.Series:
+    """Each bar labelled with the regime of its UTC day (:func:`~liqbt.calibration.regime_labels`, defaults).
+
+    A day is ``cascade`` when its range beats the 99th percentile of the trailing 90 days, else
+    ``trend_up`` / ``trend_down`` / ``range`` by the 7-day return to its open (5 %), ``unlabelled``
+    in the first week. The label uses the day's own range, known only at its end: it groups
+    results after the fact and must never drive a trade.
+    """
+    day = pd.Timedelta(days=1)
+    opens = market.index.floor(day)
+    labels = regime_labels(market, pd.DatetimeIndex(opens.unique()), day)
+    return pd.Series(labels.reindex(opens).to_numpy(), index=market.index, name="regime")
