@@ -11,7 +11,7 @@ from typing import Iterable
 
 __all__ = ["LiqbtError", "DataError", "ConfigError", "DownloadError", "OutputError", "GapWarning", "GridWarning", "BookWipeWarning",
            "TierExcludedWarning", "BracketVersionWarning", "SpanWarning", "MarkPriceWarning",
-           "FundingGapWarning"]
+           "FundingGapWarning", "CandleResolutionWarning"]
 
 
 class LiqbtError(Exception):
@@ -105,3 +105,7 @@ class MarkPriceWarning(UserWarning):
 
 class FundingGapWarning(UserWarning):
     """Funding events fell inside gaps of the candles; they were paid at the next bar (stated in the outputs)."""
+
+
+class CandleResolutionWarning(UserWarning):
+    """A predictor needs candles finer than the bars it predicts and got candles as coarse as them."""

@@ -244,7 +244,7 @@ def synthetic_report(synthetic):
 
 def test_calibrate_on_synthetic_reports_train_and_test(synthetic_report):
     report = synthetic_report
-    names = {"fitted", "baseline", "shipped_default", "engine_only", "fitted_engine_only", "shipped_v2", "fitted_v2"}
+    names = {"fitted", "baseline", "shipped_v1", "engine_only", "fitted_engine_only", "shipped_v2", "fitted_v2"}
     assert report["candidates"] == 4
     assert set(report["scores"]) == {"train", "test"}
     assert set(report["scores"]["test"]) == names
@@ -313,7 +313,7 @@ def test_cli_calibrate_writes_json(tmp_path):
 
 
 @pytest.mark.real_data
-def test_calibrate_btc_4h_config_splits_before_the_shipped_fit_and_scores_the_shipped_default():
+def test_calibrate_btc_4h_config_splits_before_the_shipped_fit_and_scores_the_shipped_v1():
     shared_path("coinglass-btc-4h")
     loaded = load_config(PROJECT_ROOT / "configs" / "calibrate_btc_4h.yaml")
     with warnings.catch_warnings():
@@ -333,10 +333,10 @@ def test_calibrate_btc_4h_config_splits_before_the_shipped_fit_and_scores_the_sh
     assert report["split"]["train"] == ["2025-10-06 16:00:00+00:00", "2025-12-04 00:00:00+00:00"]
     assert report["split"]["train_bars"] == 350 and report["split"]["test_bars"] == 466
     for period in ("train", "test"):
-        assert report["scores"][period]["shipped_default"]["bars"] == report["split"][f"{period}_bars"]
+        assert report["scores"][period]["shipped_v1"]["bars"] == report["split"][f"{period}_bars"]
     assert list(report["by_month"]) == ["2025-10 train", "2025-11 train", "2025-12 train", "2025-12 test",
                                         "2026-01 test", "2026-02 test"]
-    assert report["by_month"]["2025-12 train"]["shipped_default"]["bars"] == 18  # 12-01 .. 12-03, 4h bars
+    assert report["by_month"]["2025-12 train"]["shipped_v1"]["bars"] == 18  # 12-01 .. 12-03, 4h bars
 
 
 @pytest.mark.real_data

@@ -149,3 +149,17 @@ def test_calibrate_fits_v2_on_the_training_bars_only():
     held_out = [r["scores"]["test"]["fitted_v2"]["long"]["spearman"] for r in (report, changed)]
     assert held_out[0] != held_out[1]
     assert changed["scores"]["train"]["fitted_v2"] == report["scores"]["train"]["fitted_v2"]
+
+
+def test_v2_on_candles_as_coarse_as_its_bars_warns_that_its_path_feature_is_void():
+    import warnings as _warnings
+
+    from liqbt.data import generate_market
+    from liqbt.errors import CandleResolutionWarning
+
+    market = generate_market(400, "1h", seed=2)
+    with pytest.warns(CandleResolutionWarning, match="finer candles"):
+        LiquidationPredictorV2().predict(market, "1h")
+    with _warnings.catch_warnings():
+        _warnings.simplefilter("error", CandleResolutionWarning)
+        LiquidationPredictorV2().predict(generate_market(2400, "5m", seed=2), "1h")

@@ -97,7 +97,7 @@ def test_walk_forward_report_layout(report):
     assert sum(s["bars"] for s in report["steps"]) == report["out_of_sample_bars"] == 360
     assert report["data"]["coverage"]["dropped"]["before_first_step"] == 120
     pooled = report["scores"]["out_of_sample"]
-    assert set(pooled) == {"fitted", "baseline", "shipped_default", "engine_only", "fitted_engine_only", "shipped_v2"}
+    assert set(pooled) == {"fitted", "baseline", "shipped_v1", "engine_only", "fitted_engine_only", "shipped_v2"}
     assert {s["bars"] for s in pooled.values()} == {360}
     assert sum(report["regime_bars"]["out_of_sample"].values()) == 360
     assert sum(row["baseline"]["bars"] for row in report["by_regime"]["out_of_sample"].values()) == 360

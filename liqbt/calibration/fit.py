@@ -159,7 +159,7 @@ def calibrate(market: Market | MultiVenueMarket, config: CalibrationConfig | Non
         that last cut, ``data.realised_bars``), the split, the chosen
         predictor's parameters, and for ``train`` and ``test`` the scores
         (:func:`~liqbt.calibration.metrics.score`) of ``fitted``, ``baseline``
-        (naive), ``shipped_default`` (:class:`LiquidationPredictor` with its
+        (naive), ``shipped_v1`` (:class:`LiquidationPredictor` with its
         defaults), ``engine_only`` (the shipped default with background 0)
         and ``fitted_engine_only`` (the fitted predictor with background 0),
         ``shipped_v2`` (:class:`~liqbt.calibration.learned.LiquidationPredictorV2`
@@ -206,7 +206,7 @@ def calibrate(market: Market | MultiVenueMarket, config: CalibrationConfig | Non
         LiquidationPredictor()
     shipped_engine = engine_predictions(reconstruct(market, shipped.heatmap).features, rbar).reindex(real.index)
     never_refitted = {
-        "shipped_default": combine(shipped_engine, excursion, shipped.background_density, shipped.scale_long,
+        "shipped_v1": combine(shipped_engine, excursion, shipped.background_density, shipped.scale_long,
                                    shipped.scale_short),
         # the shipped predictor with its background term off (heatmap and scales kept): what the engine adds
         "engine_only": combine(shipped_engine, excursion, 0.0, shipped.scale_long, shipped.scale_short),

@@ -37,20 +37,21 @@ hour before 2026-02-20, so prediction fits nothing at run time.
 from __future__ import annotations
 
 import difflib
+import warnings
 
 import numpy as np
 import pandas as pd
 
 from ..config.base import FrozenModel
-from ..data.market import Market, MultiVenueMarket
-from ..errors import ConfigError, DataError
+from ..data.market import Market, MultiVenueMarket, bar_size_label
+from ..errors import CandleResolutionWarning, ConfigError, DataError
 from ..heatmap import HeatmapModel, reconstruct
 from .baseline import resample_bars
 from .metrics import SIDES
 from .predictor import CALIBRATED_HEATMAP, LiquidationPredictor, engine_predictions
 
 __all__ = ["LiquidationPredictorV2", "SideCoefficients", "FEATURES", "PREDICTORS", "side_features", "fit_side",
-           "fit_v2", "predictor_by_name", "shipped_v2", "v2_contenders"]
+           "fit_v2", "predictor_by_name", "shipped_v2", "v2_contenders", "DEFAULT_PREDICTOR"]
 
 #: Feature columns of :func:`side_features`, in coefficient order.
 FEATURES = ("engine", "baseline", "path", "adverse_close_pct")
@@ -125,6 +126,11 @@ class LiquidationPredictorV2(FrozenModel):
             open interest known at the bar's open).
         """
         bar_size = pd.Timedelta(bar_size) if bar_size is not None else market.bar_size
+        if market.bar_size >= bar_size:
+            warnings.warn(f"predictor v2 on {bar_size_label(market.bar_size)} candles for {bar_size_label(bar_size)} "
+                          "bars: its intrabar path feature needs finer candles (it was fitted on 5m candles in "
+                          "1h bars) and equals the baseline here; v1 (LiquidationPredictor) ranks better on "
+                          "candles as coarse as the bars", CandleResolutionWarning, stacklevel=2)
         if engine is None:
             engine = self.engine(market, bar_size)
         features = side_features(market, engine, bar_size, venues=self.heatmap.venues)
@@ -228,10 +234,13 @@ def fit_v2(features: dict[str, pd.DataFrame], realised: pd.DataFrame,
 
 #: Shipped predictors by name: ``v1`` (engine + background density), ``v2`` (learned).
 PREDICTORS = {"v1": LiquidationPredictor, "v2": LiquidationPredictorV2}
+#: The shipped default predictor: v2 (issue #12; fitted only on data before 2026-02-20).
+DEFAULT_PREDICTOR = "v2"
 
 
-def predictor_by_name(name: str) -> LiquidationPredictor | LiquidationPredictorV2:
-    """The shipped predictor called ``name`` (a key of :data:`PREDICTORS`), with its fitted defaults."""
+def predictor_by_name(name: str = DEFAULT_PREDICTOR) -> LiquidationPredictor | LiquidationPredictorV2:
+    """The shipped predictor called ``name`` (a key of :data:`PREDICTORS`; default :data:`DEFAULT_PREDICTOR`,
+    v2), with its fitted defaults."""
     if name not in PREDICTORS:
         close = difflib.get_close_matches(name, list(PREDICTORS), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""

@@ -77,7 +77,7 @@ def walk_forward(real: pd.DataFrame, bar_size: pd.Timedelta, engines: list[pd.Da
     excursion : DataFrame
         The naive baseline on the realised bars.
     shipped : dict of str to DataFrame
-        Predictors that are never refitted (``shipped_default``, ``engine_only``).
+        Predictors that are never refitted (``shipped_v1``, ``engine_only``).
     regimes : Series
         Regime label of each bar of ``real``.
 

@@ -39,7 +39,7 @@ def format_coverage(report: dict) -> str:
             + (f" ({causes})" if causes else ""))
 
 
-def format_by_month(report: dict, names=("shipped_v2", "shipped_default", "baseline", "fitted_v2")) -> str:
+def format_by_month(report: dict, names=("shipped_v2", "shipped_v1", "baseline", "fitted_v2")) -> str:
     """Spearman long / short per calendar month and period (train / test) of the predictors ``names``."""
     months = report.get("by_month", {})
     names = [n for n in names if any(n in row for row in months.values())]
@@ -55,7 +55,7 @@ def _pair(row: dict, name: str) -> str:
     return f"{row[name]['long']['spearman']:>6.3f} /{row[name]['short']['spearman']:>6.3f}" if name in row else "-"
 
 
-def format_by_regime(report: dict, names=("fitted", "baseline", "shipped_default")) -> str:
+def format_by_regime(report: dict, names=("fitted", "baseline", "shipped_v1", "shipped_v2")) -> str:
     """Spearman long / short per period and regime of the predictors ``names``, with the bars of each."""
     lines = [f"{'period':<13} {'regime':<11} {'bars':>5} " + " ".join(f"{n + ' L/S':>20}" for n in names)]
     for period, rows in report.get("by_regime", {}).items():
@@ -65,7 +65,7 @@ def format_by_regime(report: dict, names=("fitted", "baseline", "shipped_default
     return "\n".join(lines)
 
 
-def format_steps(report: dict, names=("fitted", "baseline", "shipped_default")) -> str:
+def format_steps(report: dict, names=("fitted", "baseline", "shipped_v1", "shipped_v2")) -> str:
     """One line per walk-forward step: its period, training bars, chosen parameters and Spearman long / short."""
     lines = [f"{'step (UTC)':<29} {'train':>5} {'bars':>5} {'chosen (median/sigma/entry/share/window/bg)':<44} "
              + " ".join(f"{n + ' L/S':>20}" for n in names)]
@@ -127,7 +127,7 @@ def run(args) -> int:
             print(coverage)
         print(format_scores(report))
         print("shipped predictors: shipped_v2 = v2 (learned, liqbt.calibration.learned), the default; "
-              "shipped_default = v1 (engine + background); fitted_v2 = v2 refitted on the training bars")
+              "shipped_v1 = v1 (engine + background); fitted_v2 = v2 refitted on the training bars")
         print("dominant side: long / short / tie (equal predicted or realised USD) are three classes; "
               "a tie matches only a tie")
         print("Spearman by month and period (long / short; the month holding the split has a train and a test row):")
