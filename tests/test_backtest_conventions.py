@@ -281,7 +281,7 @@ def fake_run(stats: dict, params=None):
     return SimpleNamespace(stats=pd.DataFrame([stats]), strategy=SimpleNamespace(get_params=lambda: params or {}),
                            config=SimpleNamespace(strategy=SimpleNamespace(name="toy", level_source="heatmap", placebo_seed=0),
                                                   backtest=BacktestConfig()),
-                           backtest=result)
+                           backtest=result, judgement=None)
 
 
 def test_stats_json_writes_null_with_a_reason_never_infinity():
