@@ -31,8 +31,8 @@ KERNELS = ("compiling kernels on first use", "kernels: numba's cache is warm")
 def stage_key(text: str) -> str:
     """A stage's name without its details, the same cold and warm (``kernels`` for the cache line)."""
     if text.startswith(KERNELS):
-        return "kernels (cold: compile notice)"
-    return re.split(r" \(|: ", text)[0]
+        return "kernels (notice only)"
+    return re.split(r" \(|: ", text)[0] if not text.endswith(": importing libraries") else "importing libraries"
 
 
 def timed_run(config: str, cache_dir: Path, out: Path) -> tuple[float, dict[str, float], bool]:
@@ -71,12 +71,12 @@ def main() -> None:
           f"cpus: {os.cpu_count()}")
     print(f"cold run: numba's cache {'reported cold' if said_cold else 'NOT reported cold (check the notice)'}; "
           f"warm: median of {len(warm)} run(s)")
-    print(f"{'stage':<34} {'cold (s)':>9} {'warm (s)':>9} {'cold/warm':>10}")
+    print(f"{'stage':<31} {'cold (s)':>9} {'warm (s)':>9} {'cold/warm':>10}")
     for name in cold:
         w = statistics.median(run[1].get(name, 0.0) for run in warm)
         ratio = f"{cold[name] / w:9.1f}x" if w > 0.05 else f"{'-':>10}"
-        print(f"{name:<34} {cold[name]:9.2f} {w:9.2f} {ratio}")
-    print(f"{'total (wall)':<34} {cold_total:9.2f} {warm_total:9.2f} {cold_total / warm_total:9.1f}x")
+        print(f"{name:<31} {cold[name]:9.2f} {w:9.2f} {ratio}")
+    print(f"{'total (wall)':<31} {cold_total:9.2f} {warm_total:9.2f} {cold_total / warm_total:9.1f}x")
     print(f"warm runs (s): {' '.join(f'{w[0]:.2f}' for w in warm)}")
 
 

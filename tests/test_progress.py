@@ -68,11 +68,11 @@ def test_run_reports_its_stages_in_order(tmp_path):
     code, out, err = run_cli(["--progress", "run", str(config), "--out", str(tmp_path / "o")])
     assert code == 0, err
     texts = stages(err)
-    assert head(texts) == ["reading the config " + str(config), "loading data", texts[2], "reconstructing heatmaps",
+    assert head(texts) == ["run", "reading the config", "loading data", texts[3], "reconstructing heatmaps",
                            "strategy signals", "backtesting", "baselines", "writing the report"], err
-    assert texts[2] in KERNELS
-    assert texts[3] == "reconstructing heatmaps (main; 2,016 bars)"
-    assert texts[6].startswith("baselines: 2 placebo seeds")
+    assert texts[0] == "run: importing libraries" and texts[3] in KERNELS
+    assert texts[4] == "reconstructing heatmaps (main; 2,016 bars)"
+    assert texts[7].startswith("baselines: 2 placebo seeds")
     assert "total return" in out and not LINE.search(out)  # stdout keeps the results only
 
 
@@ -96,15 +96,15 @@ def test_heatmap_reports_its_stages_in_order(tmp_path):
     code, out, err = run_cli(["--progress", "heatmap", str(config), "--out", str(tmp_path / "o")])
     assert code == 0, err
     texts = stages(err)
-    assert head(texts) == ["reading the config " + str(config), "loading data", texts[2], "reconstructing heatmaps",
-                           "writing pictures and features"], err
+    assert head(texts) == ["heatmap", "reading the config", "loading data", texts[3],
+                           "reconstructing heatmaps", "writing pictures and features"], err
 
 
 def test_calibrate_reports_its_stages_in_order(tmp_path):
     config = write(tmp_path, CALIBRATE)
     code, out, err = run_cli(["--progress", "calibrate", str(config), "--out", str(tmp_path / "o")])
     assert code == 0, err
-    assert head(stages(err))[3:] == ["reconstructing 1 candidate heatmaps", "shipped predictors", "fitting",
+    assert head(stages(err))[4:] == ["reconstructing 1 candidate heatmaps", "shipped predictors", "fitting",
                                      "scoring every predictor on the training and test bars", "writing the report"]
 
 

@@ -24,7 +24,7 @@ def load(args, command: str | None = None):
     from ..config.gate import require
     from ..progress import stage
 
-    stage(f"reading the config {args.config}")
+    stage(f"reading the config ({args.config})")
     loaded = load_config(args.config, tuple(getattr(args, "allow_path", ()) or ()))
     if command is not None:
         require(loaded, command)

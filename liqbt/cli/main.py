@@ -79,9 +79,11 @@ def main(argv: list[str] | None = None) -> int:
             warnings.showwarning = _WarningPrinter()
             if args.quiet:
                 warnings.simplefilter("ignore")
-            from ..progress import reporting
+            from ..progress import reporting, stage
 
             with reporting(shows_progress(args), start=start):
+                # the first line within a second: the command's own imports (pandas, numba, vectorbt) take seconds
+                stage(f"{args.command}: importing libraries")
                 result = args.handler(args)
         return int(result or 0)
     except LiqbtError as exc:
