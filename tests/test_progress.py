@@ -143,3 +143,21 @@ def test_cold_cache_is_detected_in_an_empty_cache_dir(tmp_path, monkeypatch):
     assert progress.numba_cache_cold([twice_nb])
     assert twice_nb(2) == 4
     assert not progress.numba_cache_cold([twice_nb])
+
+
+@pytest.mark.parametrize("quiet,forced,tty,stages,shown", [
+    (False, False, True, True, True),    # a terminal: shown
+    (False, False, False, True, False),  # a pipe or file: the one-line error contract of issue #11
+    (False, True, False, True, True),    # --progress
+    (True, True, True, True, False),     # --quiet wins
+    (False, True, True, False, False),   # a command without stages (validate, sweep, ...)
+])
+def test_when_stage_lines_are_shown(monkeypatch, quiet, forced, tty, stages, shown):
+    import argparse
+    import sys
+
+    from liqbt.cli.main import shows_progress
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: tty, raising=False)
+    args = argparse.Namespace(quiet=quiet, progress=forced, **({"stages": True} if stages else {}))
+    assert shows_progress(args) is shown
