@@ -25,6 +25,7 @@ from .data.market import Market, MultiVenueMarket
 from .errors import ConfigError
 from .evaluation import BuyAndHold, Judgement, daily_regimes, judge
 from .heatmap import HeatmapResult, reconstruct_named
+from .progress import stage
 from .strategy import Strategy, StrategyContext
 
 __all__ = ["ExperimentRun", "build_context", "run_experiment", "run_sweep", "record_run", "write_run", "stats_json",
@@ -110,6 +111,8 @@ def build_context(config: ExperimentConfig, market: Market, heatmap_models: dict
     models = heatmap_models if heatmap_models is not None else dict(config.heatmaps)
     roles = config.strategy.role_map(list(models), base_dir=base_dir)
     needed = {name: models[name] for name in dict.fromkeys(roles.values())}
+    if needed:
+        stage(f"reconstructing heatmaps ({', '.join(needed)}; {len(market):,} bars)")
     heatmaps = reconstruct_named(market, needed, snapshot_every=config.output.snapshot_every) if needed else {}
     ctx = StrategyContext(market=market, heatmaps={role: heatmaps[name] for role, name in roles.items()},
                           level_source=config.strategy.level_source, placebo_seed=config.strategy.placebo_seed)
@@ -141,9 +144,17 @@ def run_experiment(config_or_path: str | Path | LoadedConfig | ExperimentConfig,
     market = market if market is not None else load_market(loaded)
     heatmaps, ctx = build_context(config, market, base_dir=loaded.base_dir)
     strategy = config.strategy.build(base_dir=loaded.base_dir)
+    stage(f"strategy signals ({config.strategy.name})")
     signals = strategy.signals(ctx)
+    stage("backtesting")
     result = run_backtest(market, signals, config.backtest)
-    judgement = judge_run(strategy, ctx, config) if config.evaluation.baselines else None
+    if config.evaluation.baselines:
+        stage(f"baselines: {config.evaluation.placebo_seeds} placebo seeds, plain S/R and buy and hold "
+              "(same costs), judged per daily regime and quarter")
+        judgement = judge_run(strategy, ctx, config)
+    else:
+        stage("buy and hold (the equity chart's benchmark)")
+        judgement = None
     # the equity chart's buy-and-hold line is the baselines table's buy_and_hold run (same leverage and costs)
     hold = judgement.benchmark if judgement is not None else run_backtest(market, BuyAndHold().signals(ctx),
                                                                           config.backtest)

@@ -28,7 +28,8 @@ from pathlib import Path
 
 LAYERS: tuple[tuple[str, ...], ...] = (
     # low to high; a module belongs to the longest prefix that names it
-    ("liqbt.errors", "liqbt._version", "liqbt.lazy"),  # liqbt.lazy: the subpackages' lazy exports
+    # liqbt.lazy: the subpackages' lazy exports; liqbt.progress: the stage lines every layer may report
+    ("liqbt.errors", "liqbt._version", "liqbt.lazy", "liqbt.progress"),
     # the config primitives every section model stands on: frozen base, safe file and YAML reading
     ("liqbt.config.files",),
     ("liqbt.config.base", "liqbt.config.yaml_io"),

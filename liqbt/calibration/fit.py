@@ -27,6 +27,7 @@ from ..data.market import Market, MultiVenueMarket, bar_size_label
 from ..errors import ConfigError
 from ..heatmap import HeatmapModel, reconstruct, reconstruct_many
 from ..heatmap.venues import selected_venues
+from ..progress import bar, stage
 from .baseline import naive_baseline
 from .config import CalibrationConfig
 from .learned import shipped_v2, v2_contenders
@@ -200,8 +201,11 @@ def calibrate(market: Market | MultiVenueMarket, config: CalibrationConfig | Non
 
     # the engine runs once per variant over all the data (point in time); every fit only chooses among these
     models = config.search.heatmap_models(config.base)
+    stage(f"reconstructing {len(models)} candidate heatmaps ({len(market):,} bars)")
     sweep = reconstruct_many(market, models, columns=_PRED_COLUMNS)
-    engines = [engine_predictions(sweep.frame(i), rbar).reindex(real.index) for i in range(len(models))]
+    engines = [engine_predictions(sweep.frame(i), rbar).reindex(real.index)
+               for i in bar(range(len(models)), "candidate predictions", unit="heatmap")]
+    stage("shipped predictors")
     shipped = LiquidationPredictor(heatmap=_venue_options(CALIBRATED_HEATMAP, config.base)) if multi else \
         LiquidationPredictor()
     shipped_engine = engine_predictions(reconstruct(market, shipped.heatmap).features, rbar).reindex(real.index)
@@ -219,6 +223,8 @@ def calibrate(market: Market | MultiVenueMarket, config: CalibrationConfig | Non
             "coverage": coverage}
     if config.mode == "walk_forward":
         v2 = shipped_v2(venues if multi else None).predict(market, rbar, engine=shipped_engine)
+        stage(f"walk forward: refit every {config.walk_forward.refit_every} over "
+              f"{len(models) * len(config.search.background_density)} candidates")
         never_refitted["shipped_v2"] = v2.reindex(real.index)
         report = walk_forward(real, rbar, engines, models, excursion, never_refitted, regimes, config)
         data["coverage"] = {"scored_bars": report["out_of_sample_bars"], "dropped": {
@@ -231,12 +237,14 @@ def calibrate(market: Market | MultiVenueMarket, config: CalibrationConfig | Non
                 "dominant_side": "classes long / short / tie (equal USD); a tie matches only a tie", **report}
 
     train_real = real[real.index < split]
+    stage(f"fitting: {len(models) * len(config.search.background_density)} candidates on the training bars")
     candidates = rank_candidates(engines, excursion, config.search.background_density, train_real)
     _, best, density = candidates[0]
     engine = engines[best]
     scale_long, scale_short = fit_scales(combine(engine, excursion, density)[lambda f: f.index < split], train_real)
     fitted = LiquidationPredictor(heatmap=models[best], background_density=density, scale_long=scale_long,
                                   scale_short=scale_short)
+    stage("scoring every predictor on the training and test bars")
     contenders = {
         "fitted": fitted.predict(market, rbar).reindex(real.index),
         "baseline": excursion.reindex(real.index),

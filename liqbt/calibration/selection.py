@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..progress import bar
 from .predictor import combine
 
 __all__ = ["spearman", "objective", "rank_candidates", "fit_scales", "short_model"]
@@ -51,7 +52,7 @@ def rank_candidates(engines: list[pd.DataFrame], excursion: pd.DataFrame, densit
     A NaN objective ranks last; ties keep the grid's order (variant, then density).
     """
     candidates = []
-    for i, engine in enumerate(engines):
+    for i, engine in bar(enumerate(engines), "candidates", total=len(engines), unit="heatmap"):
         engine = engine.reindex(train_real.index)
         for density in densities:
             candidates.append((objective(combine(engine, excursion, density), train_real), i, density))

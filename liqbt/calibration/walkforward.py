@@ -15,6 +15,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..errors import ConfigError
+from ..progress import bar
 from .config import CalibrationConfig, WalkForwardCalibration, in_months
 from .metrics import by_label, by_month, headline, score, scored_together
 from .predictor import combine
@@ -91,7 +92,7 @@ def walk_forward(real: pd.DataFrame, bar_size: pd.Timedelta, engines: list[pd.Da
     """
     wf = config.walk_forward
     steps, fitted, fitted_engine = [], [], []
-    for start, end in walk_forward_steps(real.index, bar_size, wf):
+    for start, end in bar(walk_forward_steps(real.index, bar_size, wf), "walk-forward steps", unit="step"):
         train = _training_bars(real, bar_size, start, wf)
         if not len(train):
             raise ConfigError(f"calibration.walk_forward: the step from {start} has no realised bar to fit on "

@@ -10,7 +10,7 @@ def register(sub) -> None:
 
     parser = sub.add_parser("calibrate", help="fit the heatmap to realised liquidations; score it out of sample")
     add_config_args(parser, config_help="YAML config whose data has realised liquidations")
-    parser.set_defaults(handler=run)
+    parser.set_defaults(handler=run, stages=True)
 
 
 def format_scores(report: dict) -> str:
@@ -98,14 +98,16 @@ def _print_walk_forward(report: dict) -> None:
 def run(args) -> int:
     from ..calibration import calibrate
     from ..config.files import write_atomic
-    from ..pipeline import load_market
-    from .common import load, output_dir
+    from ..progress import stage
+    from .common import kernels_stage, load, load_market_staged, output_dir
 
     loaded = load(args, "calibrate")
     output_dir(args, loaded, create=False)
-    market = load_market(loaded)
+    market = load_market_staged(loaded)
+    kernels_stage(backtest=False)
     report = calibrate(market, loaded.config.calibration)
     out = output_dir(args, loaded)
+    stage(f"writing the report ({out})")
     path = write_atomic(out / "calibration.json", json.dumps(report, indent=2, default=str))
     if not args.quiet and report["mode"] == "walk_forward":
         _print_walk_forward(report)

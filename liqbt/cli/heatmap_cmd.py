@@ -11,7 +11,7 @@ def register(sub) -> None:
 
     parser = sub.add_parser("heatmap", help="reconstruct the config's heatmaps; write PNG, HTML and features")
     add_config_args(parser, config_help="YAML config file with a 'heatmaps:' section")
-    parser.set_defaults(handler=run)
+    parser.set_defaults(handler=run, stages=True)
 
 
 def run(args) -> int:
@@ -20,16 +20,19 @@ def run(args) -> int:
     from ..plots import view_from_result
     from ..plots.heatmap_html import write_heatmap_html
     from ..plots.heatmap_png import write_heatmap_png
-    from ..pipeline import load_market
-    from .common import load, output_dir, writing
+    from ..progress import stage
+    from .common import kernels_stage, load, load_market_staged, output_dir, writing
 
     loaded = load(args, "heatmap")
     config = loaded.config
     output_dir(args, loaded, create=False)
-    market = load_market(loaded)
+    market = load_market_staged(loaded)
     out = output_dir(args, loaded)
     views, summary = [], {}
+    kernels_stage(backtest=False)
+    stage(f"reconstructing heatmaps ({', '.join(config.heatmaps)}; {len(market):,} bars)")
     results = reconstruct_named(market, dict(config.heatmaps), snapshot_every=config.output.snapshot_every)
+    stage(f"writing pictures and features ({out})")
     for name, model in config.heatmaps.items():
         result = results[name]
         write_atomic(out / f"features_{name}.parquet", result.features.to_parquet())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 import warnings
 
 from .._version import __version__
@@ -34,6 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"liqbt {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bars or summaries")
+    parser.add_argument("--progress", action="store_true",
+                        help="stage lines and progress bars on stderr even when it is not a terminal "
+                             "(run, heatmap, calibrate; --quiet wins)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_Parser)
     for module in (run_cmd, sweep_cmd, heatmap_cmd, calibrate_cmd, report_cmd, validate_cmd, data_cmd):
         module.register(sub)
@@ -53,7 +57,17 @@ class _WarningPrinter:
             print(f"liqbt: warning: {text}", file=file or sys.stderr)
 
 
+def shows_progress(args) -> bool:
+    """Stage lines for a command that asks for them (``set_defaults(stages=True)``): on a terminal, or
+    with ``--progress``, never with ``--quiet``. Not by default into a pipe or file: there stderr is
+    the one-line error a script reads (issue #11, tests/corpus.py)."""
+    if args.quiet or not getattr(args, "stages", False):
+        return False
+    return args.progress or sys.stderr.isatty()
+
+
 def main(argv: list[str] | None = None) -> int:
+    start = time.perf_counter()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -65,7 +79,12 @@ def main(argv: list[str] | None = None) -> int:
             warnings.showwarning = _WarningPrinter()
             if args.quiet:
                 warnings.simplefilter("ignore")
-            result = args.handler(args)
+            from ..progress import reporting, stage
+
+            with reporting(shows_progress(args), start=start):
+                # the first line within a second: the command's own imports (pandas, numba, vectorbt) take seconds
+                stage(f"{args.command}: importing libraries")
+                result = args.handler(args)
         return int(result or 0)
     except LiqbtError as exc:
         if args.debug:

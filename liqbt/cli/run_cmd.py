@@ -10,7 +10,7 @@ def register(sub) -> None:
 
     parser = sub.add_parser("run", help="run the experiment a config describes (backtest, or data summary)")
     add_config_args(parser)
-    parser.set_defaults(handler=run)
+    parser.set_defaults(handler=run, stages=True)
 
 
 SUMMARY_ROWS = (
@@ -71,12 +71,13 @@ def run(args) -> int:
     from ..config.files import check_store_path, write_atomic
     from ..data.inspect import describe, format_description
     from ..data.market import MultiVenueMarket
-    from ..pipeline import load_market, record_run, run_experiment, write_run
-    from .common import load, output_dir, writing
+    from ..pipeline import record_run, run_experiment, write_run
+    from ..progress import stage
+    from .common import kernels_stage, load, load_market_staged, output_dir, writing
 
     loaded = load(args, "run")
     out = output_dir(args, loaded, create=False)  # checked before the slow part, created after it
-    market = load_market(loaded)
+    market = load_market_staged(loaded)
     out = output_dir(args, loaded)
     if loaded.config.strategy is None:
         markets = list(market.markets.values()) if isinstance(market, MultiVenueMarket) else [market]
@@ -86,7 +87,9 @@ def run(args) -> int:
             print("\n\n".join(format_description(i) for i in infos))
             print(f"\n(no strategy in the config: data summary only)\nwrote {out / 'data_summary.json'}")
         return 0
+    kernels_stage()
     result = run_experiment(loaded, market=market)
+    stage(f"writing the report ({out})")
     with writing(out):
         paths = write_run(result, out)
         # every run goes into the results store with its resolved config, data fingerprint and code version

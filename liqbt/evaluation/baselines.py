@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..backtest import BacktestConfig, BacktestResult, run_backtest
+from ..progress import bar
 from ..strategy import Strategy, StrategyContext
 from ..strategy.library import BuyAndHold
 
@@ -67,9 +68,9 @@ def baseline_runs(strategy: Strategy, ctx: StrategyContext, config: BacktestConf
     variants = baseline_contexts(ctx, [int(s) for s in seeds])
     runs = {"heatmap": run_backtest(ctx.market, strategy.signals(variants["heatmap"]), config)}
     if variants["heatmap"].reads_levels:
-        for label, variant in variants.items():
-            if label != "heatmap":
-                runs[label] = run_backtest(ctx.market, strategy.signals(variant), config)
+        twins = [(label, variant) for label, variant in variants.items() if label != "heatmap"]
+        for label, variant in bar(twins, "baselines", unit="backtest"):
+            runs[label] = run_backtest(ctx.market, strategy.signals(variant), config)
     runs["buy_and_hold"] = run_backtest(ctx.market, BuyAndHold().signals(ctx), config)
     return runs
 
