@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,9 +14,14 @@ import pandas as pd
 from ..errors import ConfigError, DataError, GapWarning
 from .market import COLUMN_UNITS, Market, MultiVenueMarket, bar_size_label
 from .freqtrade import parse_timeframe
+from .inspect_files import table_file_info
 from .validate import check_data_file
 
-__all__ = ["open_source", "config_market", "describe", "format_description", "SeriesFiles", "inspect_coinglass_v4"]
+__all__ = ["open_source", "config_market", "describe", "format_description", "SeriesFiles", "inspect_coinglass_v4",
+           "TableFiles", "inspect_folder"]
+
+# A folder walk reads every data file under it: cap it so a mistyped "/" ends quickly with a message.
+MAX_FOLDER_FILES = 500
 
 
 @dataclass(frozen=True)
@@ -37,14 +43,37 @@ class SeriesFiles:
     series: tuple = ()
 
 
+@dataclass(frozen=True)
+class TableFiles:
+    """Files described one line each: files without candles, and folders of no single layout.
+
+    Attributes
+    ----------
+    path : str
+        The file or folder inspected.
+    kind : str
+        What it is (``"file"``, ``"4-hourly vendor folder (no candles)"``, ``"folder"``).
+    tables : tuple of dict
+        One entry per file: ``file``, ``kind``, ``rows``, ``first``, ``last``
+        (UTC stamps as in the file, None for text), ``step`` (most common) and
+        ``columns`` (see :func:`~liqbt.data.inspect_files.table_file_info`).
+    """
+
+    path: str
+    kind: str
+    tables: tuple = ()
+
+
 def open_source(source: str | Path, *, pair: str | None = None, timeframe: str | None = None,
-                coin: str = "BTC") -> Market | MultiVenueMarket:
+                coin: str = "BTC") -> Market | MultiVenueMarket | SeriesFiles | TableFiles:
     """Load whatever ``source`` is, guessing the layout from its name and contents.
 
     A ``.yaml`` config (its ``data:`` section), a freqtrade ``.feather`` file or
-    folder, a vendor hourly CSV, a vendor 4-hourly folder (combined with
-    nothing: it has no candles, so it is an error), a multi-venue parquet folder
-    or a Binance archive folder.
+    folder, a vendor hourly CSV, a multi-venue parquet folder or a Binance
+    archive folder load as a market. Files without candles (a mark or funding
+    feather, a 4-hourly vendor CSV or its folder, one parquet table, a README)
+    and folders holding several layouts come back as :class:`TableFiles`, one
+    line per file; coinglass_v4 files as :class:`SeriesFiles`.
     """
     path = Path(source)
     if not path.exists():
@@ -55,6 +84,8 @@ def open_source(source: str | Path, *, pair: str | None = None, timeframe: str |
         warnings.simplefilter("ignore", GapWarning)  # gaps are part of the description
         if path.suffix in (".yaml", ".yml"):
             return config_market(path)
+        if path.is_file() and (info := table_file_info(path)) is not None:
+            return TableFiles(path=str(path), kind="file", tables=(info,))
         if path.suffix == ".feather":
             from .freqtrade import FILE_NAME, load_freqtrade
 
@@ -76,8 +107,9 @@ def open_source(source: str | Path, *, pair: str | None = None, timeframe: str |
             if any(_is_coinglass_v4(f) for f in path.glob("*.csv")):
                 return inspect_coinglass_v4(path)
             if (path / "coinglass_oi_4h.csv").exists():
-                raise DataError(str(path), "the 4-hourly vendor folder has no candles; inspect it through a "
-                                           "config that combines it with a candle source")
+                # no candles: a run combines it with a candle source in a config; here each file is described
+                return inspect_folder(path, kind="4-hourly vendor folder (no candles; combine with a candle "
+                                                 "source in a config to run)")
             feathers = sorted(path.glob("*-futures.feather"))
             if feathers:
                 from .freqtrade import FILE_NAME, load_freqtrade
@@ -93,8 +125,45 @@ def open_source(source: str | Path, *, pair: str | None = None, timeframe: str |
 
                 symbol = pair or next(p.name for p in path.rglob("*") if p.is_dir() and p.name.isupper())
                 return read_binance_archive(path, symbol, interval=timeframe or "5m").to_market()
+            return inspect_folder(path)
     raise DataError(str(path), "unknown layout; expected a .yaml config, a freqtrade .feather file or folder, "
                                "a vendor .csv, a multi-venue parquet folder or a Binance archive folder")
+
+
+def _summaries(path: Path) -> list[dict]:
+    """One-line summaries of one file in a folder walk; a file liqbt does not read is listed as such."""
+    info = table_file_info(path)
+    if info is not None:
+        return [info]
+    if path.suffix not in (".feather", ".csv", ".yaml", ".yml"):
+        return [{"file": str(path), "kind": "not a data file liqbt reads", "rows": None, "first": None,
+                 "last": None, "step": None, "columns": []}]
+    source = open_source(path)
+    if isinstance(source, SeriesFiles):
+        return [{"file": str(path), "kind": f"coinglass_v4 {r['series']} [{r['unit']}]", "rows": r["rows"],
+                 "first": r["first"], "last": r["last"], "step": r["step"], "columns": []} for r in source.series]
+    markets = list(source.markets.values()) if isinstance(source, MultiVenueMarket) else [source]
+    return [{"file": str(path), "kind": f"candles {m.symbol or '?'} on {m.venue or '?'}", "rows": len(m.bars),
+             "first": str(m.start), "last": str(m.end), "step": bar_size_label(m.bar_size),
+             "columns": list(m.bars.columns)} for m in markets]
+
+
+def inspect_folder(path: str | Path, kind: str = "folder") -> TableFiles:
+    """Every file under a folder of no single layout, one line each (kind, rows, span).
+
+    Sub-folders are walked without following symbolic links (no loops); at most
+    :data:`MAX_FOLDER_FILES` files, hidden ones skipped. A file liqbt cannot read
+    is the loader's one-line error naming it.
+    """
+    path = Path(path)
+    files = []
+    for root, dirs, names in os.walk(path, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        files += [Path(root) / n for n in sorted(names) if not n.startswith(".")]
+        if len(files) > MAX_FOLDER_FILES:
+            raise DataError(str(path), f"more than {MAX_FOLDER_FILES} files under this folder; inspect a sub-folder")
+    tables = [row for f in files for row in _summaries(f)]
+    return TableFiles(path=str(path), kind=kind, tables=tuple(tables))
 
 
 def config_market(path: str | Path) -> Market | MultiVenueMarket:
@@ -179,8 +248,11 @@ def inspect_coinglass_v4(path: str | Path) -> SeriesFiles:
     return SeriesFiles(path=str(path), series=tuple(infos))
 
 
-def describe(market: Market | SeriesFiles) -> dict:
-    """Span, bar size, gaps, columns (with units and coverage) of a market; the series of :class:`SeriesFiles`."""
+def describe(market: Market | SeriesFiles | TableFiles) -> dict:
+    """Span, bar size, gaps, columns (with units and coverage) of a market; the series of :class:`SeriesFiles`;
+    the files of :class:`TableFiles`."""
+    if isinstance(market, TableFiles):
+        return {"source": market.path, "kind": market.kind, "files": list(market.tables)}
     if isinstance(market, SeriesFiles):
         return {"source": market.path, "series": list(market.series)}
     bars = market.bars
@@ -214,6 +286,19 @@ def describe(market: Market | SeriesFiles) -> dict:
 
 def format_description(info: dict) -> str:
     """Plain-text table of :func:`describe`'s result."""
+    if "files" in info:
+        lines = [f"{info['source']}  ({info['kind']}, {len(info['files'])} entries)"]
+        for r in info["files"]:
+            lines.append(f"  {r['file']}  {r['kind']}")
+            span = f"  {r['first']} -> {r['last']}  step {r['step']}" if r["first"] is not None else "  no time span"
+            rows = "-" if r["rows"] is None else f"{r['rows']:,}"
+            extra = "".join(f"  {k} {', '.join(r[k])}" for k in ("venue", "coin") if k in r)
+            if "funding_events" in r:
+                extra += f"  funding events {r['funding_events']:,}"
+            lines.append(f"    {rows} {'lines' if r['kind'].startswith('text') else 'rows'}{span}{extra}")
+            if r["columns"]:
+                lines.append(f"    columns {', '.join(r['columns'])}")
+        return "\n".join(lines)
     if "series" in info:
         lines = [f"{info['source']}  (coinglass_v4 series, no candles)"]
         for r in info["series"]:
