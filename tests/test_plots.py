@@ -60,3 +60,39 @@ def test_liqbt_heatmap_writes_one_png_per_window_and_a_switchable_html(tmp_path)
         assert len(pd.read_parquet(tmp_path / f"features_{name}.parquet")) == 1863
     check = open_page(tmp_path / "heatmap.html", clicks=("#views button[data-view='1']",))
     assert check.console_errors == [] and check.page_errors == [] and check.lit_fraction > 0.05
+
+
+def test_png_relative_and_absolute_scales_date_axis_and_usd_colour_bar(tmp_path, monkeypatch):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pytest
+
+    from liqbt.errors import ConfigError
+    from liqbt.plots.heatmap_png import usd_label
+
+    assert [usd_label(v) for v in (633e6, 1.2e9, 45_000, 12.5)] == ["633M", "1.2B", "45k", "12.5"]
+    drawn = {}
+    close = plt.close
+
+    def keep(fig):  # read the figure's labels before save_png closes it
+        ax, bar = fig.axes[0], fig.axes[1]
+        fig.canvas.draw()
+        drawn[len(drawn)] = (ax.get_title(), [t.get_text() for t in ax.get_xticklabels()],
+                             bar.get_ylabel(), [t.get_text() for t in bar.get_yticklabels()])
+        close(fig)
+
+    monkeypatch.setattr(plt, "close", keep)
+    view = _view()
+    view = HeatmapView(**{**view.__dict__, "subtitle": "BTCUSDT · binance · window 7d"})
+    write_heatmap_png(view, tmp_path / "abs.png")
+    write_heatmap_png(view, tmp_path / "rel.png", scale="relative", side="long")
+    (title, xticks, label, ticks), (rtitle, _, rlabel, rticks) = drawn[0], drawn[1]
+    assert "absolute scale" in title and "BTCUSDT · binance · window 7d" in title
+    assert "relative scale" in rtitle and "longs" in rtitle
+    assert any("Jan" in t or "2025" in t for t in xticks), xticks  # dates, not day counts
+    assert label.startswith("USD") and any(t.endswith(("k", "M")) for t in ticks), ticks
+    assert rlabel.startswith("share") and any(t.endswith("%") for t in rticks), rticks
+    with pytest.raises(ConfigError, match="absolute' or 'relative"):
+        write_heatmap_png(view, tmp_path / "bad.png", scale="log")

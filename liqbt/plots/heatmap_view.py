@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["HeatmapView", "view_from_result"]
+__all__ = ["HeatmapView", "view_from_result", "describe_map"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -32,6 +32,9 @@ class HeatmapView:
     price_times : DatetimeIndex
     price : ndarray
         Close prices to draw over the map.
+    subtitle : str
+        What the map is, for titles: symbol, venue(s), window, filters and model
+        (:func:`describe_map`); empty when unknown.
     """
 
     name: str
@@ -41,6 +44,7 @@ class HeatmapView:
     short: np.ndarray
     price_times: pd.DatetimeIndex
     price: np.ndarray
+    subtitle: str = ""
 
     def downsample(self, max_times: int = 600, max_bins: int = 300) -> "HeatmapView":
         """At most ``max_times`` columns (by stride) and ``max_bins`` bins (summed)."""
@@ -62,6 +66,7 @@ class HeatmapView:
             short=shrink(self.short),
             price_times=self.price_times[::pstride],
             price=np.asarray(self.price)[::pstride],
+            subtitle=self.subtitle,
         )
 
     def price_range(self) -> tuple[float, float]:
@@ -91,4 +96,31 @@ def view_from_result(result, market, name: str = "heatmap") -> HeatmapView:
         short=snaps.short,
         price_times=bars.index + market.bar_size,
         price=bars["close"].to_numpy(dtype=np.float64),
+        subtitle=describe_map(result, market),
     )
+
+
+def describe_map(result, market) -> str:
+    """``BTCUSDT · binance · window 7d · tiers 50-100x · range entries, lognormal 2-125x (median 25x, sigma 1.3),
+    fraction_of_oi closes``: what a trader needs to read a picture of ``result``."""
+    model = result.model
+    venues = ", ".join(result.venues) if result.venues else (getattr(market, "venue", "") or "")
+    parts = [getattr(market, "symbol", "") or "", venues, f"window {model.window}"]
+    tiers = model.tier_filter
+    if isinstance(tiers, tuple):
+        parts.append("only " + "/".join(f"{t:g}" for t in tiers) + "x")
+    elif tiers is not None:
+        low = f"{tiers.min:g}" if tiers.min is not None else ""
+        high = f"{tiers.max:g}" if tiers.max is not None else ""
+        parts.append(f"only {low}-{high}x")
+    dist = model.leverage_distribution
+    if model.leverage_tiers is not None:
+        leverage = "tiers " + "/".join(f"{t.leverage:g}" for t in model.leverage_tiers) + "x"
+    elif dist is not None:
+        median = f"median {dist.median:g}x, " if dist.kind == "lognormal" else ""
+        sigma = f"sigma {dist.sigma:g}" if dist.kind == "lognormal" else ""
+        leverage = f"{dist.kind} {dist.min_leverage:g}-{dist.max_leverage:g}x" + (f" ({median}{sigma})" if sigma else "")
+    else:
+        leverage = "tiers 5/10/25/50/100x"
+    parts.append(f"{model.entry_price} entries, {leverage}, {model.close_mode} closes")
+    return " · ".join(p for p in parts if p)
