@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..data.market import Market, MultiVenueMarket
 
-__all__ = ["naive_baseline", "resample_bars"]
+__all__ = ["sum_over_venues", "naive_baseline", "resample_bars"]
 
 
 def resample_bars(market: Market, bar_size: pd.Timedelta) -> pd.DataFrame:
@@ -41,6 +41,19 @@ def resample_bars(market: Market, bar_size: pd.Timedelta) -> pd.DataFrame:
     return out
 
 
+def sum_over_venues(parts: list[pd.DataFrame], columns=None) -> pd.DataFrame:
+    """Per-venue frames summed on the union of their bars; ``columns`` (default all) are summed, the
+    others are the first venue's. NaN stays NaN: a venue without a bar or a value makes the sum unknown."""
+    index = parts[0].index
+    for part in parts[1:]:
+        index = index.union(part.index)
+    total = parts[0].reindex(index)
+    columns = list(total.columns) if columns is None else list(columns)
+    for part in parts[1:]:
+        total[columns] = total[columns] + part.reindex(index)[columns]
+    return total
+
+
 def naive_baseline(market: Market | MultiVenueMarket, bar_size: pd.Timedelta | None = None,
                    venues=None) -> pd.DataFrame:
     """Baseline predictions (columns ``long``, ``short``, USD) at ``bar_size``.
@@ -50,15 +63,8 @@ def naive_baseline(market: Market | MultiVenueMarket, bar_size: pd.Timedelta | N
     NaN where one of them has no bar or no open interest known at its open.
     """
     if isinstance(market, MultiVenueMarket):
-        parts = [naive_baseline(market[v], bar_size or market.bar_size)
-                 for v in (venues if venues is not None else market.venues)]
-        index = parts[0].index
-        for part in parts[1:]:
-            index = index.union(part.index)
-        total = parts[0].reindex(index)
-        for part in parts[1:]:
-            total = total + part.reindex(index)  # NaN stays NaN: a venue missing makes the sum unknown
-        return total
+        return sum_over_venues([naive_baseline(market[v], bar_size or market.bar_size)
+                                for v in (venues if venues is not None else market.venues)])
     bars = resample_bars(market, bar_size or market.bar_size)
     oi = bars["oi_usd"]
     return pd.DataFrame({

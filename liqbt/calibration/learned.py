@@ -46,7 +46,7 @@ from ..config.base import FrozenModel
 from ..data.market import Market, MultiVenueMarket, bar_size_label
 from ..errors import CandleResolutionWarning, ConfigError, DataError
 from ..heatmap import HeatmapModel, reconstruct
-from .baseline import resample_bars
+from .baseline import resample_bars, sum_over_venues
 from .metrics import SIDES
 from .predictor import CALIBRATED_HEATMAP, LiquidationPredictor, engine_predictions
 
@@ -164,15 +164,8 @@ def side_features(market: Market | MultiVenueMarket, engine: pd.DataFrame, bar_s
     """
     if isinstance(market, MultiVenueMarket):
         names = list(venues) if venues is not None else market.venues
-        parts = [_amounts(market[name], bar_size) for name in names]
-        index = parts[0].index
-        for part in parts[1:]:
-            index = index.union(part.index)
-        amounts = parts[0].reindex(index)
-        for part in parts[1:]:  # NaN stays NaN: a venue without a bar or an OI makes the sum unknown
-            other = part.reindex(index)
-            for column in ("baseline_long", "baseline_short", "path_long", "path_short"):
-                amounts[column] = amounts[column] + other[column]
+        amounts = sum_over_venues([_amounts(market[name], bar_size) for name in names],
+                                  columns=("baseline_long", "baseline_short", "path_long", "path_short"))
     else:
         amounts = _amounts(market, bar_size)
     engine = engine.reindex(amounts.index).fillna(0.0)
