@@ -35,6 +35,10 @@ class HeatmapView:
     subtitle : str
         What the map is, for titles: symbol, venue(s), window, filters and model
         (:func:`describe_map`); empty when unknown.
+    candles : DataFrame or None
+        OHLC (``open``, ``high``, ``low``, ``close``) indexed by bar **open**, one
+        row per candle of ``candle_size``; None when only the price line is known.
+    candle_size : Timedelta or None
     """
 
     name: str
@@ -45,6 +49,8 @@ class HeatmapView:
     price_times: pd.DatetimeIndex
     price: np.ndarray
     subtitle: str = ""
+    candles: pd.DataFrame | None = None
+    candle_size: pd.Timedelta | None = None
 
     def downsample(self, max_times: int = 600, max_bins: int = 300) -> "HeatmapView":
         """At most ``max_times`` columns (by stride) and ``max_bins`` bins (summed)."""
@@ -67,7 +73,21 @@ class HeatmapView:
             price_times=self.price_times[::pstride],
             price=np.asarray(self.price)[::pstride],
             subtitle=self.subtitle,
+            **self._coarser_candles(4 * max_times),
         )
+
+    def _coarser_candles(self, max_candles: int) -> dict:
+        """At most ``max_candles`` candles, merging runs of consecutive ones (first open, max high,
+        min low, last close) so a wick is never lost."""
+        if self.candles is None or len(self.candles) <= max_candles:
+            return {"candles": self.candles, "candle_size": self.candle_size}
+        group = int(np.ceil(len(self.candles) / max_candles))
+        key = np.arange(len(self.candles)) // group
+        frame = self.candles.reset_index(names="open_time")
+        merged = frame.groupby(key).agg(open_time=("open_time", "first"), open=("open", "first"),
+                                        high=("high", "max"), low=("low", "min"), close=("close", "last"))
+        return {"candles": merged.set_index("open_time").rename_axis(None),
+                "candle_size": self.candle_size * group}
 
     def price_range(self) -> tuple[float, float]:
         """A display range: the price path with a margin, clipped to the grid."""
@@ -97,6 +117,8 @@ def view_from_result(result, market, name: str = "heatmap") -> HeatmapView:
         price_times=bars.index + market.bar_size,
         price=bars["close"].to_numpy(dtype=np.float64),
         subtitle=describe_map(result, market),
+        candles=bars[["open", "high", "low", "close"]].astype(np.float64),
+        candle_size=market.bar_size,
     )
 
 
