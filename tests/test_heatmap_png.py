@@ -58,6 +58,7 @@ def test_candles_are_drawn_with_each_bar_s_open_high_low_close(tmp_path, drawn):
     view = _view()
     write_heatmap_png(view, tmp_path / "map.png")
     ax = drawn[0].axes[0]
+    assert "absolute scale), 2025-03-01 01:00 → 2025-03-03 00:00 UTC\nBTCUSDT · binance" in ax.get_title()
     (wicks,), (bodies,) = _by_gid(ax, "candle_wicks"), _by_gid(ax, "candle_bodies")
     assert _by_gid(ax, "price_line") == []
     segments, boxes = wicks.get_segments(), [p.vertices for p in bodies.get_paths()]
@@ -108,6 +109,18 @@ def test_absolute_scale_is_usd_and_relative_scale_is_a_share_in_0_1(tmp_path, dr
     columns = share.reshape(-1, len(view.times)) if share.ndim == 1 else share
     assert np.all(columns.sum(axis=0) <= 1.0 + 1e-9)
     assert "relative scale" in drawn[1].axes[0].get_title()
+
+
+def test_title_names_the_decay_with_the_rest_of_the_model():
+    from types import SimpleNamespace
+
+    from liqbt.heatmap import HeatmapModel
+    from liqbt.plots.heatmap_view import describe_map
+
+    model = HeatmapModel(window="30d", decay_half_life="3d", tier_filter={"min": 50})
+    text = describe_map(SimpleNamespace(model=model, venues=("binance",)), SimpleNamespace(symbol="BTCUSDT"))
+    assert text == ("BTCUSDT · binance · window 30d · only 50-x · range entries, lognormal 2-125x (median 25x, "
+                    "sigma 1.3), fraction_of_oi closes · decay half-life 3d")
 
 
 def test_bins_are_cropped_to_the_drawn_price_range_before_downsampling():

@@ -79,7 +79,7 @@ def write_heatmap_png(view: HeatmapView, path: str | Path, *, side: str = "both"
     if fills is not None and len(fills):
         _draw_fills(ax, fills)
     what = {"both": "long + short", "long": "longs", "short": "shorts"}[side]
-    title = f"{view.name}: predicted liquidation levels ({what}, {scale} scale)"
+    title = f"{view.name}: predicted liquidation levels ({what}, {scale} scale){_span(view)}"
     ax.set_title(title + (f"\n{view.subtitle}" if view.subtitle else ""), color="#eee", fontsize=11)
     _colour_bar(fig, mesh, ax, scale, top)
     fig.tight_layout()
@@ -201,6 +201,15 @@ def draw_candles(ax, candles: pd.DataFrame, candle_size: pd.Timedelta | None) ->
                       np.column_stack([mid + half, top]), np.column_stack([mid - half, top])], axis=1)
     ax.add_collection(PolyCollection(boxes, facecolors=colours, edgecolors=colours, linewidths=0.4,
                                      gid="candle_bodies", zorder=4))
+
+
+def _span(view: HeatmapView) -> str:
+    """``, 2025-12-05 01:00 → 2026-02-19 UTC``: when the first and last columns became known."""
+    if not len(view.times):
+        return ""
+    first, last = (t.tz_convert("UTC") for t in (view.times[0], view.times[-1]))
+    fmt = "%Y-%m-%d" if first.hour == first.minute == last.hour == last.minute == 0 else "%Y-%m-%d %H:%M"
+    return f", {first:{fmt}} → {last:{fmt}} UTC"
 
 
 def _side(view: HeatmapView, side: str) -> np.ndarray:
