@@ -38,7 +38,8 @@ FAMILIES = {
         ("window 30d", {"window": "30d"}),
     ]),
     "leverage": ("leverage_tiers / leverage_distribution: at which leverage positions are opened", "5m", [
-        ("leverage_tiers 5x and 10x", {"leverage_tiers": [{"leverage": 5, "weight": 1}, {"leverage": 10, "weight": 1}]}),
+        ("leverage_tiers 5x and 10x",
+         {"leverage_tiers": [{"leverage": 5, "weight": 1}, {"leverage": 10, "weight": 1}]}),
         ("leverage_tiers 50x and 100x",
          {"leverage_tiers": [{"leverage": 50, "weight": 1}, {"leverage": 100, "weight": 1}]}),
         ("lognormal 2-125x, median 25x, sigma 1.3 (default)", {}),

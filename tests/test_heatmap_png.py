@@ -202,7 +202,8 @@ def test_figure_functions_draw_real_data_on_a_small_slice(tmp_path):
     views = script.family_views("window", markets["5m"], show)
     assert [v.name for v in views] == ["window 12h", "window 7d (default)", "window 30d"]
     for view in views:
-        assert view.times[0] > show[0] and view.times[-1] <= show[1] and len(view.candles) == 3 * 288  # 5m candles closing in the 3 days
+        # the 5m candles that close in the 3 days shown
+        assert view.times[0] > show[0] and view.times[-1] <= show[1] and len(view.candles) == 3 * 288
     for family in ("window", "venues", "display"):
         path = script.family_figure(family, markets[script.FAMILIES[family][1]], tmp_path, show)
         assert path == tmp_path / f"heatmap_{family}.png" and path.read_bytes()[:4] == b"\x89PNG"
