@@ -119,7 +119,9 @@ def test_title_names_the_decay_with_the_rest_of_the_model():
 
     model = HeatmapModel(window="30d", decay_half_life="3d", tier_filter={"min": 50})
     text = describe_map(SimpleNamespace(model=model, venues=("binance",)), SimpleNamespace(symbol="BTCUSDT"))
-    assert text == ("BTCUSDT · binance · window 30d · only 50-x · range entries, lognormal 2-125x (median 25x, "
+    assert "only ≤10x" in describe_map(SimpleNamespace(model=HeatmapModel(tier_filter={"max": 10}), venues=()),
+                                       SimpleNamespace(symbol=""))
+    assert text == ("BTCUSDT · binance · window 30d · only ≥50x · range entries, lognormal 2-125x (median 25x, "
                     "sigma 1.3), fraction_of_oi closes · decay half-life 3d")
 
 

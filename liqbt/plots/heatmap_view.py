@@ -172,9 +172,12 @@ def describe_map(result, market) -> str:
     if isinstance(tiers, tuple):
         parts.append("only " + "/".join(f"{t:g}" for t in tiers) + "x")
     elif tiers is not None:
-        low = f"{tiers.min:g}" if tiers.min is not None else ""
-        high = f"{tiers.max:g}" if tiers.max is not None else ""
-        parts.append(f"only {low}-{high}x")
+        if tiers.min is None:
+            parts.append(f"only ≤{tiers.max:g}x")
+        elif tiers.max is None:
+            parts.append(f"only ≥{tiers.min:g}x")
+        else:
+            parts.append(f"only {tiers.min:g}-{tiers.max:g}x")
     dist = model.leverage_distribution
     if model.leverage_tiers is not None:
         leverage = "tiers " + "/".join(f"{t.leverage:g}" for t in model.leverage_tiers) + "x"
