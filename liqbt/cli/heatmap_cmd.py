@@ -16,6 +16,12 @@ def register(sub) -> None:
     parser.add_argument("--at", type=at_time, metavar="TIME",
                         help="print the profile known at TIME (UTC; the last snapshot at or before it) and save it "
                              "as profile_NAME_TIME.csv in the output folder")
+    parser.add_argument("--scale", choices=("absolute", "relative"), default="absolute",
+                        help="colours of the PNG: USD resting per band (absolute, the default) or each band's share "
+                             "of its time column (relative: a quiet day's bands show as clearly as a busy day's)")
+    parser.add_argument("--price", choices=("candles", "line"), default="candles",
+                        help="price over the PNG: OHLC candles (the default; merged when too many to draw) or a "
+                             "line through the closes")
     add_config_args(parser, config_help="YAML config file with a 'heatmaps:' section")
     parser.set_defaults(handler=run, stages=True)
 
@@ -46,7 +52,7 @@ def run(args) -> int:
         price_market = market if not hasattr(market, "markets") else market[(model.venues or market.venues)[0]]
         view = view_from_result(result, price_market, name)
         with writing(out):
-            write_heatmap_png(view, out / f"heatmap_{name}.png")
+            write_heatmap_png(view, out / f"heatmap_{name}.png", scale=args.scale, price=args.price)
         views.append(view)
         f = result.features
         summary[name] = {

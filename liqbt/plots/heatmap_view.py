@@ -52,8 +52,9 @@ class HeatmapView:
     candles: pd.DataFrame | None = None
     candle_size: pd.Timedelta | None = None
 
-    def downsample(self, max_times: int = 600, max_bins: int = 300) -> "HeatmapView":
-        """At most ``max_times`` columns (by stride) and ``max_bins`` bins (summed)."""
+    def downsample(self, max_times: int = 600, max_bins: int = 300, max_candles: int | None = None) -> "HeatmapView":
+        """At most ``max_times`` columns (by stride), ``max_bins`` bins (summed) and ``max_candles`` candles
+        (merged; default ``4 * max_times``)."""
         stride = max(1, int(np.ceil(len(self.times) / max_times)))
         rows = np.arange(len(self.times) - 1, -1, -stride)[::-1]  # keep the latest snapshot
         group = max(1, int(np.ceil((len(self.bin_edges) - 1) / max_bins)))
@@ -73,8 +74,44 @@ class HeatmapView:
             price_times=self.price_times[::pstride],
             price=np.asarray(self.price)[::pstride],
             subtitle=self.subtitle,
-            **self._coarser_candles(4 * max_times),
+            **self._coarser_candles(4 * max_times if max_candles is None else max_candles),
         )
+
+    def between(self, start=None, end=None) -> "HeatmapView":
+        """The columns known in ``[start, end]``, with the closes and candles of that span (UTC; None = open).
+
+        A map reconstructed from earlier data (so that a 30-day window is full) is
+        drawn over the period of interest only.
+        """
+        def inside(index, shift=pd.Timedelta(0)):
+            keep = np.ones(len(index), dtype=bool)
+            if start is not None:
+                keep &= index + shift > _utc(start)
+            if end is not None:
+                keep &= index + shift <= _utc(end)
+            return keep
+
+        rows, prices = inside(self.times), inside(self.price_times)
+        candles = self.candles
+        if candles is not None:
+            # a candle belongs to the span when its close does, as a column does
+            candles = candles[inside(candles.index, self.candle_size or pd.Timedelta(0))]
+        return HeatmapView(name=self.name, times=self.times[rows], bin_edges=self.bin_edges, long=self.long[rows],
+                           short=self.short[rows], price_times=self.price_times[prices],
+                           price=np.asarray(self.price)[prices], subtitle=self.subtitle, candles=candles,
+                           candle_size=self.candle_size)
+
+    def bins_between(self, low: float, high: float) -> "HeatmapView":
+        """Only the bins that overlap ``[low, high]`` USD (the price range a picture shows), so that a
+        downsample spends its bins where the eye looks, not on the whole grid."""
+        first = max(0, int(np.searchsorted(self.bin_edges, low, side="right")) - 1)
+        last = min(len(self.bin_edges) - 1, int(np.searchsorted(self.bin_edges, high, side="left")))
+        if last <= first:
+            return self
+        return HeatmapView(name=self.name, times=self.times, bin_edges=self.bin_edges[first:last + 1],
+                           long=np.asarray(self.long)[:, first:last], short=np.asarray(self.short)[:, first:last],
+                           price_times=self.price_times, price=self.price, subtitle=self.subtitle,
+                           candles=self.candles, candle_size=self.candle_size)
 
     def _coarser_candles(self, max_candles: int) -> dict:
         """At most ``max_candles`` candles, merging runs of consecutive ones (first open, max high,
@@ -92,6 +129,9 @@ class HeatmapView:
     def price_range(self) -> tuple[float, float]:
         """A display range: the price path with a margin, clipped to the grid."""
         lo, hi = float(np.nanmin(self.price)), float(np.nanmax(self.price))
+        if self.candles is not None and len(self.candles):
+            # wicks reach past the closes: keep them in the picture
+            lo, hi = min(lo, float(self.candles["low"].min())), max(hi, float(self.candles["high"].max()))
         pad = 0.15 * (hi - lo) + 0.01 * hi
         return max(lo - pad, float(self.bin_edges[0])), min(hi + pad, float(self.bin_edges[-1]))
 
@@ -132,9 +172,12 @@ def describe_map(result, market) -> str:
     if isinstance(tiers, tuple):
         parts.append("only " + "/".join(f"{t:g}" for t in tiers) + "x")
     elif tiers is not None:
-        low = f"{tiers.min:g}" if tiers.min is not None else ""
-        high = f"{tiers.max:g}" if tiers.max is not None else ""
-        parts.append(f"only {low}-{high}x")
+        if tiers.min is None:
+            parts.append(f"only ≤{tiers.max:g}x")
+        elif tiers.max is None:
+            parts.append(f"only ≥{tiers.min:g}x")
+        else:
+            parts.append(f"only {tiers.min:g}-{tiers.max:g}x")
     dist = model.leverage_distribution
     if model.leverage_tiers is not None:
         leverage = "tiers " + "/".join(f"{t.leverage:g}" for t in model.leverage_tiers) + "x"
@@ -145,4 +188,11 @@ def describe_map(result, market) -> str:
     else:
         leverage = "tiers 5/10/25/50/100x"
     parts.append(f"{model.entry_price} entries, {leverage}, {model.close_mode} closes")
+    if model.decay_half_life is not None:
+        parts.append(f"decay half-life {model.decay_half_life}")
     return " · ".join(p for p in parts if p)
+
+
+def _utc(time) -> pd.Timestamp:
+    when = pd.Timestamp(time)
+    return when.tz_localize("UTC") if when.tz is None else when.tz_convert("UTC")
