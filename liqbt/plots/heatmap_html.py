@@ -86,20 +86,19 @@ def _level(view: HeatmapView) -> dict:
 
 
 def _levels(view: HeatmapView, max_cells: int) -> list[dict]:
+    """Coarse to fine; the first level always, finer ones with fewer snapshots when over the budget."""
     view = _crop(view)
     full = (len(view.times), len(view.bin_edges) - 1)
-    out, shapes, used = [], set(), 0
+    out, used = [], 0
     for max_times, max_bins in LEVELS:
-        want = (min(full[0], max_times or full[0]), min(full[1], max_bins or full[1]))
-        while want[0] * want[1] > max(max_cells - used, 600 * 300) and want[0] > 600:
-            want = (int(want[0] * 0.7), max(300, int(want[1] * 0.85)))  # over budget: a coarser finest level
-        level = view.downsample(max_times=want[0], max_bins=want[1])
-        shape = (len(level.times), len(level.bin_edges) - 1)
-        if shape in shapes or (out and used + shape[0] * shape[1] > max_cells):
-            continue
-        shapes.add(shape)
-        used += shape[0] * shape[1]
-        out.append(_level(level))
+        n_times, n_bins = min(full[0], max_times or full[0]), min(full[1], max_bins or full[1])
+        if out:
+            n_times = min(n_times, (max_cells - used) // n_bins)  # over budget: fewer snapshots
+            if n_times <= len(out[-1]["t"]) and n_bins <= len(out[-1]["edges"]) - 1:
+                continue  # no finer than the level before
+        level = _level(view.downsample(max_times=n_times, max_bins=n_bins))
+        used += len(level["t"]) * (len(level["edges"]) - 1)
+        out.append(level)
     return out
 
 

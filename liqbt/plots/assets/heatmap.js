@@ -104,7 +104,7 @@ function raster(L, w, h, time, price, end) {  // one ImageData: each pixel sampl
 
 function usd(x) { const a = Math.abs(x); return (x < 0 ? "-" : "") + (a >= 1e9 ? (a / 1e9).toFixed(2) + "B" : a >= 1e6 ? (a / 1e6).toFixed(2) + "M" : a >= 1e3 ? (a / 1e3).toFixed(1) + "k" : a.toFixed(a < 10 ? 2 : 0)); }
 function money(x) { return x === null ? "-" : (x > 0 ? "+" : "") + x.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 }); }
-function px(p) { return p.toLocaleString("en-US", { maximumFractionDigits: p < 10 ? 5 : 2, minimumFractionDigits: p < 10 ? 2 : 0 }); }
+function px(p) { return p.toLocaleString("en-US", { maximumFractionDigits: p < 10 ? 5 : 2, minimumFractionDigits: 2 }); }
 function iso(t) { return new Date(t).toISOString().slice(0, 16).replace("T", " ") + "Z"; }
 function ticks(lo, hi, n) { const raw = (hi - lo) / n, mag = Math.pow(10, Math.floor(Math.log10(raw))), s = [1, 2, 5, 10].map((k) => k * mag).find((k) => k >= raw);
   const out = []; for (let x = Math.ceil(lo / s) * s; x <= hi; x += s) out.push(x); return out; }
@@ -232,7 +232,7 @@ function zoom(factor, tc, pc, axis) {
 
 function pos(e, c) { const r = c.getBoundingClientRect(); return [(e.clientX - r.left) * c.width / r.width, (e.clientY - r.top) * c.height / r.height]; }
 map.addEventListener("wheel", (e) => {
-  e.preventDefault();
+  e.preventDefault(); tip.style.display = "none";
   const [x, y] = pos(e, map), f = Math.exp(e.deltaY * 0.0015);
   zoom(f, T(x), P(y), e.shiftKey || x < LEFT ? "price" : "time");
 }, { passive: false });
@@ -283,9 +283,11 @@ function hover(x, y, e) {
 let ovDrag = null;
 function ovTime(e) { const e2 = extent(VIEWS[state.view]), [x] = pos(e, ov); return e2.t0 + x / ov.width * (e2.t1 - e2.t0); }
 ov.addEventListener("mousedown", (e) => {
-  const t = ovTime(e);
-  ovDrag = t >= state.t0 && t <= state.t1 ? { move: true, t, t0: state.t0, t1: state.t1 } : { move: false, t };
-  if (!ovDrag.move) { const half = (state.t1 - state.t0) / 2; setRange(t - half, t + half); }
+  const t = ovTime(e), e2 = extent(VIEWS[state.view]);
+  // inside the window: move it; elsewhere (or when it shows nearly everything): drag out a new range
+  const inside = t >= state.t0 && t <= state.t1 && state.t1 - state.t0 < 0.95 * (e2.t1 - e2.t0);
+  ovDrag = inside ? { move: true, t, t0: state.t0, t1: state.t1 } : { move: false, t };
+  if (!ovDrag.move && state.t1 - state.t0 < 0.95 * (e2.t1 - e2.t0)) { const half = (state.t1 - state.t0) / 2; setRange(t - half, t + half); }
 });
 ov.addEventListener("mousemove", (e) => {
   if (!ovDrag || !e.buttons) return;
