@@ -13,30 +13,38 @@ let markers = [], drawn = 0;
 function bytes(b64) { const s = atob(b64), b = new Uint8Array(s.length); for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i); return b; }
 const f32 = (b64) => { const b = bytes(b64); return new Float32Array(b.buffer, 0, b.length >> 2); };
 const i32 = (b64) => { const b = bytes(b64); return new Int32Array(b.buffer, 0, b.length >> 2); };
-const f64 = (b64) => { const b = bytes(b64); return new Float64Array(b.buffer, 0, b.length >> 3); };
 // the last index i with arr[i] <= x (-1 when x < arr[0])
 function bisect(arr, x) { let lo = -1, hi = arr.length - 1; while (lo < hi) { const m = (lo + hi + 1) >> 1; if (arr[m] <= x) lo = m; else hi = m - 1; } return lo; }
 
+const u16 = (b64) => { const b = bytes(b64); return new Uint16Array(b.buffer, 0, b.length >> 1); };
+function decodeSide(s) {  // per column: first non-zero bin and count; values as 16-bit log codes
+  const sp = i32(s.span), q = u16(s.q), val = new Float32Array(q.length), n = sp.length >> 1, off = new Int32Array(n + 1);
+  for (let i = 0; i < q.length; i++) val[i] = q[i] ? Math.exp(s.lmin + (q[i] - 1) * s.step) : 0;
+  for (let i = 0; i < n; i++) off[i + 1] = off[i] + sp[2 * i + 1];
+  return { sp, val, off };
+}
 function level(v, k) {  // decoded on first use
   const L = v.levels[k];
-  if (!L.L) {
-    L.sp = i32(L.span); L.L = f32(L.long); L.S = f32(L.short); L.nT = L.t.length; L.nB = L.edges.length - 1;
-    L.off = new Int32Array(L.nT + 1); for (let i = 0; i < L.nT; i++) L.off[i + 1] = L.off[i] + L.sp[2 * i + 1];
-    L.cache = {};
-  }
+  if (!L.Ld) { L.Ld = decodeSide(L.long); L.Sd = decodeSide(L.short); L.nT = L.t.length; L.nB = L.edges.length - 1; L.cache = {}; }
   return L;
 }
+function get(S, ti, bi) { const f = S.sp[2 * ti]; return bi < f || bi >= f + S.sp[2 * ti + 1] ? 0 : S.val[S.off[ti] + bi - f]; }
 function cell(L, ti, bi, which) {
-  const f = L.sp[2 * ti], c = L.sp[2 * ti + 1];
-  if (bi < f || bi >= f + c) return 0;
-  const i = L.off[ti] + bi - f;
-  return which === "long" ? L.L[i] : which === "short" ? L.S[i] : L.L[i] + L.S[i];
+  return which === "long" ? get(L.Ld, ti, bi) : which === "short" ? get(L.Sd, ti, bi) : get(L.Ld, ti, bi) + get(L.Sd, ti, bi);
+}
+function span(L, ti) {  // the bins of column ti that hold anything on the chosen side
+  const a = L.Ld.sp, b = L.Sd.sp, i = 2 * ti;
+  if (state.side === "long") return [a[i], a[i] + a[i + 1]];
+  if (state.side === "short") return [b[i], b[i] + b[i + 1]];
+  if (!a[i + 1]) return [b[i], b[i] + b[i + 1]];
+  if (!b[i + 1]) return [a[i], a[i] + a[i + 1]];
+  return [Math.min(a[i], b[i]), Math.max(a[i] + a[i + 1], b[i] + b[i + 1])];
 }
 function totals(L) {  // the column's USD on the chosen side (relative scale)
   const key = "tot" + state.side;
   if (!L.cache[key]) {
     const t = new Float64Array(L.nT);
-    for (let ti = 0; ti < L.nT; ti++) { const f = L.sp[2 * ti]; for (let b = f; b < f + L.sp[2 * ti + 1]; b++) t[ti] += cell(L, ti, b, state.side); }
+    for (let ti = 0; ti < L.nT; ti++) { const [f, e] = span(L, ti); for (let b = f; b < e; b++) t[ti] += cell(L, ti, b, state.side); }
     L.cache[key] = t;
   }
   return L.cache[key];
@@ -44,10 +52,11 @@ function totals(L) {  // the column's USD on the chosen side (relative scale)
 function top(L) {  // colour scale maximum: the 99.5th percentile of the non-zero cells (a sample of them)
   const key = "top" + state.side + state.scale;
   if (L.cache[key] === undefined) {
-    const tot = state.scale === "relative" ? totals(L) : null, vals = [], n = L.off[L.nT], step = Math.max(1, Math.floor(n / 200000));
+    const tot = state.scale === "relative" ? totals(L) : null, vals = [];
+    const step = Math.max(1, Math.floor((L.Ld.off[L.nT] + L.Sd.off[L.nT]) / 200000));
     for (let ti = 0; ti < L.nT; ti++) {
-      const f = L.sp[2 * ti];
-      for (let b = f; b < f + L.sp[2 * ti + 1]; b += step) {
+      const [f, e] = span(L, ti);
+      for (let b = f; b < e; b += step) {
         let x = cell(L, ti, b, state.side); if (tot) x = tot[ti] > 0 ? x / tot[ti] : 0;
         if (x > 0) vals.push(x);
       }
@@ -112,7 +121,7 @@ const TSTEPS = [60e3, 300e3, 900e3, 3600e3, 3 * 3600e3, 6 * 3600e3, 12 * 3600e3,
 
 function candles(v) {
   const c = v.candles; if (!c) return false;
-  if (!c.v) c.v = f64(c.ohlc);
+  if (!c.v) c.v = f32(c.ohlc);
   const per = c.ms / (state.t1 - state.t0) * W, k = Math.max(1, Math.ceil(3 / Math.max(per, 1e-9)));
   const i0 = Math.max(0, bisect(c.t, state.t0 - c.ms)), i1 = bisect(c.t, state.t1);
   const body = Math.max(1, per * k * 0.7);
@@ -130,6 +139,11 @@ function candles(v) {
     ctx.fillRect(x - body / 2, y0, body, Math.max(1, y1 - y0));
   }
   return true;
+}
+function priceAt(v, t) {  // the last close known at t (a candle is known at its open + its size)
+  const c = v.candles;
+  if (c) { if (!c.v) c.v = f32(c.ohlc); const i = bisect(c.t, t - c.ms); return c.v[4 * Math.max(i, 0) + 3]; }
+  const i = bisect(v.pt, t); return v.p[Math.max(i, 0)];
 }
 function priceLine(v) {
   ctx.strokeStyle = "#fff"; ctx.lineWidth = 1.2; ctx.beginPath(); let on = false;
@@ -154,7 +168,8 @@ function trades() {
 function axes() {
   ctx.fillStyle = "#111"; ctx.fillRect(0, 0, LEFT, map.height); ctx.fillRect(0, TOP + H, map.width, BOTTOM + 2);
   ctx.fillStyle = "#bbb"; ctx.font = "11px sans-serif"; ctx.textAlign = "right";
-  for (const p of ticks(state.p0, state.p1, 8)) { const y = Y(p); ctx.fillText(px(p), LEFT - 6, y + 4); ctx.fillRect(LEFT - 3, y, 3, 1); }
+  const pt = ticks(state.p0, state.p1, 8), digits = pt.length > 1 ? Math.max(0, Math.ceil(-Math.log10(pt[1] - pt[0]) + 1e-9)) : 2;
+  for (const p of pt) { const y = Y(p); ctx.fillText(p.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits }), LEFT - 6, y + 4); ctx.fillRect(LEFT - 3, y, 3, 1); }
   const span = state.t1 - state.t0, step = TSTEPS.find((s) => s >= span / 7) || TSTEPS[TSTEPS.length - 1];
   ctx.textAlign = "center";
   for (let t = Math.ceil(state.t0 / step) * step; t <= state.t1; t += step) {
@@ -262,7 +277,7 @@ function hover(x, y, e) {
     const t = T(x), p = P(y), ti = t >= extent(v).t1 ? -1 : bisect(L.t, t);
     if (ti >= 0 && p >= L.edges[0] && p < L.edges[L.nB]) {
       const b = Math.min(L.nB - 1, bisect(L.edges, p)), lo = cell(L, ti, b, "long"), sh = cell(L, ti, b, "short");
-      const pi = bisect(v.pt, L.t[ti]), price = pi >= 0 ? v.p[pi] : v.p[0], pb = Math.min(L.nB - 1, Math.max(0, bisect(L.edges, price)));
+      const price = priceAt(v, L.t[ti]), pb = Math.min(L.nB - 1, Math.max(0, bisect(L.edges, price)));
       let cum = 0; const below = b <= pb;
       for (let k = Math.min(b, pb); k <= Math.max(b, pb); k++) cum += cell(L, ti, k, below ? "long" : "short");
       lines = [`time   ${iso(L.t[ti])} (snapshot)`, `band   ${px(L.edges[b])} - ${px(L.edges[b + 1])} USD`,
