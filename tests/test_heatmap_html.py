@@ -13,7 +13,7 @@ import pytest
 
 from browser import artefact_dir, chromium, offline_page
 from liqbt.plots import HeatmapView
-from liqbt.plots.heatmap_html import LEVELS, heatmap_html, write_heatmap_html
+from liqbt.plots.heatmap_html import LEVELS, heatmap_html, levels_of_detail, write_heatmap_html
 
 N_TIMES, N_BINS, CELL = 3000, 800, (2000, None)  # CELL: (snapshot, bin) whose tooltip is read
 
@@ -106,9 +106,7 @@ def test_page_is_one_file_with_no_remote_url_and_escaped_strings(views):
 
 
 def test_levels_of_detail_reach_the_full_grid_within_the_budget(views):
-    from liqbt.plots.heatmap_html import _levels  # noqa: PLC2701  (the module's own encoding, checked here)
-
-    levels = _levels(views[0], max_cells=6_000_000)
+    levels = levels_of_detail(views[0], max_cells=6_000_000)
     shapes = [(len(lv["t"]), len(lv["edges"]) - 1) for lv in levels]
     assert shapes[0][0] <= LEVELS[0][0] and shapes[0][1] <= LEVELS[0][1]
     assert shapes[-1][0] == N_TIMES, "the finest level keeps every snapshot"
@@ -125,7 +123,7 @@ def test_levels_of_detail_reach_the_full_grid_within_the_budget(views):
     expect = views[0].long[ti, first + start: first + start + count]
     assert count < len(full["edges"]) - 1, "the column's zero shorts above the price are not embedded"
     assert np.allclose(values[offset: offset + count], expect, rtol=5e-4, atol=0)  # 16-bit log codes
-    small = _levels(views[0], max_cells=400_000)
+    small = levels_of_detail(views[0], max_cells=400_000)
     cells = [len(lv["t"]) * (len(lv["edges"]) - 1) for lv in small]
     assert sum(cells) <= 400_000 and 600 < len(small[-1]["t"]) < N_TIMES, "over budget: fewer snapshots, not none"
 
