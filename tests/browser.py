@@ -97,32 +97,18 @@ def offline_page(browser, html: Path, *, viewport=(1320, 900)):
 
 
 def open_page(html: Path, *, canvas_selector: str = "canvas", clicks: tuple[str, ...] = (),
-              screenshot: Path | None = None) -> PageCheck:
-    """Load ``html`` from disk, click ``clicks`` in order, and report errors and how much is drawn."""
-    from playwright.sync_api import sync_playwright
-
-    check = PageCheck()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS, headless=True)
-        try:
-            context = browser.new_context(viewport={"width": 1300, "height": 800})
-            block_network(context, check)
-            page = context.new_page()
-            page.on("console", lambda m: check.console_errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: check.page_errors.append(str(e)))
-            page.goto(Path(html).resolve().as_uri())
-            page.wait_for_selector("body[data-ready='1']", timeout=20_000)
-            for selector in clicks:
-                page.click(selector)
-            check.title = page.title()
-            check.lit_fraction = page.evaluate(
-                """(sel) => { const cs = [...document.querySelectorAll(sel)]; let lit = 0, all = 0;
-                     for (const c of cs) { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-                       for (let i = 0; i < d.length; i += 4) { all++; if (d[i] + d[i+1] + d[i+2] > 30) lit++; } }
-                     return all ? lit / all : 0; }""", canvas_selector)
-            if screenshot is not None:
-                page.screenshot(path=str(screenshot))
-                check.screenshot = screenshot
-        finally:
-            browser.close()
+              screenshot: Path | None = None, viewport=(1300, 800)) -> PageCheck:
+    """Load ``html`` from disk (network blocked), click ``clicks`` in order, and report errors and how much
+    is drawn."""
+    with chromium() as browser, offline_page(browser, html, viewport=viewport) as (page, check):
+        for selector in clicks:
+            page.click(selector)
+        check.lit_fraction = page.evaluate(
+            """(sel) => { const cs = [...document.querySelectorAll(sel)]; let lit = 0, all = 0;
+                 for (const c of cs) { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                   for (let i = 0; i < d.length; i += 4) { all++; if (d[i] + d[i+1] + d[i+2] > 30) lit++; } }
+                 return all ? lit / all : 0; }""", canvas_selector)
+        if screenshot is not None:
+            page.screenshot(path=str(screenshot))
+            check.screenshot = screenshot
     return check
