@@ -25,8 +25,8 @@ the level in view once per pixel, so any zoom draws in milliseconds; the script 
 Size: a 77-day BTCUSDT 5m run with hourly snapshots (1,858 snapshots x 2,000 bins, of which 673 in the
 price range) makes a page of 8.9 MB for its two maps (30d and 3d): per map 3.6 MB of levels and
 0.8 MB of candles (configs/btc_5m_vendor_oi.yaml with ``snapshot_every: 1h`` and those two maps under
-``heatmaps:``, through ``liqbt heatmap``). A year of such a map keeps every bin in range but fewer
-snapshots in its finest level (``MAX_CELLS``).
+``heatmaps:``, through ``liqbt heatmap``). A year of hourly snapshots keeps every bin in range but
+every other snapshot in its finest level (``MAX_CELLS``): 14 MB for one map with its candles.
 """
 
 from __future__ import annotations
@@ -46,9 +46,10 @@ __all__ = ["write_heatmap_html", "heatmap_html", "levels_of_detail", "LEVELS", "
 
 #: (max snapshots, max bins) of the embedded levels, coarse to fine; ``None`` is the full grid.
 LEVELS = ((600, 300), (2400, 1000), (None, None))
-#: Cells (snapshot x bin) a view embeds over all its levels, so a year of 5m bars stays a sane file:
-#: the finest level is downsampled until the total fits (each non-zero cell costs 2 x 4 bytes).
-MAX_CELLS = 6_000_000
+#: Cells (snapshot x bin) a view embeds over all its levels, so a long run stays a sane file: beyond it
+#: the finest level keeps fewer snapshots. A cell costs about 2.7 bytes of page (a 16-bit code per side
+#: with a non-zero span there, base64), so at most about 11 MB per map.
+MAX_CELLS = 4_000_000
 #: Candles embedded per view (merged, never losing a wick, beyond this).
 MAX_CANDLES = 120_000
 
@@ -102,22 +103,28 @@ def _level(view: HeatmapView) -> dict:
 
 
 def levels_of_detail(view: HeatmapView, max_cells: int = MAX_CELLS) -> list[dict]:
-    """The levels a page embeds for ``view``, coarse to fine (as the page's JSON holds them): the first
-    always, finer ones with fewer snapshots when the cells would exceed ``max_cells``; only the bins the
-    price range can show."""
+    """The levels a page embeds for ``view``, coarse to fine (as the page's JSON holds them).
+
+    The coarsest always; then the finest, all of the grid's bins in the price range and as many
+    snapshots as ``max_cells`` leaves room for (every one unless the run is long); then the ones
+    between, only where they still fit: the budget goes to detail first.
+    """
     view = _crop(view)
     full = (len(view.times), len(view.bin_edges) - 1)
-    out, used = [], 0
-    for max_times, max_bins in LEVELS:
-        n_times, n_bins = min(full[0], max_times or full[0]), min(full[1], max_bins or full[1])
-        if out:
-            n_times = min(n_times, (max_cells - used) // n_bins)  # over budget: fewer snapshots
-            if n_times <= len(out[-1]["t"]) and n_bins <= len(out[-1]["edges"]) - 1:
-                continue  # no finer than the level before
-        level = _level(view.downsample(max_times=n_times, max_bins=n_bins))
-        used += len(level["t"]) * (len(level["edges"]) - 1)
-        out.append(level)
-    return out
+    shapes = [(min(full[0], t or full[0]), min(full[1], b or full[1])) for t, b in LEVELS]
+    chosen = [view.downsample(max_times=shapes[0][0], max_bins=shapes[0][1])]
+    used = len(chosen[0].times) * (len(chosen[0].bin_edges) - 1)
+    for n_times, n_bins in [shapes[-1], *shapes[-2:0:-1]]:  # the finest first, then finer to coarser
+        n_times = min(n_times, (max_cells - used) // n_bins)
+        if n_times <= len(chosen[0].times):
+            continue
+        level = view.downsample(max_times=n_times, max_bins=n_bins)
+        shape = (len(level.times), len(level.bin_edges) - 1)
+        if all(shape != (len(c.times), len(c.bin_edges) - 1) for c in chosen):
+            chosen.append(level)
+            used += shape[0] * shape[1]
+    chosen.sort(key=lambda c: len(c.times) * (len(c.bin_edges) - 1))
+    return [_level(c) for c in chosen]
 
 
 def _candles(view: HeatmapView) -> dict | None:
@@ -199,8 +206,8 @@ _WIDGET = """<div class="lq">
   <div class="group" id="zoom"><button data-zoom="in" title="zoom in">+</button><button data-zoom="out" title="zoom out">&minus;</button><button data-zoom="reset" title="whole map">reset</button></div>
 </div>
 <div id="subtitle" class="note"></div>
-<div id="wrap"><canvas id="map" width="1180" height="560"></canvas><canvas id="cbar" width="90" height="560"></canvas><div id="tip"></div></div>
-<canvas id="overview" width="1180" height="70"></canvas>
+<div id="wrap" class="row"><canvas id="map" width="1180" height="560"></canvas><canvas id="cbar" width="90" height="560"></canvas><div id="tip"></div></div>
+<div class="row"><canvas id="overview" width="1180" height="70"></canvas><div class="side"></div></div>
 <div class="note">Predicted resting liquidations by price band, as known at each time (point in time): longs rest
 below price, shorts above. Wheel: zoom time (shift: price); drag: pan; drag in the strip below: choose the time range.
 The threshold hides bands weaker than its share of the colour scale. <span id="lod"></span></div>

@@ -6,7 +6,13 @@ const VIEWS = DATA.views, TRADES = DATA.trades || [];
 const $ = (id) => document.getElementById(id);
 const map = $("map"), ctx = map.getContext("2d"), cbar = $("cbar"), bctx = cbar.getContext("2d");
 const ov = $("overview"), octx = ov.getContext("2d"), tip = $("tip");
-const LEFT = 84, RIGHT = 8, TOP = 8, BOTTOM = 26, W = map.width - LEFT - RIGHT, H = map.height - TOP - BOTTOM;
+const LEFT = 84, RIGHT = 8, TOP = 8, BOTTOM = 26, H = map.height - TOP - BOTTOM;
+let W = map.width - LEFT - RIGHT;
+function fit() {  // the canvases take the width they are shown at (the report's frame is narrower)
+  const w = Math.max(320, Math.round(map.getBoundingClientRect().width));
+  if (w !== map.width) { map.width = w; ov.width = w; ovKey = ""; }
+  W = map.width - LEFT - RIGHT;
+}
 const state = { view: 0, side: "both", scale: "absolute", thr: 0, t0: 0, t1: 1, p0: 0, p1: 1, level: 0 };
 let markers = [], drawn = 0;
 
@@ -170,7 +176,7 @@ function axes() {
   ctx.fillStyle = "#bbb"; ctx.font = "11px sans-serif"; ctx.textAlign = "right";
   const pt = ticks(state.p0, state.p1, 8), digits = pt.length > 1 ? Math.max(0, Math.ceil(-Math.log10(pt[1] - pt[0]) + 1e-9)) : 2;
   for (const p of pt) { const y = Y(p); ctx.fillText(p.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits }), LEFT - 6, y + 4); ctx.fillRect(LEFT - 3, y, 3, 1); }
-  const span = state.t1 - state.t0, step = TSTEPS.find((s) => s >= span / 7) || TSTEPS[TSTEPS.length - 1];
+  const span = state.t1 - state.t0, step = TSTEPS.find((s) => s >= span / 9) || TSTEPS[TSTEPS.length - 1];
   ctx.textAlign = "center";
   for (let t = Math.ceil(state.t0 / step) * step; t <= state.t1; t += step) {
     const label = step >= 86400e3 ? new Date(t).toISOString().slice(0, 10) : iso(t).slice(5);
@@ -333,6 +339,7 @@ $("subtitle").textContent = VIEWS[0].subtitle;
 window.liqbt = { state, setRange, reset, drawn: () => drawn, markers: () => markers.map((m) => ({ ...m })),
   client: (x, y) => { const r = map.getBoundingClientRect(); return { x: r.left + x * r.width / map.width, y: r.top + y * r.height / map.height }; },
   at: (t, p) => ({ x: X(t), y: Y(p) }) };
-reset(); draw();
+window.addEventListener("resize", () => { fit(); redraw(); });
+fit(); reset(); draw();
 document.body.dataset.ready = "1";
 })();
