@@ -78,8 +78,9 @@ def _crop(view: HeatmapView) -> HeatmapView:
 
 def _side(matrix: np.ndarray) -> dict:
     """One side of a level: per column the first non-zero bin and the count, then those cells' USD as
-    16-bit codes on a log scale (``USD = exp(lmin + (code - 1) * step)``, 0 for none): 0.04 % apart over
-    the ~20 decades a map spans, a quarter of float64's size; a long's zero half above the price costs nothing."""
+    16-bit codes on a log scale (``USD = exp(lmin + (code - 1) * step)``, 0 for none): at most 0.07 % apart
+    (20 decades of USD over 65,534 codes), a quarter of float64's size; a long's zero half above the price
+    costs nothing."""
     matrix = np.clip(np.nan_to_num(np.asarray(matrix, dtype=np.float64)), 0.0, None)
     nonzero = matrix > 0
     any_ = nonzero.any(axis=1)
@@ -131,6 +132,9 @@ def _candles(view: HeatmapView) -> dict | None:
     if view.candles is None or not len(view.candles):
         return None
     candles, size = view.candles, view.candle_size
+    if size is None:  # not given: the usual spacing of the candles (a single one: one minute)
+        gaps = np.diff(pd.DatetimeIndex(candles.index).asi8)
+        size = pd.Timedelta(np.median(gaps), unit=pd.DatetimeIndex(candles.index).unit) if len(gaps) else pd.Timedelta("1min")
     if len(candles) > MAX_CANDLES:
         group = int(np.ceil(len(candles) / MAX_CANDLES))
         key = np.arange(len(candles)) // group
@@ -141,7 +145,7 @@ def _candles(view: HeatmapView) -> dict | None:
         size = size * group
     ohlc = candles[["open", "high", "low", "close"]].to_numpy(dtype=np.float64)  # float32: 7 digits, enough to draw
     return {"t": _ms(candles.index),
-            "ms": int(pd.Timedelta(size) // pd.Timedelta(milliseconds=1)) if size is not None else 0,
+            "ms": max(1, int(pd.Timedelta(size) // pd.Timedelta(milliseconds=1))),
             "ohlc": _b64(ohlc.ravel(), "<f4")}
 
 
