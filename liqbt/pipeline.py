@@ -200,10 +200,12 @@ def stats_json(run: ExperimentRun) -> str:
 
 def write_run(run: ExperimentRun, out: Path, *, title: str | None = None) -> dict[str, Path]:
     """``stats.json``, ``trades.csv`` (one row per trade, PnL split), ``fills.csv`` (one row per order),
-    ``equity.csv`` (per bar), ``baselines.csv``, ``equity.png``, ``heatmap_<name>.png`` and ``report.html``
+    ``equity.csv`` (per bar), ``baselines.csv``, ``equity.png``, ``heatmap_<name>.png``, ``heatmap.html`` (interactive,
+    with the trades) and ``report.html``
     in ``out``. Columns and units: :data:`liqbt.backtest.trades.TRADE_COLUMNS` and ``EQUITY_COLUMNS``."""
     from .plots import view_from_result
     from .plots.equity_png import write_equity_png
+    from .plots.heatmap_html import write_heatmap_html
     from .plots.heatmap_png import write_heatmap_png
     from .report.run_html import write_run_report
 
@@ -221,10 +223,16 @@ def write_run(run: ExperimentRun, out: Path, *, title: str | None = None) -> dic
     paths["equity"] = write_equity_png(value, out / "equity.png", benchmark=hold,
                                        title=f"{run.config.strategy.name}: value with funding and fees (USD)",
                                        benchmark_label=f"buy and hold ({run.config.backtest.leverage:g}x, same costs)")
+    views = []
     for name, result in run.heatmaps.items():
         if len(result.snapshots):
             view = view_from_result(result, run.market, name)
             paths[f"heatmap_{name}"] = write_heatmap_png(view, out / f"heatmap_{name}.png", fills=fills)
+            views.append(view)
+    if views:  # interactive, with the trades as markers; report.html inlines it
+        paths["heatmap_html"] = write_heatmap_html(
+            views, out / "heatmap.html", title=f"liqbt heatmap: {run.config.name or run.config.strategy.name}",
+            trades=run.backtest.trades())
     if run.baselines is not None:
         paths["baselines"] = write_atomic(out / "baselines.csv", baselines_for_output(run.baselines).to_csv(
             index_label="variant"))

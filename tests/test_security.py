@@ -56,7 +56,10 @@ def _open(html: Path) -> dict:
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(html.resolve().as_uri())
             page.wait_for_selector("body[data-ready='1']", timeout=20_000)
-            return {"xss": page.evaluate("typeof window.__xss"), "title": page.title(),
+            for frame in page.frames[1:]:  # report.html's interactive heatmap (iframe srcdoc) is loaded too
+                frame.wait_for_selector("body[data-ready='1']", timeout=20_000)
+            xss = {f.evaluate("typeof window.__xss") for f in page.frames}
+            return {"xss": xss.pop() if len(xss) == 1 else xss, "title": page.title(),
                     "h1": page.inner_text("h1"), "body": page.inner_text("body"),
                     "buttons": page.evaluate("[...document.querySelectorAll('#views button')].map(b => b.textContent)"),
                     "imgs": page.evaluate("document.querySelectorAll('img[src=x]').length"),

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["page", "image_tag", "table", "fmt", "text", "script_json", "write_page"]
+__all__ = ["page", "image_tag", "embedded_page", "table", "fmt", "text", "script_json", "write_page"]
 
 STYLE = """
 body { font: 14px system-ui, sans-serif; margin: 24px; color: #222; max-width: 1300px; }
@@ -70,6 +70,15 @@ def fmt(value) -> str:
 def image_tag(path: Path, alt: str) -> str:
     data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+
+
+def embedded_page(path: Path, *, height_px: int = 860) -> str:
+    """A self-contained page (such as heatmap.html) inlined as an ``<iframe srcdoc>``: the report stays one
+    file, and the page's scripts, styles and element ids cannot clash with the report's. The whole page is
+    escaped into the attribute, so nothing in it can end the attribute or the frame."""
+    content = Path(path).read_text(encoding="utf-8")
+    return (f'<iframe title="{html.escape(Path(path).name)}" style="width:100%;height:{int(height_px)}px;border:0" '
+            f'sandbox="allow-scripts" srcdoc="{html.escape(content, quote=True)}"></iframe>')
 
 
 def table(frame: pd.DataFrame, *, max_rows: int = 500, index: bool = True) -> str:

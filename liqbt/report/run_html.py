@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..backtest.stats import count_values
-from .html import image_tag, page, table, text, write_page
+from .html import embedded_page, image_tag, page, table, text, write_page
 
 __all__ = ["write_run_report"]
 
@@ -49,8 +49,12 @@ def write_run_report(run, paths: dict[str, Path], path: Path, *, title: str | No
             '<p class="note">placebo_*: the same logic on clusters placed at random distances drawn from the real '
             'ones seen so far; sr: plain swing support/resistance instead of the heatmap; buy_and_hold: long '
             'throughout. An edge must stand out of the placebo spread.</p>')))
+    if "heatmap_html" in paths:
+        sections.append(("Heatmap with the strategy's trades (interactive)", embedded_page(paths["heatmap_html"]) + (
+            '<p class="note">The same page as heatmap.html: wheel to zoom, drag to pan, hover a band or a trade. '
+            "Triangles are entries (up: long, down: short), dots are exits coloured by net PnL.</p>")))
     for key, image in paths.items():
-        if key.startswith("heatmap_"):
+        if key.startswith("heatmap_") and key != "heatmap_html":
             sections.append((f"Heatmap '{key[8:]}' with the strategy's fills", image_tag(image, key)))
     sections.append(("Equity and drawdown", image_tag(paths["equity"], "equity") + (
         '<p class="note">Dashed: buy-and-hold with the same leverage and costs, the run of the table\'s '
