@@ -133,7 +133,7 @@ class StrategyContext:
                     max_levels=max_levels)
         key = ("zones", None if heatmap is None else role, self._seed(),
                tuple(sorted((k, v) for k, v in args.items() if k != "seed")))
-        return self.memo(key, lambda: zones(self.market, heatmap, **args))
+        return self.memo(key, lambda: zones(self.market, heatmap, memo=self._memo, **args))
 
     def imbalance(self, role: str, window: float, *, swing_left: int = 12, swing_right: int = 12,
                   max_levels: int = 10) -> pd.Series:
