@@ -17,7 +17,8 @@ import pandas as pd
 
 from ..data.market import Market
 from ..errors import ConfigError
-from ..zones import LEVEL_SOURCES, depth_frame, local_imbalance, placebo_series, zones
+# the zone functions are imported where called: resolving a strategy (liqbt validate) loads no numba
+from ..zones.enums import LEVEL_SOURCES
 
 __all__ = ["StrategyContext", "LEVEL_SOURCES"]
 
@@ -97,6 +98,8 @@ class StrategyContext:
             When the market has no depth (it comes from a data source with
             ``format: coinglass_v4`` and ``parts: [known]``).
         """
+        from ..zones import depth_frame
+
         return depth_frame(self.market)
 
     def _seed(self):
@@ -124,6 +127,8 @@ class StrategyContext:
         DataFrame
             Columns :data:`liqbt.zones.enums.ZONE_COLUMNS` on the market's index.
         """
+        from ..zones import zones
+
         self._reads.add(role)
         source = self.level_source
         heatmap = None if source == "sr" else self.heatmap(role)
@@ -159,6 +164,8 @@ class StrategyContext:
                            max_levels=max_levels)
             tot = z["below_total"] + z["above_total"]
             return ((z["below_total"] - z["above_total"]) / tot).where(tot > 0)
+        from ..zones import local_imbalance, placebo_series
+
         raw = self.memo(("imbalance", role, window),
                         lambda: local_imbalance(self.market, self.heatmap(role), window)["imbalance"])
         if self.level_source == "placebo":

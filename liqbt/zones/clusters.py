@@ -23,7 +23,7 @@ import pandas as pd
 from ..data.market import Market
 from ..errors import ConfigError, DataError
 from ._validate import check_fraction, check_int, ohlc
-from .enums import ZONE_COLUMNS
+from .enums import LEVEL_SOURCES, ZONE_COLUMNS
 from .levels import swing_pivots
 from .nb import (
     bar_zones_nb,
@@ -49,7 +49,6 @@ __all__ = [
 ]
 
 #: What a strategy's zones come from.
-LEVEL_SOURCES = ("heatmap", "placebo", "sr")
 
 
 @dataclass(frozen=True, eq=False)
