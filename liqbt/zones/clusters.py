@@ -213,7 +213,7 @@ def zones(market: Market, heatmap=None, *, source: str = "heatmap", seed: int = 
     memo : dict, optional
         Keeps the heatmap's :func:`cluster_sets` between calls (keyed by the heatmap object and the
         cluster parameters): the real heatmap and every placebo seed share one search, which is most
-        of a call's time (0.5 s of 0.55 s on the quickstart's 2,160 snapshots x 2,000 bins).
+        of a call's time (the quickstart's heatmap and 5 placebo seeds: 1.5 s CPU without, 0.3 s with).
     """
     if source not in LEVEL_SOURCES:
         raise ConfigError(f"source: expected one of {list(LEVEL_SOURCES)}, found {source!r}")
