@@ -322,6 +322,23 @@ def test_placebo_sets_keep_count_weight_and_side(small):
     np.testing.assert_array_equal(fake.price, again.price)
 
 
+def test_zones_with_a_memo_search_the_clusters_once_and_change_nothing(small, monkeypatch):
+    import liqbt.zones.clusters as clusters_module
+
+    market, hm = small
+    plain = {src: zones(market, hm, source=src, seed=2) for src in ("heatmap", "placebo")}
+    calls = []
+    search = clusters_module.cluster_sets
+    monkeypatch.setattr(clusters_module, "cluster_sets", lambda *a, **k: calls.append(1) or search(*a, **k))
+    memo = {}
+    for src in ("heatmap", "placebo"):
+        pd.testing.assert_frame_equal(zones(market, hm, source=src, seed=2, memo=memo), plain[src])
+    zones(market, hm, source="placebo", seed=3, memo=memo)
+    assert len(calls) == 1  # the real heatmap and both placebo seeds share one search
+    zones(market, hm, source="heatmap", min_ratio=3.0, memo=memo)
+    assert len(calls) == 2  # other cluster parameters: a search of their own
+
+
 def test_empirical_draw_and_hold_exits():
     x = np.array([np.nan, 1.0, 2.0, np.nan, 3.0])
     out = empirical_draw_nb(x, np.array([0.5, 0.9, 0.0, 0.5, 0.99]))

@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from .nb import last_known_index_nb, sum_events_on_bars_nb, take_nb
 
 __all__ = ["known_after_close", "align_known", "events_on_bars", "coins_to_usd"]
 
@@ -57,6 +56,8 @@ def align_known(
         raise DataError(source, "known-at times must be sorted ascending")
     known = np.ascontiguousarray(values.index.as_unit("ns").asi8)
     target = np.ascontiguousarray(bar_index.as_unit("ns").asi8)
+    from .nb import last_known_index_nb, take_nb  # here: reading a config (liqbt validate) loads no numba
+
     idx = last_known_index_nb(known, target)
     limit = 0 if max_age is None else int(pd.Timedelta(max_age).value)
     return take_nb(np.ascontiguousarray(values.to_numpy(dtype=np.float64)), idx, limit, known, target)
@@ -76,6 +77,8 @@ def events_on_bars(
     times = np.ascontiguousarray(events.index.as_unit("ns").asi8)
     opens = np.ascontiguousarray(bar_index.as_unit("ns").asi8)
     values = np.ascontiguousarray(events.to_numpy(dtype=np.float64))
+    from .nb import sum_events_on_bars_nb  # here: reading a config (liqbt validate) loads no numba
+
     return sum_events_on_bars_nb(times, values, opens, int(bar_size.value))
 
 

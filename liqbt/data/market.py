@@ -36,7 +36,6 @@ import pandas as pd
 
 from ..errors import DataError, GapWarning
 from .align import align_known, coins_to_usd, events_on_bars
-from .nb import bars_look_valid_nb
 from .validate import (PRICE_MAX, QUANTITY_MAX, check_funding_range, check_index, check_non_negative,
                        check_prices, find_gaps, require_columns)
 
@@ -238,6 +237,8 @@ class Market:
         candles = candles.astype(np.float64)
         arrays = [np.ascontiguousarray(candles[c].to_numpy()) for c in ("open", "high", "low", "close")]
         volumes = np.ascontiguousarray(candles[volume_columns].to_numpy()).reshape(len(candles), len(volume_columns))
+        from .nb import bars_look_valid_nb  # here: reading a config (liqbt validate) loads no numba
+
         if not bars_look_valid_nb(*arrays, volumes, PRICE_MAX, QUANTITY_MAX):  # the detailed checks say what is wrong
             check_prices(candles, source)
             check_non_negative(candles, volume_columns, source)

@@ -25,16 +25,13 @@ from typing import Literal
 import numpy as np
 
 from ..errors import ConfigError
-from . import nb as _nb
 from .brackets import BracketTable
 from .enums import FORMULAS, OKX_LIQUIDATION_FEE_RATE, Formula
-from .nb import bracket_index_nb, venue_liquidation_price_nb, venue_liquidation_ratio_nb
 
 __all__ = ["liquidation_price", "liquidation_ratio", "bracket_at", "constant_mmr_table", "formula_code", "SIDES"]
 
 Side = Literal["long", "short"]
 FormulaName = Literal["binance", "bybit", "okx"]
-assert (_nb._BINANCE, _nb._BYBIT, _nb._OKX) == tuple(Formula)
 SIDES = {"long": 1, "short": -1}
 
 
@@ -132,6 +129,8 @@ def liquidation_price(entry_price: float, leverage: float, side: Side, *, qty: f
         raise ConfigError(f"position size must be positive, found {qty}")
     code, fee = formula_code(formula, liquidation_fee_rate)
     caps, rates, cum = _arrays(brackets, mmr)
+    from .nb import venue_liquidation_price_nb  # here: reading a config (constant_mmr_table) loads no numba
+
     return float(venue_liquidation_price_nb(float(entry_price), float(qty), float(leverage), _side(side), caps,
                                             rates, cum, code, fee))
 
@@ -145,10 +144,14 @@ def liquidation_ratio(leverage: float, side: Side, *, notional_usd: float = 10_0
     """
     code, fee = formula_code(formula, liquidation_fee_rate)
     caps, rates, cum = _arrays(brackets, mmr)
+    from .nb import venue_liquidation_ratio_nb  # here: reading a config (constant_mmr_table) loads no numba
+
     return float(venue_liquidation_ratio_nb(float(notional_usd), float(leverage), _side(side), caps, rates, cum,
                                             code, fee))
 
 
 def bracket_at(notional_usd: float, brackets: BracketTable) -> int:
     """Index of the bracket holding ``notional_usd``."""
+    from .nb import bracket_index_nb  # here: reading a config (constant_mmr_table) loads no numba
+
     return int(bracket_index_nb(float(notional_usd), np.asarray(brackets.caps_usd, dtype=np.float64)))

@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .enums import Formula
+
 __all__ = [
     "bracket_index_nb",
     "bybit_liquidation_price_in_tier_nb",
@@ -103,6 +105,7 @@ def liquidation_ratio_nb(notional_usd, leverage, side, caps, mmr, cum):
 _BINANCE = 0
 _BYBIT = 1
 _OKX = 2
+assert (_BINANCE, _BYBIT, _OKX) == tuple(Formula)  # the codes liquidation.formula_code passes
 
 
 @njit(cache=True)

@@ -17,7 +17,8 @@ import pandas as pd
 
 from ..data.market import Market
 from ..errors import ConfigError
-from ..zones import LEVEL_SOURCES, depth_frame, local_imbalance, placebo_series, zones
+# the zone functions are imported where called: resolving a strategy (liqbt validate) loads no numba
+from ..zones.enums import LEVEL_SOURCES
 
 __all__ = ["StrategyContext", "LEVEL_SOURCES"]
 
@@ -97,6 +98,8 @@ class StrategyContext:
             When the market has no depth (it comes from a data source with
             ``format: coinglass_v4`` and ``parts: [known]``).
         """
+        from ..zones import depth_frame
+
         return depth_frame(self.market)
 
     def _seed(self):
@@ -124,6 +127,8 @@ class StrategyContext:
         DataFrame
             Columns :data:`liqbt.zones.enums.ZONE_COLUMNS` on the market's index.
         """
+        from ..zones import zones
+
         self._reads.add(role)
         source = self.level_source
         heatmap = None if source == "sr" else self.heatmap(role)
@@ -133,7 +138,7 @@ class StrategyContext:
                     max_levels=max_levels)
         key = ("zones", None if heatmap is None else role, self._seed(),
                tuple(sorted((k, v) for k, v in args.items() if k != "seed")))
-        return self.memo(key, lambda: zones(self.market, heatmap, **args))
+        return self.memo(key, lambda: zones(self.market, heatmap, memo=self._memo, **args))
 
     def imbalance(self, role: str, window: float, *, swing_left: int = 12, swing_right: int = 12,
                   max_levels: int = 10) -> pd.Series:
@@ -159,6 +164,8 @@ class StrategyContext:
                            max_levels=max_levels)
             tot = z["below_total"] + z["above_total"]
             return ((z["below_total"] - z["above_total"]) / tot).where(tot > 0)
+        from ..zones import local_imbalance, placebo_series
+
         raw = self.memo(("imbalance", role, window),
                         lambda: local_imbalance(self.market, self.heatmap(role), window)["imbalance"])
         if self.level_source == "placebo":

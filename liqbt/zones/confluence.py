@@ -7,7 +7,6 @@ import pandas as pd
 
 from ..errors import DataError
 from ._validate import check_fraction
-from .nb import confluence_nb
 
 __all__ = ["confluence_score"]
 
@@ -36,6 +35,8 @@ def confluence_score(prices: pd.Series, levels: pd.DataFrame, tol: float = 0.003
     tol = check_fraction("tol", tol, strict=True)
     if not prices.index.equals(levels.index):
         raise DataError("confluence", "prices and levels are on different indexes; expected the same bars")
+    from .nb import confluence_nb  # numba on first use: resolving a strategy (liqbt validate) loads none
+
     out = confluence_nb(np.ascontiguousarray(prices.to_numpy(dtype=np.float64)),
                         np.ascontiguousarray(levels.to_numpy(dtype=np.float64)), tol)
     return pd.Series(out, index=prices.index, name="confluence")

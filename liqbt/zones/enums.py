@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-__all__ = ["N_ZONE_COLUMNS", "ZONE_COLUMNS", "Z"]
+__all__ = ["N_ZONE_COLUMNS", "ZONE_COLUMNS", "Z", "LEVEL_SOURCES"]
+
+#: Where a context takes its levels (:meth:`liqbt.strategy.StrategyContext.zones`); here, not in
+#: ``clusters``, so that resolving a strategy (``liqbt validate``) loads no numba.
+LEVEL_SOURCES = ("heatmap", "placebo", "sr")
 
 
 class ZT(NamedTuple):

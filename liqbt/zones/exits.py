@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .nb import hold_exits_nb
 
 __all__ = ["hold_exits"]
 
@@ -26,5 +25,7 @@ def hold_exits(entries: pd.Series, hold_bars: int) -> pd.Series:
     Series of bool
         On ``entries``' index.
     """
+    from .nb import hold_exits_nb  # numba on first use: resolving a strategy (liqbt validate) loads none
+
     out = hold_exits_nb(np.ascontiguousarray(entries.to_numpy(dtype=np.bool_)), int(hold_bars))
     return pd.Series(out, index=entries.index)

@@ -10,7 +10,6 @@ import pandas as pd
 
 from ..data.market import Market
 from ._validate import check_fraction, check_int, ohlc
-from .nb import nearest_levels_nb, sma_nb, swing_pivots_nb, volume_nodes_nb
 
 __all__ = ["level_table", "moving_averages", "swing_levels", "swing_pivots", "volume_nodes"]
 
@@ -35,6 +34,8 @@ def swing_pivots(market: Market, left: int = 12, right: int = 12) -> pd.DataFram
     """
     left, right = check_int("left", left), check_int("right", right, low=0)
     high, low = ohlc(market, "high", "low")
+    from .nb import swing_pivots_nb  # numba on first use: resolving a strategy (liqbt validate) loads none
+
     ph, pl, php, plp = swing_pivots_nb(high, low, left, right)
     return pd.DataFrame({"swing_high": ph, "swing_low": pl, "swing_high_prominence": php,
                          "swing_low_prominence": plp}, index=market.index)
@@ -48,6 +49,8 @@ def swing_levels(market: Market, left: int = 12, right: int = 12, max_levels: in
     max_levels = check_int("max_levels", max_levels)
     piv = swing_pivots(market, left, right)
     (close,) = ohlc(market, "close")
+    from .nb import nearest_levels_nb  # numba on first use: resolving a strategy (liqbt validate) loads none
+
     res, sup = nearest_levels_nb(piv["swing_high"].to_numpy(), piv["swing_low"].to_numpy(), close, max_levels)
     return pd.DataFrame({"resistance": res, "support": sup}, index=market.index)
 
@@ -73,6 +76,8 @@ def volume_nodes(market: Market, window: int = 288, n_bins: int = 48, node_ratio
     window, n_bins = check_int("window", window), check_int("n_bins", n_bins)
     node_ratio = check_fraction("node_ratio", node_ratio)
     high, low, close, volume = ohlc(market, "high", "low", "close", "volume")
+    from .nb import volume_nodes_nb  # numba on first use: resolving a strategy (liqbt validate) loads none
+
     poc, above, below = volume_nodes_nb(high, low, close, volume, window, n_bins, node_ratio)
     return pd.DataFrame({"poc": poc, "node_above": above, "node_below": below}, index=market.index)
 
@@ -80,6 +85,8 @@ def volume_nodes(market: Market, window: int = 288, n_bins: int = 48, node_ratio
 def moving_averages(market: Market, windows=(50, 200)) -> pd.DataFrame:
     """Simple moving averages of the close: columns ``ma_<window>`` (USD)."""
     (close,) = ohlc(market, "close")
+    from .nb import sma_nb  # numba on first use: resolving a strategy (liqbt validate) loads none
+
     return pd.DataFrame({f"ma_{w}": sma_nb(close, check_int("window", w)) for w in windows}, index=market.index)
 
 

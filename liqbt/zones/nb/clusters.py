@@ -108,14 +108,16 @@ def relative_clusters_nb(long, short, centres, ref_price, band, neighbourhood, m
 @njit(cache=True)
 def _grow_f(a, cap):
     out = np.empty(cap)
-    out[:len(a)] = a
+    for k in range(len(a)):  # a loop, not out[:len(a)] = a: slice assignment compiles numba's broadcasting
+        out[k] = a[k]        # and shape-error machinery (~2 s of a cold first run)
     return out
 
 
 @njit(cache=True)
 def _grow_i(a, cap):
     out = np.empty(cap, dtype=np.int64)
-    out[:len(a)] = a
+    for k in range(len(a)):  # a loop, not out[:len(a)] = a: slice assignment compiles numba's broadcasting
+        out[k] = a[k]        # and shape-error machinery (~2 s of a cold first run)
     return out
 
 
