@@ -17,12 +17,12 @@ from liqbt.heatmap.inputs import bar_arrays, model_arrays
 def random_market(seed: int = 0, n_bars: int = 200, *, bar_size: str = "1h", oi_every: int = 1,
                   vol: float = 0.004, oi_vol: float = 0.01, start_price: float = 60_000.0,
                   with_mark: bool = True, with_taker: bool = True, with_funding: bool = True,
-                  oi_start_bar: int = 3) -> Market:
-    """A random-walk market with OI known at bar opens (changing every ``oi_every`` bars)."""
+                  oi_start_bar: int = 3, drift: float = 0.0) -> Market:
+    """A random-walk market with OI known at bar opens (changing every ``oi_every`` bars; ``drift`` log-return per bar)."""
     rng = np.random.default_rng(seed)
     step = pd.Timedelta(bar_size)
     index = pd.date_range("2024-01-01", periods=n_bars, freq=step, tz="UTC", name="time")
-    close = start_price * np.exp(np.cumsum(rng.normal(0.0, vol, n_bars)))
+    close = start_price * np.exp(np.cumsum(rng.normal(drift, vol, n_bars)))
     open_ = np.concatenate(([start_price], close[:-1]))
     wick = np.abs(rng.normal(0.0, vol, (2, n_bars)))
     high = np.maximum(open_, close) * (1 + wick[0])
