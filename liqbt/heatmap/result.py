@@ -134,6 +134,21 @@ class Snapshots:
         """ndarray of float32 (n_snapshots, n_bins): USD of shorts per bin of :attr:`bin_edges`."""
         return self._dense_all[1]
 
+    def occupied(self, i: int) -> tuple[int, int]:
+        """Grid bins ``[b0, b1)`` holding snapshot ``i`` (both sides; the whole grid when :attr:`full`).
+
+        Depends only on the book at that snapshot, unlike :attr:`span`, which
+        covers every snapshot: what point-in-time tables use.
+        """
+        if self.full:
+            return 0, len(self.grid_centres)
+        lo, hi = len(self.grid_centres), 0
+        for j in (2 * i, 2 * i + 1):
+            length = int(self.offsets[j + 1] - self.offsets[j])
+            if length:
+                lo, hi = min(lo, int(self.start[j])), max(hi, int(self.start[j]) + length)
+        return (lo, hi) if hi > lo else (0, 0)
+
     def segment(self, i: int, side: int) -> tuple[int, np.ndarray]:
         """Side ``side`` (0 long, 1 short) of snapshot ``i``: its first grid bin and its float32 USD per bin."""
         j = 2 * i + side
