@@ -26,13 +26,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 
-def synthetic_market(n_bars: int, oi_every: int, seed: int = 7):
+def synthetic_market(n_bars: int, oi_every: int, seed: int = 7, *, drift: float = 0.0, start_price: float = 60_000.0,
+                     start: str = "2024-01-01"):
+    """1-minute random-walk bars (``drift`` log-return per bar) with open interest changing every ``oi_every`` bars."""
     from liqbt.data import Market
 
     rng = np.random.default_rng(seed)
-    index = pd.date_range("2024-01-01", periods=n_bars, freq="1min", tz="UTC", name="time")
-    close = 60_000 * np.exp(np.cumsum(rng.normal(0, 0.0007, n_bars)))
-    open_ = np.concatenate(([60_000.0], close[:-1]))
+    index = pd.date_range(start, periods=n_bars, freq="1min", tz="UTC", name="time")
+    close = start_price * np.exp(np.cumsum(rng.normal(drift, 0.0007, n_bars)))
+    open_ = np.concatenate(([start_price], close[:-1]))
     high = np.maximum(open_, close) * (1 + np.abs(rng.normal(0, 0.0004, n_bars)))
     low = np.minimum(open_, close) * (1 - np.abs(rng.normal(0, 0.0004, n_bars)))
     vol = rng.uniform(10, 200, n_bars)

@@ -25,7 +25,6 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 BARS_PER_YEAR = 525_600
@@ -33,23 +32,11 @@ MEMORY_TARGET_GB = 2.0
 
 
 def trend_market(n_bars: int, total_trend: float, seed: int = 7):
-    """1-minute bars rising ``total_trend`` times over ``n_bars`` (5 years' drift per bar, so spans nest)."""
-    from liqbt.data import Market
+    """1-minute bars rising ``total_trend`` times over 5 years (the same drift per bar, so spans nest), hourly OI."""
+    from heatmap import synthetic_market    # benchmarks/heatmap.py, next to this file
 
-    rng = np.random.default_rng(seed)
-    drift = np.log(total_trend) / (5 * BARS_PER_YEAR)
-    index = pd.date_range("2020-01-01", periods=n_bars, freq="1min", tz="UTC", name="time")
-    close = 10_000 * np.exp(np.cumsum(rng.normal(drift, 0.0007, n_bars)))
-    open_ = np.concatenate(([10_000.0], close[:-1]))
-    high = np.maximum(open_, close) * (1 + np.abs(rng.normal(0, 0.0004, n_bars)))
-    low = np.minimum(open_, close) * (1 - np.abs(rng.normal(0, 0.0004, n_bars)))
-    vol = rng.uniform(10, 200, n_bars)
-    candles = pd.DataFrame({"open": open_, "high": high, "low": low, "close": close, "volume": vol,
-                            "taker_buy_volume": vol * rng.uniform(0.3, 0.7, n_bars)}, index=index)
-    k = np.arange(1, n_bars, 60)
-    oi = pd.Series(8e9 * np.exp(np.cumsum(rng.normal(0, 0.0015 * np.sqrt(60), len(k)))), index=index[k])
-    return Market.from_parts(candles, bar_size="1min", symbol="BTCUSDT", venue="binance", source="synthetic",
-                             open_interest=oi)
+    return synthetic_market(n_bars, 60, seed, drift=np.log(total_trend) / (5 * BARS_PER_YEAR), start_price=10_000.0,
+                            start="2020-01-01")
 
 
 def child(years: float, trend: float, repeat: int) -> dict:

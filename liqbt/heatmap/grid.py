@@ -46,19 +46,10 @@ def _window(model: HeatmapModel, anchor: float, k0: int, k1: int, lattice: bool)
     """The grid of lattice bins ``k0 .. k1 - 1`` (edges ``k0 .. k1``)."""
     k = np.arange(k0, k1 + 1, dtype=np.float64)
     if model.grid == "log":
-        step = math.log1p(model.bin_size_bps / 1e4)
-        edges = anchor * np.exp(step * k)
-        centres = np.sqrt(edges[:-1] * edges[1:])
-        origin, inv_step = math.log(edges[0]), 1.0 / step
+        edges = anchor * np.exp(math.log1p(model.bin_size_bps / 1e4) * k)
     else:
         edges = anchor + model.bin_size_usd * k
-        centres = 0.5 * (edges[:-1] + edges[1:])
-        origin, inv_step = float(edges[0]), 1.0 / model.bin_size_usd
-    if not np.all(np.diff(edges) > 0):
-        raise ConfigError("heatmap grid: bin edges are not strictly increasing (bins too small for float64)")
-    ext = np.concatenate(([edges[0]], centres, [edges[-1]]))
-    return GridArrays(np.ascontiguousarray(edges), np.ascontiguousarray(ext), model.grid == "log",
-                      float(origin), float(inv_step), int(k0), lattice)
+    return _from_edges(model, edges, k0, lattice)
 
 
 def _check_open(first_open: float) -> None:
@@ -112,8 +103,8 @@ def _lattice_bin(model: HeatmapModel, anchor: float, price: float) -> int:
     return math.floor((price - anchor) / model.bin_size_usd)
 
 
-def _from_edges(model: HeatmapModel, edges: np.ndarray) -> GridArrays:
-    """A fixed grid of odd ``n_bins`` (edges half a bin off the lattice: kept as before)."""
+def _from_edges(model: HeatmapModel, edges: np.ndarray, first_bin: int = 0, lattice: bool = False) -> GridArrays:
+    """The grid of ``edges`` (centres, and the origin and step the kernels place prices with)."""
     if model.grid == "log":
         centres = np.sqrt(edges[:-1] * edges[1:])
         origin, inv_step = math.log(edges[0]), 1.0 / math.log1p(model.bin_size_bps / 1e4)
@@ -124,7 +115,7 @@ def _from_edges(model: HeatmapModel, edges: np.ndarray) -> GridArrays:
         raise ConfigError("heatmap grid: bin edges are not strictly increasing (bins too small for float64)")
     ext = np.concatenate(([edges[0]], centres, [edges[-1]]))
     return GridArrays(np.ascontiguousarray(edges), np.ascontiguousarray(ext), model.grid == "log",
-                      float(origin), float(inv_step), 0, False)
+                      float(origin), float(inv_step), int(first_bin), lattice)
 
 
 def _lattice_range(model: HeatmapModel, anchor: float, low: float, high: float) -> tuple[int, int]:
