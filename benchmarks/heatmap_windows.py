@@ -36,7 +36,7 @@ def main(argv=None) -> None:
     models = {"context": HeatmapModel(window="30d", **old),
               "execution": HeatmapModel(window="24h", bin_size_bps=5, **old)}
     print(f"{len(market):,} x 1m synthetic bars; models: "
-          + ", ".join(f"{k} (window {m.window}, {m.n_bins} bins of {m.bin_size_bps} bps)" for k, m in models.items())
+          + ", ".join(f"{k} (window {m.window}, {m.n_bins or 'lattice'} bins of {m.bin_size_bps} bps)" for k, m in models.items())
           + "; hourly snapshots, totals off")
 
     def separately():

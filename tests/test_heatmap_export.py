@@ -27,16 +27,20 @@ def result(market):
     return reconstruct(market, MODEL, snapshot_every="4h")
 
 
-def test_grid_is_every_snapshot_times_every_bin_with_its_axes(result):
+def test_grid_is_every_snapshot_times_its_occupied_bins_with_their_axes(result):
     grid = grid_frame(result, "main")
     snaps = result.snapshots
-    n_snap, n_bins = snaps.long.shape
-    assert list(grid.columns) == list(GRID_COLUMNS) and len(grid) == n_snap * n_bins
+    spans = [snaps.occupied(i) for i in range(len(snaps))]
+    assert list(grid.columns) == list(GRID_COLUMNS) and len(grid) == sum(b1 - b0 for b0, b1 in spans)
     one = grid[grid["time"] == snaps.times[7]]
-    np.testing.assert_array_equal(one["long_usd"], snaps.long[7].astype(float))
-    np.testing.assert_array_equal(one["short_usd"], snaps.short[7].astype(float))
-    np.testing.assert_array_equal(one["bin_low_usd"], snaps.bin_edges[:-1])
-    np.testing.assert_array_equal(one["bin_high_usd"], snaps.bin_edges[1:])
+    (b0, b1), s0 = spans[7], snaps.span[0]
+    assert b1 > b0 and b1 - b0 < len(snaps.bin_centres)      # fewer bins than the span of every snapshot
+    assert not snaps.long[7, :b0 - s0].any() and not snaps.long[7, b1 - s0:].any()
+    np.testing.assert_array_equal(one["long_usd"], snaps.long[7, b0 - s0:b1 - s0].astype(float))
+    np.testing.assert_array_equal(one["short_usd"], snaps.short[7, b0 - s0:b1 - s0].astype(float))
+    np.testing.assert_array_equal(one["bin_low_usd"], snaps.bin_edges[b0 - s0:b1 - s0])
+    np.testing.assert_array_equal(one["bin_high_usd"], snaps.bin_edges[b0 - s0 + 1:b1 - s0 + 1])
+    np.testing.assert_array_equal(one["bin"], snaps.lattice_bins[b0 - s0:b1 - s0])
     assert (one["time"] - one["bar_open"]).unique().tolist() == [pd.Timedelta("1h")]  # known at the bar close
 
 
@@ -47,7 +51,8 @@ def test_profile_is_the_last_snapshot_at_or_before_time(market, result):
     assert price == market.bars["close"].loc[snaps.bar_times[10]]
     assert list(table.columns) == list(PROFILE_COLUMNS)
     assert table["bin_low_usd"].is_monotonic_decreasing  # highest price first
-    np.testing.assert_allclose(table["long_usd"][::-1], snaps.long[10].astype(float))
+    (b0, b1), s0 = snaps.occupied(10), snaps.span[0]
+    np.testing.assert_allclose(table["long_usd"][::-1], snaps.long[10, b0 - s0:b1 - s0].astype(float))
 
 
 def test_cumulative_usd_counts_from_the_price_outwards(market, result):

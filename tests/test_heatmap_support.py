@@ -9,19 +9,20 @@ from heatmap_reference import reference
 from liqbt.data import Market
 from liqbt.heatmap.single import run_arrays
 from liqbt.heatmap.enums import FEATURES, TOTALS
-from liqbt.heatmap.grid import make_grid
+from liqbt.heatmap.grid import bar_range, fit_lattice, make_grid, with_grid
+from liqbt.heatmap.nb import densify_nb
 from liqbt.heatmap.inputs import bar_arrays, model_arrays
 
 
 def random_market(seed: int = 0, n_bars: int = 200, *, bar_size: str = "1h", oi_every: int = 1,
                   vol: float = 0.004, oi_vol: float = 0.01, start_price: float = 60_000.0,
                   with_mark: bool = True, with_taker: bool = True, with_funding: bool = True,
-                  oi_start_bar: int = 3) -> Market:
-    """A random-walk market with OI known at bar opens (changing every ``oi_every`` bars)."""
+                  oi_start_bar: int = 3, drift: float = 0.0) -> Market:
+    """A random-walk market with OI known at bar opens (changing every ``oi_every`` bars; ``drift`` log-return per bar)."""
     rng = np.random.default_rng(seed)
     step = pd.Timedelta(bar_size)
     index = pd.date_range("2024-01-01", periods=n_bars, freq=step, tz="UTC", name="time")
-    close = start_price * np.exp(np.cumsum(rng.normal(0.0, vol, n_bars)))
+    close = start_price * np.exp(np.cumsum(rng.normal(drift, vol, n_bars)))
     open_ = np.concatenate(([start_price], close[:-1]))
     wick = np.abs(rng.normal(0.0, vol, (2, n_bars)))
     high = np.maximum(open_, close) * (1 + wick[0])
@@ -57,7 +58,18 @@ def prepared(market, model, snapshot_every=None):
     bars = bar_arrays(market, model, snapshot_every)
     grid = make_grid(model, float(bars.open[0]))
     arrays = model_arrays(model, grid, market.bar_size, venue=market.venue, at=market.index[0])
+    if model.n_bins is None:    # the lattice window holding every liquidation price, as run_kernel fits it
+        grid = fit_lattice(model, float(bars.open[0]), *bar_range(bars), [arrays])
+        arrays = with_grid(arrays, grid)
     return bars, grid, arrays
+
+
+def dense_snapshots(got, n_bins: int) -> tuple[np.ndarray, np.ndarray]:
+    """The sparse snapshots of a kernel result as dense (n_snapshots, n_bins) float32 profiles over the grid."""
+    n = len(got.snap_rows)
+    long, short = np.empty((n, n_bins), dtype=np.float32), np.empty((n, n_bins), dtype=np.float32)
+    densify_nb(got.snap_start, got.snap_off, got.snap_vals, np.arange(n, dtype=np.int64), 0, long, short)
+    return long, short
 
 
 def assert_close_columns(got: np.ndarray, want: np.ndarray, names, rtol: float = RTOL) -> None:
@@ -88,7 +100,7 @@ def compare_with_reference(market, model, snapshot_every=3):
     assert_close_columns(got.features, feats, FEATURES)
     assert_close_columns(got.totals, totals, TOTALS)
     np.testing.assert_array_equal(got.snap_rows, rows)
-    for a, b in ((got.snap_long, sl), (got.snap_short, ss)):
+    for a, b in zip(dense_snapshots(got, len(grid.edges) - 1), (sl, ss)):
         scale = max(float(np.abs(b).max()) if b.size else 0.0, 1.0)
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6 * scale)
     return got

@@ -19,7 +19,10 @@ H = pd.Timedelta("1h")
 # one 3x tier with a 5 % maintenance rate: Bybit and Binance differ by ~21 bins (long)
 # and ~10.6 bins (short) on the default 10 bps grid, far from any liquidation
 LEV, MMR = 3.0, 0.05
-MODEL = {"leverage_tiers": (LeverageTier(leverage=LEV, weight=1.0),), "maintenance": "constant", "constant_mmr": MMR}
+# a fixed grid: these tests compare dense profiles of different venues and formulas bin by bin (the lattice's
+# dense views span each map's own occupied bins; tests/test_heatmap_lattice.py aligns those)
+MODEL = {"leverage_tiers": (LeverageTier(leverage=LEV, weight=1.0),), "maintenance": "constant", "constant_mmr": MMR,
+         "n_bins": 2000}
 
 
 def test_each_venue_defaults_to_its_own_formula():

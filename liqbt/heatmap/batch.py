@@ -22,7 +22,7 @@ from ..data import Market, MultiVenueMarket
 from ..errors import ConfigError
 from .enums import (FEATURES, FP, IP, N_FEATURES, N_TOTALS, BarArrays, GridArrays, KernelResult, ModelArrays,
                     ModelStack, OutputArrays)
-from .grid import make_grid, warn_off_grid
+from .grid import bar_range, fit_lattice, make_grid, price_range, warn_off_grid, with_grid
 from .inputs import bar_arrays, check_market, check_venue_filter, check_venue_options, model_arrays
 from .model import HeatmapModel
 from .nb import batch_nb
@@ -62,14 +62,18 @@ class BatchResult:
         return pd.DataFrame(self.values[i], index=self.index, columns=list(self.columns), copy=False)
 
 
-def _grids(models: Sequence[HeatmapModel], first_open: float) -> list[GridArrays]:
-    """One grid per model; models with the same grid options share one object."""
+def _grids(models: Sequence[HeatmapModel], arrays: Sequence[ModelArrays], first_open: float, low: float,
+           high: float) -> list[GridArrays]:
+    """One grid per model (a lattice window over ``[low, high]`` without ``n_bins``); equal grids share one object."""
     cache: dict[tuple, GridArrays] = {}
     out = []
-    for m in models:
-        key = (m.grid, m.n_bins, m.bin_size_bps if m.grid == "log" else m.bin_size_usd)
+    for m, a in zip(models, arrays):
+        key = (m.grid, m.n_bins, m.bin_size_bps if m.grid == "log" else m.bin_size_usd, m.lattice_anchor)
+        if m.n_bins is None:
+            key += (m.cluster_neighbourhood_bins, float(a.ratio_long.min()), float(a.ratio_short.max()))
         if key not in cache:
-            cache[key] = make_grid(m, first_open)
+            cache[key] = (make_grid(m, first_open) if m.n_bins is not None
+                          else fit_lattice(m, first_open, low, high, [a]))
         out.append(cache[key])
     return out
 
@@ -129,21 +133,25 @@ def _prepare(market: Market, models: Sequence[HeatmapModel], snapshot_every, nam
             if base is not None:
                 bars[src] = bars[src]._replace(snapshot=base.snapshot)
     base = next(iter(bars.values()))
-    grids = _grids(models, float(base.open[0]) if grid_open is None else grid_open)
-    for g in {id(g): g for g in grids}.values():  # models with the same grid share one object
-        warn_off_grid(g, market.index, base.low, base.high)
+    first_open = float(base.open[0]) if grid_open is None else grid_open
     arrays = []
-    for m, g, name in zip(models, grids, names):
+    for m, name in zip(models, names):
         try:
-            arrays.append(model_arrays(m, g, market.bar_size, venue=market.venue, at=market.index[0],
-                                       symbol=market.symbol))
+            # a provisional grid: model_arrays reads only its kind; the lattice is fitted to the ratios below
+            arrays.append(model_arrays(m, make_grid(m, first_open), market.bar_size, venue=market.venue,
+                                       at=market.index[0], symbol=market.symbol))
         except ConfigError as exc:
             raise _named(name, exc) from None
+    low, high = price_range(*(bar_range(b) for b in bars.values()))
+    grids = _grids(models, arrays, first_open, low, high)
+    arrays = [with_grid(a, g) for a, g in zip(arrays, grids)]
+    for g in {id(g): g for g in grids}.values():  # models with the same grid share one object
+        warn_off_grid(g, market.index, base.low, base.high)
     return bars, grids, arrays
 
 
-def _run_groups(bars: dict[str, BarArrays], models, grids, arrays, cols, features, totals, snap_rows, snap_long,
-                snap_short, wipes, threads: int | None) -> None:
+def _run_groups(bars: dict[str, BarArrays], models, grids, arrays, cols, features, totals, snap_rows, snap_start,
+                snap_off, snap_vals, wipes, threads: int | None) -> None:
     """One :func:`~liqbt.heatmap.nb.batch_nb` call per liquidation-price source, models dealt dynamically to the threads."""
     threads = numba.get_num_threads() if threads is None else max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS))
     previous_threads = numba.get_num_threads()
@@ -156,10 +164,11 @@ def _run_groups(bars: dict[str, BarArrays], models, grids, arrays, cols, feature
             st = _stack([grids[i] for i in idx], [arrays[i] for i in idx])
             whole = len(idx) == len(models)
             sub = (lambda a: a) if whole else (lambda a: a[idx])
-            f, tt, r, sl, ss, w = (sub(a) for a in (features, totals, snap_rows, snap_long, snap_short, wipes))
-            batch_nb(b, st, cols, OutputArrays(f, tt, r, sl, ss, w))
+            outs = (features, totals, snap_rows, snap_start, snap_off, snap_vals, wipes)
+            part = tuple(sub(a) for a in outs)
+            batch_nb(b, st, cols, OutputArrays(*part))
             if not whole:   # fancy indexing copied: write the group's results back
-                for a, g in zip((features, totals, snap_rows, snap_long, snap_short, wipes), (f, tt, r, sl, ss, w)):
+                for a, g in zip(outs, part):
                     a[idx] = g
     finally:
         numba.set_parallel_chunksize(previous_chunk)
@@ -204,13 +213,12 @@ def reconstruct_many(market: Market | MultiVenueMarket, models: Sequence[Heatmap
         return _many_venues(market, models, tuple(columns), threads)
     bars, grids, arrays = _prepare(market, models, None, grid_open=grid_open)
     n_sets, n_bars = len(models), len(market)
-    max_bins = max(len(g.edges) for g in grids) - 1
     cols = np.array([FEATURES.index(c) for c in columns], dtype=np.int64)
     out = np.empty((n_sets, len(cols), n_bars), dtype=np.float32)
     wipes = np.empty((n_sets, 4), dtype=np.int64)
     _run_groups(bars, models, grids, arrays, cols, out, np.empty((n_sets, N_TOTALS, 0)),
-                np.empty((n_sets, 0), dtype=np.int64), np.empty((n_sets, 0, max_bins), dtype=np.float32),
-                np.empty((n_sets, 0, max_bins), dtype=np.float32), wipes, threads)
+                np.empty((n_sets, 0), dtype=np.int64), np.empty((n_sets, 0), dtype=np.int64),
+                np.zeros((n_sets, 1), dtype=np.int64), np.empty((n_sets, 0), dtype=np.float32), wipes, threads)
     hit = np.flatnonzero((wipes[:, 0] >= 0) | (wipes[:, 1] >= 0))
     if len(hit):
         # one warning for the whole sweep, naming the first model that wiped a side
@@ -304,18 +312,16 @@ def reconstruct_named(market: Market | MultiVenueMarket, models: Mapping[str, He
     features = np.empty((n_sets, N_FEATURES, n_bars))
     tot = np.empty((n_sets, N_TOTALS, n_bars if totals else 0))
     rows = np.empty((n_sets, n_snap), dtype=np.int64)
-    snap_long = np.empty((n_sets, n_snap, max_bins), dtype=np.float32)
-    snap_short = np.empty((n_sets, n_snap, max_bins), dtype=np.float32)
+    start = np.empty((n_sets, 2 * n_snap), dtype=np.int64)
+    off = np.empty((n_sets, 2 * n_snap + 1), dtype=np.int64)
+    # room for every bin of every snapshot; only the occupied bins written are paged in
+    vals = np.empty((n_sets, 2 * n_snap * max_bins), dtype=np.float32)
     cols = np.arange(N_FEATURES, dtype=np.int64)
     wipes = np.empty((n_sets, 4), dtype=np.int64)
-    _run_groups(bars, mlist, grids, arrays, cols, features, tot, rows, snap_long, snap_short, wipes, threads)
+    _run_groups(bars, mlist, grids, arrays, cols, features, tot, rows, start, off, vals, wipes, threads)
     out = {}
     for i, name in enumerate(names):
-        nb_ = bins[i]
-        sl, ss = snap_long[i], snap_short[i]
-        if nb_ < max_bins:
-            sl, ss = np.ascontiguousarray(sl[:, :nb_]), np.ascontiguousarray(ss[:, :nb_])
-        result = KernelResult(features[i].T, tot[i].T, rows[i], sl, ss, wipes[i])
+        result = KernelResult(features[i].T, tot[i].T, rows[i], start[i], off[i], vals[i], wipes[i])
         out[name] = wrap(result, grids[i], market.index, market.bar_size, mlist[i], (market.venue,),
                          {market.venue: market_margin(market, mlist[i])}, label=f"heatmap {name!r}")
     return out

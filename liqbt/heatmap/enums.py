@@ -122,6 +122,8 @@ class GridArrays(NamedTuple):
     is_log: bool
     origin: float          # log(edges[0]) for log grids, edges[0] for linear ones
     inv_step: float        # 1 / log step, or 1 / USD step
+    first_bin: int = 0     # lattice index of the first bin (bin k spans anchor * (1 + step) ** k onward)
+    lattice: bool = False  # True: a window on the edgeless lattice (no GridWarning, overflow never used)
 
 
 class BarArrays(NamedTuple):
@@ -158,8 +160,9 @@ class KernelResult(NamedTuple):
     features: np.ndarray       # (n_bars, N_FEATURES) float64
     totals: np.ndarray         # (n_bars, N_TOTALS) float64, or (0, N_TOTALS) when not recorded
     snap_rows: np.ndarray      # (n_snapshots,) int64 bar positions
-    snap_long: np.ndarray      # (n_snapshots, n_bins) float32 USD
-    snap_short: np.ndarray     # (n_snapshots, n_bins) float32 USD
+    snap_start: np.ndarray     # (2 * n_snapshots,) int64 first grid bin of segment 2 * i + side
+    snap_off: np.ndarray       # (2 * n_snapshots + 1,) int64: segment j is snap_vals[snap_off[j]:snap_off[j + 1]]
+    snap_vals: np.ndarray      # float32 USD of the occupied bins, segment after segment
     wipes: np.ndarray          # (4,) int64: first bar a close emptied the long / short book (-1: never), counts
 
 
@@ -186,6 +189,7 @@ class OutputArrays(NamedTuple):
     features: np.ndarray       # (n_cols, n_bars) float64 or float32
     totals: np.ndarray         # (N_TOTALS, n_bars), or (N_TOTALS, 0) when not recorded
     snap_rows: np.ndarray      # (n_snapshots,) int64
-    snap_long: np.ndarray      # (n_snapshots, n_bins) float32 USD
-    snap_short: np.ndarray     # (n_snapshots, n_bins) float32 USD
+    snap_start: np.ndarray     # (2 * n_snapshots,) int64: first grid bin of each side's occupied range
+    snap_off: np.ndarray       # (2 * n_snapshots + 1,) int64 offsets into snap_vals
+    snap_vals: np.ndarray      # (capacity,) float32 (float64 for the venue profiles) USD, sparse
     wipes: np.ndarray          # (4,) int64

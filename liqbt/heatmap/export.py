@@ -37,23 +37,35 @@ def grid_frame(result: HeatmapResult, name: str) -> pd.DataFrame:
     DataFrame
         :data:`GRID_COLUMNS`: ``time`` (UTC bar close, when the snapshot became
         known), ``bar_open`` (UTC open of that bar, the features' index), ``bin``
-        (0 = lowest price), ``bin_low_usd`` / ``bin_high_usd`` (the bin's price
-        edges, USD), ``long_usd`` / ``short_usd`` (USD of positions whose
-        liquidation price lies in the bin). ``n_snapshots x n_bins`` rows, bins
-        with nothing included, so the grid is complete.
+        (the lattice index of the bin, ascending with price; on a fixed
+        ``n_bins`` grid, 0 = lowest price), ``bin_low_usd`` / ``bin_high_usd``
+        (the bin's price edges, USD), ``long_usd`` / ``short_usd`` (USD of
+        positions whose liquidation price lies in the bin). Per snapshot, the
+        bins from its lowest to its highest occupied one (every bin of a fixed
+        ``n_bins`` grid), empty bins in between included; so the rows of a
+        snapshot depend on nothing after it.
     """
     snaps = result.snapshots
-    n_snap, n_bins = snaps.long.shape
-    edges = np.asarray(snaps.bin_edges, dtype=np.float64)
+    edges = np.asarray(snaps.grid_edges, dtype=np.float64)
+    spans = [snaps.occupied(i) for i in range(len(snaps))]
+    bins = [np.arange(b0, b1, dtype=np.int64) for b0, b1 in spans]
+    counts = np.array([len(b) for b in bins], dtype=np.int64)
+    b = np.concatenate(bins) if bins else np.zeros(0, dtype=np.int64)
+    long, short = np.zeros(len(b)), np.zeros(len(b))
+    pos = np.concatenate(([0], np.cumsum(counts)))
+    for i, (b0, _) in enumerate(spans):
+        for side, out in ((0, long), (1, short)):
+            first, vals = snaps.segment(i, side)
+            out[pos[i] + first - b0:pos[i] + first - b0 + len(vals)] = vals
     return pd.DataFrame({
-        "heatmap": pd.Categorical([name] * (n_snap * n_bins)),
-        "time": snaps.times.repeat(n_bins),
-        "bar_open": snaps.bar_times.repeat(n_bins),
-        "bin": np.tile(np.arange(n_bins, dtype=np.int32), n_snap),
-        "bin_low_usd": np.tile(edges[:-1], n_snap),
-        "bin_high_usd": np.tile(edges[1:], n_snap),
-        "long_usd": snaps.long.reshape(-1).astype(np.float64),
-        "short_usd": snaps.short.reshape(-1).astype(np.float64),
+        "heatmap": pd.Categorical([name] * len(b)),
+        "time": snaps.times.repeat(counts),
+        "bar_open": snaps.bar_times.repeat(counts),
+        "bin": (b if snaps.full else b + snaps.first_bin).astype(np.int32 if snaps.full else np.int64),
+        "bin_low_usd": edges[b],
+        "bin_high_usd": edges[b + 1],
+        "long_usd": long,
+        "short_usd": short,
     }, columns=list(GRID_COLUMNS))
 
 
@@ -116,17 +128,20 @@ def profile_table(result: HeatmapResult, close: pd.Series, time, *, end=None,
     profile = snaps.profile_at(when)
     i = int(snaps.times.get_loc(profile.time))
     price = float(close.loc[snaps.bar_times[i]])
-    edges = np.asarray(profile.bin_edges, dtype=np.float64)
+    # the bins this snapshot occupies (not the span of every snapshot, which later bars can widen)
+    b0, b1 = snaps.occupied(i)
+    edges = np.asarray(snaps.grid_edges[b0:b1 + 1], dtype=np.float64)
     low, high = edges[:-1], edges[1:]
-    long = np.asarray(profile.long, dtype=np.float64)
-    short = np.asarray(profile.short, dtype=np.float64)
+    s0 = snaps.span[0]
+    long = np.asarray(profile.long[b0 - s0:b1 - s0], dtype=np.float64)
+    short = np.asarray(profile.short[b0 - s0:b1 - s0], dtype=np.float64)
     # a fall to a bin's low crosses every bin from the price down to it; a rise to a bin's high, up to it
     below = np.where(low < price, long, 0.0)
     cum_long = np.where(low < price, np.cumsum(below[::-1])[::-1], 0.0)
     above = np.where(high > price, short, 0.0)
     cum_short = np.where(high > price, np.cumsum(above), 0.0)
     table = pd.DataFrame({
-        "bin": np.arange(len(low)), "bin_low_usd": low, "bin_high_usd": high,
+        "bin": np.arange(b0, b1) + (0 if snaps.full else snaps.first_bin), "bin_low_usd": low, "bin_high_usd": high,
         "distance_pct": (np.sqrt(low * high) / price - 1.0) * 100.0,
         "long_usd": long, "short_usd": short, "cum_long_usd": cum_long, "cum_short_usd": cum_short,
     }, columns=list(PROFILE_COLUMNS))

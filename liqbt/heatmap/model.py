@@ -308,11 +308,23 @@ class HeatmapModel(FrozenModel):
         Bin width of a log grid, basis points (edges grow by ``1 + bps/1e4``).
     bin_size_usd : float, default 50
         Bin width of a linear grid, USD.
-    n_bins : int, default 2000
-        The grid is fixed at the first bar, centred on its open (no
-        look-ahead): 2000 bins of 10 bps span 0.37x to 2.7x of it, room for a
-        year of BTC. Bars trading outside the grid raise a
-        :class:`~liqbt.errors.GridWarning` (the book is meaningless there).
+    n_bins : int, optional
+        None (the default): no grid edges. Prices map to one lattice of bins
+        (log: bin ``k`` spans ``a * (1 + bps/1e4) ** k`` to the next power;
+        linear: ``a + usd * k`` to ``a + usd * (k + 1)``), and the engine keeps
+        only the bins the data can reach, so a trend of any size stays on the
+        map and no :class:`~liqbt.errors.GridWarning` is raised (see
+        :mod:`liqbt.heatmap.grid`). An integer keeps its old meaning: a fixed
+        grid of ``n_bins`` bins centred on the first open (on the lattice when
+        ``n_bins`` is even), positions beyond its edges in overflow bins, and
+        a GridWarning when bars trade outside it. Where a 2000-bin grid held,
+        both give the same numbers.
+    lattice_anchor : {"first_open", "global"}, default "first_open"
+        Where the lattice is anchored (``a`` above): the first bar's open (the
+        edges of the old default grid, so calibrated figures stay the same) or
+        1 USD on log grids / 0 USD on linear ones (``k = floor(log(p) /
+        log(1 + bps/1e4))`` or ``floor(p / usd)``: the same bins for every
+        symbol, span and venue).
     liquidation_price_source : {"last", "mark"}, default "last"
     cluster_min_share : float, default 0.02
         A bin is a significant cluster when it holds at least this fraction of
@@ -363,7 +375,8 @@ class HeatmapModel(FrozenModel):
     grid: Literal["log", "linear"] = "log"
     bin_size_bps: float = Field(default=10.0, gt=0.0)
     bin_size_usd: float = Field(default=50.0, gt=0.0)
-    n_bins: int = Field(default=2000, ge=2, le=1_000_000)
+    n_bins: Optional[int] = Field(default=None, ge=2, le=1_000_000)
+    lattice_anchor: Literal["first_open", "global"] = "first_open"
     liquidation_price_source: Literal["last", "mark"] = "last"
     cluster_min_share: float = Field(default=0.02, gt=0.0, le=1.0)
     cluster_neighbourhood_bins: int = Field(default=10, ge=0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import NamedTuple
 
 import numpy as np
@@ -17,6 +18,7 @@ import pandas as pd
 from ..errors import BookWipeWarning, DataError
 from .enums import FEATURES, TOTALS, GridArrays, KernelResult
 from .model import HeatmapModel
+from .nb import densify_nb
 
 __all__ = ["HeatmapResult", "Snapshots", "Profile", "FEATURE_COLUMNS", "TOTAL_COLUMNS", "wrap", "warn_book_wipes"]
 
@@ -36,7 +38,12 @@ class Profile(NamedTuple):
 
 @dataclass(frozen=True, eq=False)
 class Snapshots:
-    """Long and short profiles every few bars.
+    """Long and short profiles every few bars, stored sparse and made dense on request.
+
+    Each snapshot keeps each side's occupied bins only (the engine's grid may
+    span far more). The dense views cover the bins occupied by any snapshot
+    (the whole grid of a model with a fixed ``n_bins``), with :attr:`bin_edges`
+    matching their columns; they are built on first use and kept.
 
     Attributes
     ----------
@@ -44,27 +51,111 @@ class Snapshots:
         When each snapshot became known: the **close** of the bar it was taken at.
     bar_times : DatetimeIndex
         Open of that bar (the row of :attr:`HeatmapResult.features` it matches).
-    bin_edges : ndarray (n_bins + 1,)
-        USD.
-    bin_centres : ndarray (n_bins,)
-        USD (geometric means of the edges on log grids).
-    long, short : ndarray of float32 (n_snapshots, n_bins)
-        USD resting per bin (positions outside the grid are in the features'
-        ``overflow_*`` columns, not here).
+    grid_edges : ndarray (n_grid + 1,)
+        USD edges of every bin of the engine's grid.
+    grid_centres : ndarray (n_grid,)
+        USD centres (geometric means of the edges on log grids).
+    start, offsets, values : ndarray
+        The sparse store: side ``s`` of snapshot ``i`` is ``values[offsets[j]:
+        offsets[j + 1]]`` (float32 USD) for grid bins ``start[j]`` onward,
+        ``j = 2 * i + s`` (0 = long, 1 = short).
+    first_bin : int
+        Lattice index of grid bin 0 (see :mod:`liqbt.heatmap.grid`): grid bin
+        ``b`` is lattice bin ``first_bin + b``.
+    full : bool
+        Dense views span the whole grid (a fixed ``n_bins`` grid) rather than
+        the occupied bins.
     """
 
     times: pd.DatetimeIndex
     bar_times: pd.DatetimeIndex
-    bin_edges: np.ndarray
-    bin_centres: np.ndarray
-    long: np.ndarray
-    short: np.ndarray
+    grid_edges: np.ndarray
+    grid_centres: np.ndarray
+    start: np.ndarray
+    offsets: np.ndarray
+    values: np.ndarray
+    first_bin: int = 0
+    full: bool = False
 
     def __len__(self) -> int:
         return len(self.times)
 
+    @cached_property
+    def span(self) -> tuple[int, int]:
+        """Grid bins ``[b0, b1)`` of the dense views."""
+        n_grid = len(self.grid_centres)
+        length = np.diff(self.offsets) if len(self.offsets) else np.zeros(0, dtype=np.int64)
+        used = length > 0
+        if self.full or not used.any():
+            return 0, n_grid
+        return int(self.start[used].min()), int((self.start[used] + length[used]).max())
+
+    @property
+    def bin_edges(self) -> np.ndarray:
+        """ndarray (n_bins + 1,): USD edges of the dense views' columns."""
+        b0, b1 = self.span
+        return self.grid_edges[b0:b1 + 1]
+
+    @property
+    def bin_centres(self) -> np.ndarray:
+        """ndarray (n_bins,): USD centres of the dense views' columns."""
+        b0, b1 = self.span
+        return self.grid_centres[b0:b1]
+
+    @property
+    def lattice_bins(self) -> np.ndarray:
+        """ndarray of int64 (n_bins,): lattice index of each dense column (aligns maps of different spans)."""
+        b0, b1 = self.span
+        return np.arange(b0, b1, dtype=np.int64) + self.first_bin
+
+    def dense(self, rows=None) -> tuple[np.ndarray, np.ndarray]:
+        """Long and short float32 USD (len(rows), n_bins) of snapshots ``rows`` (default all) on :attr:`bin_edges`."""
+        rows = np.arange(len(self), dtype=np.int64) if rows is None else np.asarray(rows, dtype=np.int64)
+        b0, b1 = self.span
+        out_l = np.empty((len(rows), b1 - b0), dtype=np.float32)
+        out_s = np.empty((len(rows), b1 - b0), dtype=np.float32)
+        densify_nb(self.start, self.offsets, self.values, rows, b0, out_l, out_s)
+        return out_l, out_s
+
+    @cached_property
+    def _dense_all(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.dense()
+
+    @property
+    def long(self) -> np.ndarray:
+        """ndarray of float32 (n_snapshots, n_bins): USD of longs per bin of :attr:`bin_edges`.
+
+        Positions outside a fixed grid are in the features' ``overflow_*`` columns, not here.
+        """
+        return self._dense_all[0]
+
+    @property
+    def short(self) -> np.ndarray:
+        """ndarray of float32 (n_snapshots, n_bins): USD of shorts per bin of :attr:`bin_edges`."""
+        return self._dense_all[1]
+
+    def occupied(self, i: int) -> tuple[int, int]:
+        """Grid bins ``[b0, b1)`` holding snapshot ``i`` (both sides; the whole grid when :attr:`full`).
+
+        Depends only on the book at that snapshot, unlike :attr:`span`, which
+        covers every snapshot: what point-in-time tables use.
+        """
+        if self.full:
+            return 0, len(self.grid_centres)
+        lo, hi = len(self.grid_centres), 0
+        for j in (2 * i, 2 * i + 1):
+            length = int(self.offsets[j + 1] - self.offsets[j])
+            if length:
+                lo, hi = min(lo, int(self.start[j])), max(hi, int(self.start[j]) + length)
+        return (lo, hi) if hi > lo else (0, 0)
+
+    def segment(self, i: int, side: int) -> tuple[int, np.ndarray]:
+        """Side ``side`` (0 long, 1 short) of snapshot ``i``: its first grid bin and its float32 USD per bin."""
+        j = 2 * i + side
+        return int(self.start[j]), self.values[self.offsets[j]:self.offsets[j + 1]]
+
     def profile_at(self, time) -> Profile:
-        """The latest snapshot known at ``time`` (taken at a bar close ``<= time``).
+        """The latest snapshot known at ``time`` (taken at a bar close ``<= time``), on :attr:`bin_edges`.
 
         Raises
         ------
@@ -78,7 +169,10 @@ class Snapshots:
         if i < 0:
             first = self.times[0] if len(self.times) else "never"
             raise DataError("heatmap snapshots", f"no snapshot known at {when}; the first is at {first}")
-        return Profile(self.times[i], self.bin_edges, self.long[i], self.short[i])
+        if "_dense_all" in self.__dict__:
+            return Profile(self.times[i], self.bin_edges, self.long[i], self.short[i])
+        long, short = self.dense([i])
+        return Profile(self.times[i], self.bin_edges, long[0], short[0])
 
 
 @dataclass(frozen=True, eq=False)
@@ -169,8 +263,11 @@ def wrap(result: KernelResult, grid: GridArrays, index: pd.DatetimeIndex, bar_si
     totals = (pd.DataFrame(result.totals, index=index, columns=list(TOTALS), copy=False)
               if len(result.totals) == len(index) else None)
     bar_times = index[result.snap_rows]
-    snaps = Snapshots(times=bar_times + bar_size, bar_times=bar_times, bin_edges=grid.edges,
-                      bin_centres=grid.centres[1:-1], long=result.snap_long, short=result.snap_short)
+    off = result.snap_off
+    used = int(off[-1]) if len(off) else 0
+    snaps = Snapshots(times=bar_times + bar_size, bar_times=bar_times, grid_edges=grid.edges,
+                      grid_centres=grid.centres[1:-1], start=result.snap_start, offsets=off,
+                      values=result.snap_vals[:used], first_bin=grid.first_bin, full=not grid.lattice)
     margins = margins or {}
     lev, _ = model.tier_arrays()
     return HeatmapResult(features=features, snapshots=snaps, model=model, totals=totals, venues=venues,

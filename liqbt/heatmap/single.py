@@ -11,7 +11,7 @@ import numpy as np
 
 from ..data import Market, MultiVenueMarket
 from .enums import N_FEATURES, N_TOTALS, BarArrays, GridArrays, KernelResult, ModelArrays, OutputArrays
-from .grid import make_grid, warn_off_grid
+from .grid import bar_range, fit_lattice, make_grid, warn_off_grid, with_grid
 from .inputs import VenueMargin, bar_arrays, check_venue_filter, model_arrays, venue_margin, warn_version_change
 from .model import HeatmapModel
 from .nb import run_nb
@@ -30,11 +30,16 @@ def run_kernel(market: Market, model: HeatmapModel, snapshot_every=None, grid: G
     """Prepare arrays for one venue and run the numba kernel (no pandas wrapping)."""
     check_venue_filter(market, model)
     bars = bar_arrays(market, model, snapshot_every)
+    first_open = float(bars.open[0])
+    provisional = grid if grid is not None else make_grid(model, first_open)
+    arrays = model_arrays(model, provisional, market.bar_size, venue=market.venue, at=market.index[0],
+                          symbol=market.symbol)
     if grid is None:
-        grid = make_grid(model, float(bars.open[0]))
+        grid = fit_lattice(model, first_open, *bar_range(bars), [arrays]) if model.n_bins is None else provisional
+        arrays = with_grid(arrays, grid)
         warn_off_grid(grid, market.index, bars.low, bars.high)
-    arrays = model_arrays(model, grid, market.bar_size, venue=market.venue, at=market.index[0], symbol=market.symbol)
     return run_arrays(bars, grid, arrays, totals), grid
+
 
 
 def run_arrays(bars: BarArrays, grid: GridArrays, arrays: ModelArrays, totals: bool = True) -> KernelResult:
@@ -48,12 +53,14 @@ def run_arrays(bars: BarArrays, grid: GridArrays, arrays: ModelArrays, totals: b
     features = np.empty((N_FEATURES, n_bars))
     tot = np.empty((N_TOTALS, n_bars if totals else 0))
     rows = np.empty(n_snap, dtype=np.int64)
-    snap_long = np.empty((n_snap, n_bins), dtype=np.float32)
-    snap_short = np.empty((n_snap, n_bins), dtype=np.float32)
+    start = np.empty(2 * n_snap, dtype=np.int64)
+    off = np.empty(2 * n_snap + 1, dtype=np.int64)
+    # room for every bin of every snapshot; only the occupied bins written are touched (paged in)
+    vals = np.empty(2 * n_snap * n_bins, dtype=np.float32)
     wipes = np.empty(4, dtype=np.int64)
     run_nb(bars, grid.edges, grid.centres, arrays, ALL_FEATURES,
-           OutputArrays(features, tot, rows, snap_long, snap_short, wipes))
-    return KernelResult(features.T, tot.T, rows, snap_long, snap_short, wipes)
+           OutputArrays(features, tot, rows, start, off, vals, wipes))
+    return KernelResult(features.T, tot.T, rows, start, off, vals, wipes)
 
 
 def reconstruct(market: Market | MultiVenueMarket, model: HeatmapModel | None = None, *,

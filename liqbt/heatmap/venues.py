@@ -19,11 +19,11 @@ import pandas as pd
 from ..data import MultiVenueMarket
 from ..errors import ConfigError
 from .enums import N_FEATURES, N_TOTALS, F, KernelResult, OutputArrays
-from .grid import make_grid, warn_off_grid
+from .grid import bar_range, fit_lattice, make_grid, price_range, warn_off_grid, with_grid
 from .inputs import (BLOCK_SHIFT, bar_arrays, check_venue_options, model_arrays, snapshot_flags, venue_margin,
                      warn_version_change)
 from .model import HeatmapModel
-from .nb import combined_clusters_nb, run_nb
+from .nb import combined_clusters_nb, densify_nb, run_nb
 from .result import HeatmapResult, wrap
 
 __all__ = ["reconstruct_venues", "selected_venues", "MAX_PROFILE_BYTES"]
@@ -57,8 +57,19 @@ def reconstruct_venues(market: MultiVenueMarket, model: HeatmapModel, *, snapsho
     for v in venues[1:]:
         index = index.union(market[v].index)
     first = market[venues[0]]
-    grid = make_grid(model, float(first.bars["open"].iloc[0]))
-    n, n_bars = model.n_bins, len(index)
+    first_open = float(first.bars["open"].iloc[0])
+    provisional = make_grid(model, first_open)
+    inputs = {}
+    for v in venues:
+        mk = market[v]
+        bars = bar_arrays(mk, model, None)._replace(snapshot=np.ones(len(mk), dtype=np.bool_))
+        arrays = model_arrays(model, provisional, mk.bar_size, venue=v, at=mk.index[0],
+                              symbol=mk.symbol or market.symbol)
+        inputs[v] = (mk, bars, arrays)
+    # one grid for every venue: the lattice window holding all their liquidation prices
+    grid = (fit_lattice(model, first_open, *price_range(*(bar_range(b) for _, b, _ in inputs.values())),
+                        [a for _, _, a in inputs.values()]) if model.n_bins is None else provisional)
+    n, n_bars = len(grid.edges) - 1, len(index)
     need = n_bars * n * 2 * 8 * 2
     if need > MAX_PROFILE_BYTES:
         raise ConfigError(f"multi-venue heatmap of {n_bars} bars x {n} bins needs {need / 1e9:.1f} GB of per-bar "
@@ -71,10 +82,9 @@ def reconstruct_venues(market: MultiVenueMarket, model: HeatmapModel, *, snapsho
     margins = {}
     wipes = np.array([-1, -1, 0, 0], dtype=np.int64)
     for v in venues:
-        mk = market[v]
-        bars = bar_arrays(mk, model, None)._replace(snapshot=np.ones(len(mk), dtype=np.bool_))
+        mk, bars, arrays = inputs[v]
+        arrays = with_grid(arrays, grid)
         warn_off_grid(grid, mk.index, bars.low, bars.high, label=f"heatmap, venue {v}")
-        arrays = model_arrays(model, grid, mk.bar_size, venue=v, at=mk.index[0], symbol=mk.symbol or market.symbol)
         margins[v] = venue_margin(model, v, mk.index[0], mk.symbol or market.symbol)
         warn_version_change(model, margins[v], mk.index, v)
         # additive columns only: the clusters are recomputed from the combined profiles
@@ -82,10 +92,15 @@ def reconstruct_venues(market: MultiVenueMarket, model: HeatmapModel, *, snapsho
         feats = np.empty((len(_ADDITIVE), len(mk)))
         vt = np.empty((N_TOTALS, len(mk) if totals else 0))
         rows = np.empty(len(mk), dtype=np.int64)
+        start = np.empty(2 * len(mk), dtype=np.int64)
+        off = np.empty(2 * len(mk) + 1, dtype=np.int64)
+        vals = np.empty(2 * len(mk) * n)     # float64: the venues' profiles are summed before the cluster search
+        vw = np.empty(4, dtype=np.int64)
+        run_nb(bars, grid.edges, grid.centres, arrays, _ADDITIVE, OutputArrays(feats, vt, rows, start, off, vals, vw))
         pl = np.empty((len(mk), n))
         ps = np.empty((len(mk), n))
-        vw = np.empty(4, dtype=np.int64)
-        run_nb(bars, grid.edges, grid.centres, arrays, _ADDITIVE, OutputArrays(feats, vt, rows, pl, ps, vw))
+        densify_nb(start, off, vals, np.arange(len(mk), dtype=np.int64), 0, pl, ps)
+        del vals
         # a venue's wipe bar on the union index; the combined result names the earliest
         for s in range(2):
             if vw[s] >= 0:
@@ -114,6 +129,24 @@ def reconstruct_venues(market: MultiVenueMarket, model: HeatmapModel, *, snapsho
                          model.cluster_min_share, model.cluster_neighbourhood_bins, shift, combined)
     flags = snapshot_flags(index, first.bar_size, snapshot_every)
     rows = np.flatnonzero(flags).astype(np.int64)
-    result = KernelResult(combined, tot, rows, prof_l[rows].astype(np.float32), prof_s[rows].astype(np.float32),
-                          wipes)
+    start, off, vals = sparse_profiles(prof_l[rows].astype(np.float32), prof_s[rows].astype(np.float32))
+    result = KernelResult(combined, tot, rows, start, off, vals, wipes)
     return wrap(result, grid, index, first.bar_size, model, tuple(venues), margins)
+
+
+def sparse_profiles(long: np.ndarray, short: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Dense (n_snapshots, n_bins) profiles as the sparse store of the kernels: the non-zero span of each side."""
+    n_snap = len(long)
+    start = np.zeros(2 * n_snap, dtype=np.int64)
+    off = np.zeros(2 * n_snap + 1, dtype=np.int64)
+    parts = []
+    for i in range(n_snap):
+        for s, prof in enumerate((long[i], short[i])):
+            nz = np.flatnonzero(prof)
+            j = 2 * i + s
+            seg = prof[nz[0]:nz[-1] + 1] if len(nz) else prof[:0]
+            start[j] = nz[0] if len(nz) else 0
+            off[j + 1] = off[j] + len(seg)
+            parts.append(seg)
+    vals = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
+    return start, off, vals

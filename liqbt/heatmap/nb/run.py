@@ -151,9 +151,13 @@ def run_nb(bars, edges, centres, model, cols, out):
         row per entry of ``cols`` (column-major: a DataFrame wraps
         ``features.T`` without copying); ``totals`` (N_TOTALS, n_bars), the
         cumulative :data:`~liqbt.heatmap.enums.TOTALS`, not recorded when it has
-        no columns; ``snap_rows`` (n_snapshots,) int64 bar positions and
-        ``snap_long, snap_short`` (n_snapshots, n_bins) USD profiles of the
-        snapshots; ``wipes`` (4,) int64, the first bar at which a close emptied
+        no columns; ``snap_rows`` (n_snapshots,) int64 bar positions; the
+        snapshots, sparse: segment ``j = 2 * i + side`` of snapshot ``i`` holds
+        the USD of the grid bins ``snap_start[j]`` onward (the side's occupied
+        range) in ``snap_vals[snap_off[j]:snap_off[j + 1]]`` (``snap_vals``
+        float32 or float64, at least ``2 * n_snapshots * n_bins`` long; only
+        what is written is touched, so its pages cost nothing until then);
+        ``wipes`` (4,) int64, the first bar at which a close emptied
         the whole long / short book (-1 if never), then the number of such bars
         per side.
     """
@@ -164,7 +168,9 @@ def run_nb(bars, edges, centres, model, cols, out):
     ratio_long, ratio_short, weight, include = model.ratio_long, model.ratio_short, model.weight, model.include
     iparams, fparams = model.iparams, model.fparams
     features, totals, snap_rows, wipes = out.features, out.totals, out.snap_rows, out.wipes
-    snap_long, snap_short = out.snap_long, out.snap_short
+    snap_start, snap_off, snap_vals = out.snap_start, out.snap_off, out.snap_vals
+    if snap_off.shape[0] > 0:
+        snap_off[0] = 0
     wipes[0] = -1
     wipes[1] = -1
     wipes[2] = 0
@@ -684,23 +690,23 @@ def run_nb(bars, edges, centres, model, cols, out):
             totals[TT.CUM_EXPIRED_LONG_USD, t] = expired[0]
             totals[TT.CUM_EXPIRED_SHORT_USD, t] = expired[1]
 
-        # 7. snapshot of the interior bins
+        # 7. snapshot of the interior bins: each side's occupied range only
         if snapshot[t]:
             snap_rows[i_snap] = t
             for s in range(2):
-                out = snap_long[i_snap] if s == 0 else snap_short[i_snap]
+                j = 2 * i_snap + s
+                p = snap_off[j]
                 b0 = max(lo[s], 1)
                 b1 = min(hi[s], n)
                 if b1 < b0:
-                    b0 = n + 1
-                    b1 = n
-                sc = scale[s]
-                for b in range(1, b0):
-                    out[b - 1] = 0.0
-                for b in range(b0, b1 + 1):
-                    out[b - 1] = mr[s, b] * sc * centres[b]
-                for b in range(b1 + 1, n + 1):
-                    out[b - 1] = 0.0
+                    snap_start[j] = 0
+                else:
+                    snap_start[j] = b0 - 1
+                    sc = scale[s]
+                    for b in range(b0, b1 + 1):
+                        snap_vals[p] = mr[s, b] * sc * centres[b]
+                        p += 1
+                snap_off[j + 1] = p
             i_snap += 1
 
 
@@ -726,8 +732,8 @@ def batch_nb(bars, stack, cols, out):
         Each with a leading model axis: ``features`` (n_models, len(cols),
         n_bars), float64 or float32; ``totals`` (n_models, N_TOTALS, n_bars) or
         (n_models, N_TOTALS, 0); ``snap_rows`` (n_models, n_snapshots);
-        ``snap_long, snap_short`` (n_models, n_snapshots, max_edges - 1), of
-        which model ``i`` fills the first ``n_edges[i] - 1`` bins; ``wipes``
+        ``snap_start`` (n_models, 2 * n_snapshots), ``snap_off`` (n_models,
+        2 * n_snapshots + 1), ``snap_vals`` (n_models, capacity); ``wipes``
         (n_models, 4).
     """
     n_sets = out.features.shape[0]
@@ -736,6 +742,6 @@ def batch_nb(bars, stack, cols, out):
         nt = stack.n_tiers[i]
         model = ModelArrays(stack.ratio_long[i, :nt], stack.ratio_short[i, :nt], stack.weight[i, :nt],
                             stack.include[i, :nt], stack.iparams[i], stack.fparams[i])
-        res = OutputArrays(out.features[i], out.totals[i], out.snap_rows[i], out.snap_long[i, :, :ne - 1],
-                           out.snap_short[i, :, :ne - 1], out.wipes[i])
+        res = OutputArrays(out.features[i], out.totals[i], out.snap_rows[i], out.snap_start[i], out.snap_off[i],
+                           out.snap_vals[i], out.wipes[i])
         run_nb(bars, stack.edges[i, :ne], stack.centres[i, :ne + 1], model, cols, res)
