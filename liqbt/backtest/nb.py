@@ -259,13 +259,7 @@ def simulate_column_nb(prices, funding_in, orders, costs, margin, exec_at_close,
     liq_enabled, caps, mmr, cum = margin.enabled, margin.caps, margin.mmr, margin.cum
     n = long_entries.shape[0]
     reasons, funding, order_funding = out.reasons, out.funding, out.order_funding
-    cash = init_cash
-    pos = 0.0
-    ep = np.nan
-    wb = 0.0
-    lp = np.nan
-    slp = np.nan
-    tpp = np.nan
+    cash, pos, ep, wb, lp, slp, tpp = init_cash, 0.0, np.nan, 0.0, np.nan, np.nan, np.nan  # flat, fresh capital
     opened_at_close = False  # the position was opened by the previous bar's close fill
     entry = np.int64(0)  # the order that opened the current position (its trade's funding accrues there)
     for i in range(n):
