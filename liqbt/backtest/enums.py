@@ -19,7 +19,8 @@ order_dt = np.dtype([("id", np.int64), ("col", np.int64), ("idx", np.int64), ("s
 
 __all__ = ["order_dt", "liquidation_dt", "trade_dt", "FillReason", "FILL_REASON_NAMES", "END_OF_DATA",
            "TRADE_EXIT_NAMES", "PriceArrays", "FundingArrays",
-           "OrderArrays", "CostParams", "MarginArrays", "RecordArrays", "PositionState"]
+           "OrderArrays", "CostParams", "MarginArrays", "RecordArrays", "ColumnOutputs", "ColumnSlots",
+           "PositionState"]
 
 
 class FillReasonT(NamedTuple):
@@ -141,6 +142,19 @@ class RecordArrays(NamedTuple):
     """Output records, filled from the start; their lengths are the capacities."""
     orders: np.ndarray        # vectorbt ``order_dt``
     liqs: np.ndarray          # ``liquidation_dt``
+
+
+class ColumnOutputs(NamedTuple):
+    """Per-order and per-column outputs of the simulation besides the records (same positions as the orders)."""
+    reasons: np.ndarray       # int64 (len(orders),) fill reason (FillReason)
+    funding: np.ndarray       # float64 (funding rows, m) funding cash flow, USD (+ received)
+    order_funding: np.ndarray  # float64 (len(orders),) funding of the position each order opened, USD
+
+
+class ColumnSlots(NamedTuple):
+    """Where each column's records start when columns are simulated in parallel (int64 (m,) each)."""
+    order_start: np.ndarray
+    liq_start: np.ndarray
 
 
 class PositionState(NamedTuple):

@@ -41,9 +41,10 @@ import numpy as np
 from numba import njit
 
 from ..margin.nb import liquidation_price_nb
-from .enums import FillReason, PositionState
+from .enums import ColumnOutputs, FillReason, PositionState
 
-__all__ = ["flex_nb", "liq_price_wb_nb", "simulate_nb", "funding_from_positions_nb", "positions_at_funding_nb"]
+__all__ = ["flex_nb", "liq_price_wb_nb", "simulate_nb", "simulate_column_nb", "funding_from_positions_nb",
+           "positions_at_funding_nb"]
 
 @njit(cache=True)
 def flex_nb(a, i, c):
@@ -224,98 +225,109 @@ def simulate_nb(prices, funding_in, orders, costs, margin, exec_at_close, record
         Funding cash flow (USD) of the position each order opened, over its whole life (0 for an order
         that opens nothing): the funding of each trade.
     """
+    max_orders = records.orders.shape[0]
+    n_fund_rows = funding_in.n_rows
+    m = orders.long_entries.shape[1]
+    out = ColumnOutputs(np.zeros(max_orders, dtype=np.int64), np.zeros((n_fund_rows, m), dtype=np.float64),
+                        np.zeros(max_orders, dtype=np.float64))
+    # np.int64, not a bare 0: numba would also compile the callees for Literal[int](0)
+    oidx = np.int64(0)
+    lidx = np.int64(0)
+    for c in range(m):
+        oidx, lidx = simulate_column_nb(prices, funding_in, orders, costs, margin, exec_at_close, records, out,
+                                        c, oidx, lidx)
+    return oidx, out.reasons, lidx, out.funding, out.order_funding
+
+
+@njit(cache=True)
+def simulate_column_nb(prices, funding_in, orders, costs, margin, exec_at_close, records, out, c, oidx, lidx):
+    """Simulate column ``c`` (see :func:`simulate_nb`), writing its orders from ``records.orders[oidx]``
+    and its liquidations from ``records.liqs[lidx]``; returns the next free ``(oidx, lidx)``.
+
+    ``out`` (:class:`~liqbt.backtest.enums.ColumnOutputs`) receives the fill reasons and order funding
+    at the same positions as the orders, and the column's funding flow. Columns touch disjoint parts of
+    every output, so a caller may simulate them in parallel, each into its own range of the records.
+    """
     # unpacked once into locals: the loop below reads plain arrays and scalars
     open_, high, low, close, trig_low, trig_high = prices
     fund_before, fund_at_fill, fund_inside, fund_row = (funding_in.before, funding_in.at_fill, funding_in.inside,
                                                         funding_in.row)
-    n_fund_rows, charge_at_entry = funding_in.n_rows, funding_in.charge_at_entry
+    charge_at_entry = funding_in.charge_at_entry
     long_entries, long_exits, short_entries, short_exits = (orders.long_entries, orders.long_exits,
                                                             orders.short_entries, orders.short_exits)
     target_price, init_cash = orders.target_price, costs.init_cash
     liq_enabled, caps, mmr, cum = margin.enabled, margin.caps, margin.mmr, margin.cum
-    max_orders = records.orders.shape[0]
-    n, m = long_entries.shape
-    reasons = np.zeros(max_orders, dtype=np.int64)
-    funding = np.zeros((n_fund_rows, m), dtype=np.float64)
-    order_funding = np.zeros(max_orders, dtype=np.float64)
-    oidx = 0
-    lidx = 0
-    for c in range(m):
-        cash = init_cash
-        pos = 0.0
-        ep = np.nan
-        wb = 0.0
-        lp = np.nan
-        slp = np.nan
-        tpp = np.nan
-        opened_at_close = False  # the position was opened by the previous bar's close fill
-        entry = 0  # the order that opened the current position (its trade's funding accrues there)
-        for i in range(n):
-            o = open_[i]
-            fr = fund_row[i]
-            # 1. funding of the gap and of the fill instant, on the position held before the open
-            if fr >= 0:
-                cash, wb, lp = _funding_nb(fund_before[i], pos, ep, wb, lp, cash, funding, fr, c,
+    n = long_entries.shape[0]
+    reasons, funding, order_funding = out.reasons, out.funding, out.order_funding
+    cash, pos, ep, wb, lp, slp, tpp = init_cash, 0.0, np.nan, 0.0, np.nan, np.nan, np.nan  # flat, fresh capital
+    opened_at_close = False  # the position was opened by the previous bar's close fill
+    entry = np.int64(0)  # the order that opened the current position (its trade's funding accrues there)
+    for i in range(n):
+        o = open_[i]
+        fr = fund_row[i]
+        # 1. funding of the gap and of the fill instant, on the position held before the open
+        if fr >= 0:
+            cash, wb, lp = _funding_nb(fund_before[i], pos, ep, wb, lp, cash, funding, fr, c,
+                                       liq_enabled, caps, mmr, cum, order_funding, entry)
+            if charge_at_entry or not opened_at_close:
+                cash, wb, lp = _funding_nb(fund_at_fill[i], pos, ep, wb, lp, cash, funding, fr, c,
                                            liq_enabled, caps, mmr, cum, order_funding, entry)
-                if charge_at_entry or not opened_at_close:
-                    cash, wb, lp = _funding_nb(fund_at_fill[i], pos, ep, wb, lp, cash, funding, fr, c,
-                                               liq_enabled, caps, mmr, cum, order_funding, entry)
-            opened_at_close = False
-            # 2. exits at the open (the open gapped through a level)
-            if pos != 0.0:
-                tgt = flex_nb(target_price, i - 1, c) if i > 0 else np.nan
-                kind, px = _open_exit_nb(1.0 if pos > 0 else -1.0, o, trig_low[i], trig_high[i], lp, slp, tpp,
-                                         tgt, liq_enabled)
-                if kind >= 0:
-                    cash, oidx, lidx = _exit_nb(kind, px, o, pos, ep, wb, lp, cash, c, i, oidx, lidx, records,
-                                                reasons, costs, margin)
-                    pos, ep, wb, lp, slp, tpp = 0.0, np.nan, 0.0, np.nan, np.nan, np.nan
-            # 3. the previous row's signal at the open
-            if not exec_at_close and i > 0 and (long_entries[i - 1, c] or long_exits[i - 1, c]
-                                                or short_entries[i - 1, c] or short_exits[i - 1, c]):
-                r_ = i - 1
-                prev = pos
-                state, oidx = _signal_nb(orders, r_, c, i, o, PositionState(cash, pos, ep, wb, lp, slp, tpp),
-                                         oidx, records.orders, reasons, costs, margin)
-                cash, pos, ep, wb, lp, slp, tpp = state
-                if pos != prev and pos != 0.0:
-                    entry = oidx - 1
-                if charge_at_entry and fr >= 0 and pos != prev:  # a position opened at the funding instant
-                    cash, wb, lp = _funding_nb(fund_at_fill[i], pos, ep, wb, lp, cash, funding, fr, c,
-                                               liq_enabled, caps, mmr, cum, order_funding, entry)
-            # 4. funding strictly inside the bar, on the position after the open
-            if fr >= 0:
-                cash, wb, lp = _funding_nb(fund_inside[i], pos, ep, wb, lp, cash, funding, fr, c,
+        opened_at_close = False
+        # 2. exits at the open (the open gapped through a level)
+        if pos != 0.0:
+            tgt = flex_nb(target_price, i - 1, c) if i > 0 else np.nan
+            kind, px = _open_exit_nb(1.0 if pos > 0 else -1.0, o, trig_low[i], trig_high[i], lp, slp, tpp,
+                                     tgt, liq_enabled)
+            if kind >= 0:
+                cash, oidx, lidx = _exit_nb(kind, px, o, pos, ep, wb, lp, cash, c, i, oidx, lidx, records,
+                                            reasons, costs, margin)
+                pos, ep, wb, lp, slp, tpp = 0.0, np.nan, 0.0, np.nan, np.nan, np.nan
+        # 3. the previous row's signal at the open
+        if not exec_at_close and i > 0 and (long_entries[i - 1, c] or long_exits[i - 1, c]
+                                            or short_entries[i - 1, c] or short_exits[i - 1, c]):
+            r_ = i - 1
+            prev = pos
+            state, oidx = _signal_nb(orders, r_, c, i, o, PositionState(cash, pos, ep, wb, lp, slp, tpp),
+                                     oidx, records.orders, reasons, costs, margin)
+            cash, pos, ep, wb, lp, slp, tpp = state
+            if pos != prev and pos != 0.0:
+                entry = oidx - 1
+            if charge_at_entry and fr >= 0 and pos != prev:  # a position opened at the funding instant
+                cash, wb, lp = _funding_nb(fund_at_fill[i], pos, ep, wb, lp, cash, funding, fr, c,
                                            liq_enabled, caps, mmr, cum, order_funding, entry)
-            # 5. intrabar exits
-            if pos != 0.0:
-                tgt = flex_nb(target_price, i - 1, c) if i > 0 else np.nan
-                kind, px = _intrabar_exit_nb(1.0 if pos > 0 else -1.0, o, high[i], low[i], trig_low[i],
-                                             trig_high[i], lp, slp, tpp, tgt, liq_enabled)
-                if kind >= 0:
-                    cash, oidx, lidx = _exit_nb(kind, px, o, pos, ep, wb, lp, cash, c, i, oidx, lidx, records,
-                                                reasons, costs, margin)
-                    pos, ep, wb, lp, slp, tpp = 0.0, np.nan, 0.0, np.nan, np.nan, np.nan
-            # 6. this row's signal at the close
-            if exec_at_close and (long_entries[i, c] or long_exits[i, c] or short_entries[i, c]
-                                  or short_exits[i, c]):
-                prev = pos
-                prev_entry = entry
-                state, oidx = _signal_nb(orders, i, c, i, close[i], PositionState(cash, pos, ep, wb, lp, slp, tpp),
-                                         oidx, records.orders, reasons, costs, margin)
-                cash, pos, ep, wb, lp, slp, tpp = state
-                if pos != prev and pos != 0.0:
-                    entry = oidx - 1
-                if pos != prev and i + 1 < n and fund_row[i + 1] >= 0 and not np.isnan(fund_at_fill[i + 1]):
-                    # the close is the instant of the next bar's fill-time events: the position closed
-                    # here was held until then and pays them now (its margin is already released)
-                    f = -prev * fund_at_fill[i + 1]
-                    cash += f
-                    funding[fund_row[i + 1], c] += f
-                    if prev != 0.0:
-                        order_funding[prev_entry] += f
-                    opened_at_close = True
-    return oidx, reasons, lidx, funding, order_funding
+        # 4. funding strictly inside the bar, on the position after the open
+        if fr >= 0:
+            cash, wb, lp = _funding_nb(fund_inside[i], pos, ep, wb, lp, cash, funding, fr, c,
+                                       liq_enabled, caps, mmr, cum, order_funding, entry)
+        # 5. intrabar exits
+        if pos != 0.0:
+            tgt = flex_nb(target_price, i - 1, c) if i > 0 else np.nan
+            kind, px = _intrabar_exit_nb(1.0 if pos > 0 else -1.0, o, high[i], low[i], trig_low[i],
+                                         trig_high[i], lp, slp, tpp, tgt, liq_enabled)
+            if kind >= 0:
+                cash, oidx, lidx = _exit_nb(kind, px, o, pos, ep, wb, lp, cash, c, i, oidx, lidx, records,
+                                            reasons, costs, margin)
+                pos, ep, wb, lp, slp, tpp = 0.0, np.nan, 0.0, np.nan, np.nan, np.nan
+        # 6. this row's signal at the close
+        if exec_at_close and (long_entries[i, c] or long_exits[i, c] or short_entries[i, c]
+                              or short_exits[i, c]):
+            prev = pos
+            prev_entry = entry
+            state, oidx = _signal_nb(orders, i, c, i, close[i], PositionState(cash, pos, ep, wb, lp, slp, tpp),
+                                     oidx, records.orders, reasons, costs, margin)
+            cash, pos, ep, wb, lp, slp, tpp = state
+            if pos != prev and pos != 0.0:
+                entry = oidx - 1
+            if pos != prev and i + 1 < n and fund_row[i + 1] >= 0 and not np.isnan(fund_at_fill[i + 1]):
+                # the close is the instant of the next bar's fill-time events: the position closed
+                # here was held until then and pays them now (its margin is already released)
+                f = -prev * fund_at_fill[i + 1]
+                cash += f
+                funding[fund_row[i + 1], c] += f
+                if prev != 0.0:
+                    order_funding[prev_entry] += f
+                opened_at_close = True
+    return oidx, lidx
 
 
 @njit(cache=True)

@@ -143,7 +143,8 @@ def market_arrays(market: Market, config: BacktestConfig) -> MarketArrays:
     fund_row[fund_bars] = np.arange(len(fund_bars))
     conventions = {"liquidation_trigger": trigger, "execution": config.execution,
                    **funding_conventions(config, counts, market)}
-    arrays = [np.ascontiguousarray(a, dtype=np.float64) for a in (o, h, l, c, tl, th, placed.before, placed.at_fill,
-                                                                   placed.inside)]
+    # writable copies where pandas hands out readonly views: numba compiles a kernel again for readonly arrays
+    arrays = [np.require(a, np.float64, "CW") for a in (o, h, l, c, tl, th, placed.before, placed.at_fill,
+                                                        placed.inside)]
     return MarketArrays(*arrays, fund_bars=fund_bars, fund_row=fund_row, liquidation_trigger=trigger,
                         conventions=conventions)

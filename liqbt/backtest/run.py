@@ -13,14 +13,15 @@ from ..data.market import Market
 from ..errors import ConfigError
 from ..margin import BracketTable, check_position_leverage, constant_mmr_table
 from .config import BacktestConfig
-from .enums import (FILL_REASON_NAMES, CostParams, FundingArrays, MarginArrays, OrderArrays, PriceArrays, RecordArrays,
-                    liquidation_dt, order_dt)
+from .enums import (FILL_REASON_NAMES, ColumnSlots, CostParams, FundingArrays, MarginArrays, OrderArrays, PriceArrays,
+                    RecordArrays, liquidation_dt, order_dt)
 from .nb import funding_from_positions_nb, positions_at_funding_nb, simulate_nb
 from .portfolio import PerpPortfolio
 from .prepare import MarketArrays, market_arrays
 from .signals import SignalArrays, Signals
 
-__all__ = ["run_backtest", "BacktestResult"]
+__all__ = ["run_backtest", "BacktestResult", "kernel_inputs", "check_leverage", "check_outputs",
+           "column_slots"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -118,6 +119,17 @@ def _bounds(sig: SignalArrays) -> tuple[int, int]:
     return 3 * entries + exits + 1, entries + 1
 
 
+def column_slots(sig: SignalArrays) -> tuple[ColumnSlots, int, int]:
+    """Each column's own range of the order and liquidation records (its capacity bound, as
+    :func:`_bounds` for all columns), and the two total capacities: columns simulated in parallel."""
+    entries = sig.long_entries.sum(axis=0, dtype=np.int64) + sig.short_entries.sum(axis=0, dtype=np.int64)
+    exits = sig.long_exits.sum(axis=0, dtype=np.int64) + sig.short_exits.sum(axis=0, dtype=np.int64)
+    order_cap, liq_cap = 3 * entries + exits + 1, entries + 1
+    order_start = np.concatenate(([0], np.cumsum(order_cap)[:-1])).astype(np.int64)
+    liq_start = np.concatenate(([0], np.cumsum(liq_cap)[:-1])).astype(np.int64)
+    return ColumnSlots(order_start, liq_start), int(order_cap.sum()), int(liq_cap.sum())
+
+
 def portfolio_index(index: pd.DatetimeIndex) -> pd.DatetimeIndex:
     """The portfolio's index: the bar opens in UTC, **tz-naive**.
 
@@ -141,7 +153,8 @@ def _filled_size(sig: SignalArrays, config: BacktestConfig) -> np.ndarray:
     return np.ascontiguousarray(np.where(np.isnan(sig.size), config.size, sig.size))
 
 
-def _run_liqbt(market: Market, sig: SignalArrays, config: BacktestConfig, mk: MarketArrays):
+def check_leverage(market: Market, sig: SignalArrays, config: BacktestConfig) -> None:
+    """Refuse a leverage above the maintenance tier's maximum for the largest planned position."""
     if config.liquidation.maintenance_margin_rate is None and len(sig.size):
         # Binance refuses leverage above the tier maximum of the position's notional (issue #11): the largest
         # planned notional, at the initial equity for equity_fraction sizing
@@ -149,11 +162,13 @@ def _run_liqbt(market: Market, sig: SignalArrays, config: BacktestConfig, mk: Ma
         notional = size if config.size_type == "notional_usd" else size * config.init_cash_usd * config.leverage
         check_position_leverage(config.leverage, notional, symbol=market.symbol, venue=market.venue,
                                 at=market.index[0], table=config.liquidation.brackets, where="backtest.leverage")
-    max_orders, max_liqs = _bounds(sig)
-    orders = np.empty(max_orders, dtype=order_dt)
-    liqs = np.empty(max_liqs, dtype=liquidation_dt)
+
+
+def kernel_inputs(market: Market, sig: SignalArrays, config: BacktestConfig, mk: MarketArrays) -> tuple:
+    """``(prices, funding_in, orders, costs, margin, exec_at_close)``: the first six arguments of
+    :func:`~liqbt.backtest.nb.simulate_nb` (and of the research kernels that simulate)."""
     caps, mmr, cum = liquidation_table(market, config).arrays()
-    n_orders, reasons, n_liqs, funding, order_funding = simulate_nb(
+    return (
         PriceArrays(mk.open, mk.high, mk.low, mk.close, mk.trig_low, mk.trig_high),
         FundingArrays(mk.fund_before, mk.fund_at_fill, mk.fund_inside, mk.fund_row, len(mk.fund_bars),
                       config.funding_at_entry == "charge"),
@@ -162,8 +177,17 @@ def _run_liqbt(market: Market, sig: SignalArrays, config: BacktestConfig, mk: Ma
         CostParams(float(config.init_cash_usd), float(config.leverage), config.taker_fee, config.maker_fee,
                    config.slippage),
         MarginArrays(bool(config.liquidation.enabled), float(config.liquidation.liquidation_fee_rate), caps, mmr, cum),
-        config.execution == "close", RecordArrays(orders, liqs),
+        config.execution == "close",
     )
+
+
+def _run_liqbt(market: Market, sig: SignalArrays, config: BacktestConfig, mk: MarketArrays):
+    check_leverage(market, sig, config)
+    max_orders, max_liqs = _bounds(sig)
+    orders = np.empty(max_orders, dtype=order_dt)
+    liqs = np.empty(max_liqs, dtype=liquidation_dt)
+    n_orders, reasons, n_liqs, funding, order_funding = simulate_nb(
+        *kernel_inputs(market, sig, config, mk), RecordArrays(orders, liqs))
     return (orders[:n_orders].copy(), reasons[:n_orders].copy(), liqs[:n_liqs].copy(), funding,
             order_funding[:n_orders].copy())
 
@@ -241,7 +265,7 @@ def _run_vectorbt(market: Market, sig: SignalArrays, config: BacktestConfig, mk:
     return pf, np.zeros(len(rec), dtype=np.int64), np.empty(0, dtype=liquidation_dt), funding
 
 
-def _check_outputs(orders: np.ndarray, funding: np.ndarray) -> None:
+def check_outputs(orders: np.ndarray, funding: np.ndarray) -> None:
     """Refuse results that are not numbers a user could trust (an overflow to ``inf``)."""
     if not (np.isfinite(orders["price"]).all() and np.isfinite(orders["fees"]).all() and np.isfinite(funding).all()):
         raise ConfigError("backtest: the simulation overflowed (a price, fee or funding payment is not finite); "
@@ -304,7 +328,7 @@ def run_backtest(market: Market, signals: Signals, config: BacktestConfig | None
     else:
         pf, reasons, liqs, funding = _run_vectorbt(market, sig, config, mk, wrapper)
         order_funding = None  # vectorbt's orders carry no funding: trades() attributes it by bar
-    _check_outputs(pf.order_records, funding)
+    check_outputs(pf.order_records, funding)
     funding_frame = pd.DataFrame(funding, index=market.index[mk.fund_bars], columns=sig.columns)
     liq_frame = pd.DataFrame({
         "time": market.index[liqs["idx"]],

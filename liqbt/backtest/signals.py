@@ -31,6 +31,16 @@ class SignalArrays(NamedTuple):
     target_price: np.ndarray
     columns: pd.Index
 
+    def rows(self, start: int, end: int) -> "SignalArrays":
+        """The signals of bars ``[start, end)`` (by position), in the kernels' layout (column-major copies)."""
+        if start == 0 and end == self.long_entries.shape[0]:
+            return self
+
+        def cut(a):
+            return a if a.shape[0] == 1 else np.asfortranarray(a[start:end])
+
+        return SignalArrays(*(cut(a) for a in self[:-1]), columns=self.columns)
+
 
 @dataclass(frozen=True, eq=False)
 class Signals:
@@ -116,7 +126,7 @@ class Signals:
             if isinstance(value, pd.DataFrame) and not value.columns.equals(columns):
                 raise ConfigError(f"{source}.{name}: columns {list(value.columns[:5])} differ from the columns "
                                   f"of the other signals {list(columns[:5])}; expected the same parameter columns")
-            arr = value.to_numpy()
+            arr = _column_major(value)
             if arr.dtype != np.bool_:
                 if arr.dtype == object or not np.isin(np.unique(arr[~pd.isna(arr)]), (0, 1)).all() \
                         or pd.isna(arr).any():
@@ -124,7 +134,8 @@ class Signals:
                                       f"found dtype {arr.dtype}")
                 arr = arr.astype(np.bool_)
             arr = arr.reshape(n, -1)
-            out[name] = np.asfortranarray(np.broadcast_to(arr, (n, m)))  # column-major: the kernel walks columns
+            # column-major (the kernel walks columns) and writable: numba compiles a readonly array apart
+            out[name] = np.require(arr if arr.shape == (n, m) else np.broadcast_to(arr, (n, m)), requirements="FW")
         params = {
             "size": _param(self.size, index, columns, f"{source}.size", low=0.0, strict=True),
             "sl_stop": _param(self.sl_stop, index, columns, f"{source}.sl_stop", low=0.0),
@@ -133,6 +144,23 @@ class Signals:
                                    strict=True),
         }
         return SignalArrays(**out, **params, columns=columns)
+
+
+def _column_major(value: Frame, dtype=None) -> np.ndarray:
+    """``value.to_numpy(dtype)``, column-major for a frame of one dtype.
+
+    A frame stacked from one Series per parameter set holds one block per column; pandas'
+    ``to_numpy`` interleaves them row by row into a row-major array (about 3 s for 250 float
+    columns x 122k bars), column by column it is a plain copy per column.
+    """
+    kinds = {d.kind if isinstance(d, np.dtype) else "other" for d in value.dtypes} \
+        if isinstance(value, pd.DataFrame) else set()
+    if len(kinds) != 1 or kinds - {"b", "f"} or value.shape[1] < 2 or (dtype is None and len(set(value.dtypes)) > 1):
+        return value.to_numpy() if dtype is None else value.to_numpy(dtype=dtype)
+    out = np.empty(value.shape, dtype=dtype if dtype is not None else value.dtypes.iloc[0], order="F")
+    for j in range(value.shape[1]):
+        out[:, j] = value.iloc[:, j].to_numpy()
+    return out
 
 
 def _check_index(value: Frame, index: pd.DatetimeIndex, where: str) -> None:
@@ -162,7 +190,7 @@ def _param(value: Param, index: pd.DatetimeIndex, columns: pd.Index, where: str,
         if value.shape[1] == 1:
             arr = value.to_numpy(dtype=np.float64).reshape(n, 1)
         elif value.columns.equals(columns):
-            arr = value.to_numpy(dtype=np.float64)
+            arr = _column_major(value, np.float64)
         else:
             raise ConfigError(f"{where}: columns {list(value.columns[:5])} differ from the signals' columns "
                               f"{list(columns[:5])}")
@@ -176,4 +204,4 @@ def _param(value: Param, index: pd.DatetimeIndex, columns: pd.Index, where: str,
     if bad.any() or np.isinf(finite).any():
         raise ConfigError(f"{where}: expected finite values {'>' if strict else '>='} {low} (or NaN), "
                           f"found {finite[bad | np.isinf(finite)][:3].tolist()}")
-    return np.asfortranarray(arr)
+    return np.require(arr, requirements="FW")  # writable: numba compiles a readonly array apart

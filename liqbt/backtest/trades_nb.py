@@ -73,8 +73,9 @@ def trades_from_orders_nb(orders, reasons, order_funding, last_close, last_idx):
     """
     n_o = orders.shape[0]
     out = np.empty(n_o, dtype=trade_dt)
-    t = 0
-    cur = -1          # the open trade's record, -1 when flat
+    # np.int64, not a bare literal: numba would compile the callees once more for Literal[int](0) / (-1)
+    t = np.int64(0)
+    cur = np.int64(-1)  # the open trade's record, -1 when flat
     pos = 0.0         # coins, signed
     col = -1
     for j in range(n_o):
@@ -83,8 +84,8 @@ def trades_from_orders_nb(orders, reasons, order_funding, last_close, last_idx):
         if c != col:
             if cur >= 0:
                 out[cur]["exit_price"] += abs(pos) * last_close[col]
-                _close_trade_nb(out, cur, last_idx, END_OF_DATA)
-            cur, pos, col = -1, 0.0, c
+                _close_trade_nb(out, cur, last_idx, np.int64(END_OF_DATA))
+            cur, pos, col = np.int64(-1), 0.0, c
         q = o["size"]
         s = 1.0 if o["side"] == 0 else -1.0
         if q <= 0.0:
@@ -109,7 +110,7 @@ def trades_from_orders_nb(orders, reasons, order_funding, last_close, last_idx):
             pos += s * close_q
             continue
         _close_trade_nb(out, cur, o["idx"], reasons[j])
-        cur, pos = -1, 0.0
+        cur, pos = np.int64(-1), 0.0
         rest = q - close_q
         if rest > 0.0:  # a one-order reversal opens the next trade with the rest
             cur = t
@@ -118,7 +119,7 @@ def trades_from_orders_nb(orders, reasons, order_funding, last_close, last_idx):
             pos = s * rest
     if cur >= 0:
         out[cur]["exit_price"] += abs(pos) * last_close[col]
-        _close_trade_nb(out, cur, last_idx, END_OF_DATA)
+        _close_trade_nb(out, cur, last_idx, np.int64(END_OF_DATA))
     return out[:t]
 
 

@@ -106,9 +106,11 @@ def sweep_loaded(loaded: "LoadedConfig", market, out: Path | None, *, progress: 
             else:
                 bar = tqdm(total=len(todo), disable=not progress, desc="sweep", unit="set")
                 for overrides, group, ctx, backtest in grouped_contexts(config, market, groups, loaded.base_dir):
+                    cache: dict = {}  # the windows' market arrays, shared by the group's chunks
                     for chunk in chunks(group, sweep.chunk_size):
                         params = [{**config.strategy.params, **split_overrides(c)[1]} for c in chunk]
-                        store.add(exp, evaluate_combos(market, ctx, strategy_cls, chunk, params, backtest, wins))
+                        store.add(exp, evaluate_combos(market, ctx, strategy_cls, chunk, params, backtest, wins,
+                                                       cache))
                         bar.update(len(chunk))
                 bar.close()
             evaluated = len(todo)

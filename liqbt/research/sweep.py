@@ -28,7 +28,7 @@ from ..heatmap import HeatmapModel
 from ..strategy.params import range_value, range_values
 from .config import (SweepConfig, WalkForwardConfig, check_sweep_size, count_sets, override_target, spec_count,
                      spec_values)
-from .metrics import fast_metrics
+from .metrics import METRIC_NAMES, fast_metrics, window_metrics
 
 if TYPE_CHECKING:
     from ..config.experiment import ExperimentConfig
@@ -136,18 +136,31 @@ def slice_signals(signals: Signals, index: pd.DatetimeIndex) -> Signals:
 
 
 def evaluate_combos(market: Market, ctx, strategy_cls, combos: list[dict], strategy_params: list[dict],
-                    backtest: BacktestConfig, wins: list[Window]) -> list[tuple[dict, str, dict]]:
-    """Metrics of each parameter set on each window: ``(params, window, metrics)`` rows."""
+                    backtest: BacktestConfig, wins: list[Window], cache: dict | None = None
+                    ) -> list[tuple[dict, str, dict]]:
+    """Metrics of each parameter set on each window: ``(params, window, metrics)`` rows.
+
+    With engine ``liqbt`` the columns of each window are simulated and measured in one parallel kernel
+    (:func:`window_metrics`); the signals are converted to arrays once and cut per window. ``cache``
+    (a dict the caller keeps across chunks of the same market and backtest settings) holds each
+    window's market arrays.
+    """
     signals = strategy_cls.signals_for(ctx, strategy_params)
+    if backtest.engine == "liqbt":
+        sig = signals.to_arrays(market.index, source="signals")
+        cache = cache if cache is not None else {}
+        results = [(window, window_metrics(market, sig, backtest, window, cache)) for window in wins]
+    else:
+        results = []
+        for window in wins:
+            end = market.index[window.end] if window.end < len(market) else None
+            sub = market.slice(market.index[window.start], end)
+            results.append((window, fast_metrics(run_backtest(sub, slice_signals(signals, sub.index), backtest))
+                            .to_numpy(dtype=np.float64)))
     rows = []
-    for window in wins:
-        index = market.index[window.start:window.end]
-        end = market.index[window.end] if window.end < len(market) else None
-        sub = market.slice(index[0], end)
-        result = run_backtest(sub, slice_signals(signals, sub.index), backtest)
-        metrics = fast_metrics(result)
-        for i, combo in enumerate(combos):
-            rows.append((combo, window.name, metrics.iloc[i].to_dict()))
+    for window, values in results:
+        for combo, row in zip(combos, values.tolist()):
+            rows.append((combo, window.name, dict(zip(METRIC_NAMES, row))))
     return rows
 
 
