@@ -15,6 +15,7 @@ mean of each ratio, the sum of each count) and, for a sweep, the parameter set b
 from __future__ import annotations
 
 import os
+import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from multiprocessing import get_context
@@ -71,14 +72,19 @@ def _symbol_job(command: str, loaded: LoadedConfig, folder: Path) -> dict:
     Runs in a worker process: it returns only small picklable tables, and an error as its class name and
     text (a :class:`DataError` does not survive pickling: its constructor takes more than the message).
     """
-    try:
-        return _symbol_work(command, loaded, folder)
-    except LiqbtError as exc:
-        return {"error": (type(exc).__name__, str(exc))}
-    except OSError as exc:  # writing the outputs: one line naming the file, as the CLI gives it
-        from .config.files import os_error_text
+    # the warnings go back with the result: the parent shows them as the CLI shows its own, naming the symbol
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        try:
+            done = _symbol_work(command, loaded, folder)
+        except LiqbtError as exc:
+            done = {"error": (type(exc).__name__, str(exc))}
+        except OSError as exc:  # writing the outputs: one line naming the file, as the CLI gives it
+            from .config.files import os_error_text
 
-        return {"error": ("OutputError", f"{exc.filename or folder}: {os_error_text(exc)}")}
+            done = {"error": ("OutputError", f"{exc.filename or folder}: {os_error_text(exc)}")}
+    done["warnings"] = [(w.category, str(w.message)) for w in caught]
+    return done
 
 
 def _symbol_work(command: str, loaded: LoadedConfig, folder: Path) -> dict:
@@ -155,6 +161,9 @@ def run_symbols(loaded: LoadedConfig, command: str, out: Path, *, workers: int |
                 done[name] = future.result()
                 stage(f"symbol {name} {'failed' if 'error' in done[name] else 'done'} "
                       f"({len(done)} of {len(names)})")
+    for name in names:
+        for category, message in dict.fromkeys(done[name]["warnings"]):  # each once
+            warnings.warn(f"symbols.{name}: {message}", category, stacklevel=2)
     failed = [name for name in names if "error" in done[name]]
     if failed:
         kind, text = done[failed[0]]["error"]

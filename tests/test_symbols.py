@@ -177,3 +177,16 @@ def test_liqbt_sweep_runs_the_symbols_as_one_job_and_prints_the_summary(tmp_path
     assert [line.split()[0] for line in proc.stdout.splitlines()[2:5]] == ["AAAUSDT", "BBBUSDT", "pooled"]
     for name in ("AAAUSDT", "BBBUSDT"):
         assert (tmp_path / "cli" / name / "sweep_report.html").exists()
+
+
+def test_with_the_ray_executor_each_symbol_sweeps_on_ray_and_equals_the_local_job(tmp_path):
+    pytest.importorskip("ray")
+    local = run_symbols(load_config(_two(tmp_path)), "sweep", tmp_path / "local", workers=1)
+    path = _two(tmp_path, name="ray.yaml")
+    path.write_text(path.read_text().replace("method: grid", "method: grid\n  executor: ray"))
+    loaded = load_config(path)
+    assert loaded.config.sweep.executor == "ray"
+    on_ray = run_symbols(loaded, "sweep", tmp_path / "ray")
+    for name in ("AAAUSDT", "BBBUSDT"):
+        _same(on_ray.results[name], local.results[name])
+    pd.testing.assert_frame_equal(on_ray.summary, local.summary)
