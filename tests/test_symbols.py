@@ -23,12 +23,10 @@ heatmaps:
   main: {window: 24h, n_bins: 300}
 strategy:
   name: magnet_zone
-backtest:
-  liquidation: {trigger: last}
+backtest: {liquidation: {trigger: last}}
 sweep:
   method: grid
-  params:
-    dominance: [1.25, 2.0]
+  params: {dominance: [1.25, 2.0]}
 evaluation:
   walk_forward: {kind: anchored, n_splits: 2, train_fraction: 0.6}
   placebo_seeds: 0
@@ -91,7 +89,7 @@ def test_a_bad_symbols_section_names_the_field(tmp_path, head, fragment):
 
 def test_a_shared_section_error_names_the_symbol(tmp_path):
     path = _write(tmp_path, f"symbols: {{AUSDT: {_synthetic(1)}}}\n")
-    path.write_text(path.read_text().replace("dominance:", "dominanse:"))
+    path.write_text(path.read_text().replace("{dominance:", "{dominanse:"))
     with pytest.raises(ConfigError, match=r"sweep.params.dominanse: unknown parameter .*\(symbol AUSDT\)"):
         load_config(path)
 
