@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from conftest import PROJECT_ROOT, shared_path
+from corpus import Case, run_case
 from liqbt.config import load_config
 from liqbt.config.gate import require
 from liqbt.errors import ConfigError, DataError
@@ -188,3 +189,26 @@ def test_with_the_ray_executor_each_symbol_sweeps_on_ray_and_equals_the_local_jo
     for name in ("AAAUSDT", "BBBUSDT"):
         _same(on_ray.results[name], local.results[name])
     pd.testing.assert_frame_equal(on_ray.summary, local.summary)
+
+
+SYMBOLS_HEAD = f"symbols:\n  AUSDT: {_synthetic(1, 500)}\n  BUSDT: {_synthetic(2, 500)}\n"
+SYMBOLS_CASES = [
+    Case("symbols-heatmap", ("heatmap", "{tmp}/c.yaml"), "symbols: 'heatmap' reads one market",
+         {"c.yaml": SYMBOLS_HEAD + "heatmaps: {main: {window: 1d}}\n"}),
+    Case("symbols-no-strategy", ("run", "{tmp}/c.yaml"), "symbols: running several symbols as one job needs a "
+         "'strategy:' section", {"c.yaml": SYMBOLS_HEAD}),
+    Case("symbols-bad-name", ("validate", "{tmp}/c.yaml"), "symbol name 'a/b': expected letters",
+         {"c.yaml": f"symbols: {{'a/b': {_synthetic(1, 500)}}}\n"}),
+    Case("symbols-and-data", ("validate", "{tmp}/c.yaml"), "found both (symbols ['AUSDT', 'BUSDT'])",
+         {"c.yaml": SYMBOLS_HEAD + f"data: {_synthetic(1, 500)}\n"}),
+    Case("symbols-missing-path", ("validate", "{tmp}/c.yaml"),
+         "symbols.BUSDT.sources[0].path: file or folder not found",
+         {"c.yaml": f"symbols:\n  AUSDT: {_synthetic(1, 500)}\n  BUSDT: {{sources: [{{format: vendor_4h, "
+                    "path: nowhere}]}\n"}),
+]
+
+
+@pytest.mark.parametrize("case", SYMBOLS_CASES, ids=[c.id for c in SYMBOLS_CASES])
+def test_a_bad_symbols_config_is_one_error_line(case, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    run_case(case, tmp_path)
