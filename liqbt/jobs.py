@@ -88,6 +88,7 @@ def _symbol_job(command: str, loaded: LoadedConfig, folder: Path) -> dict:
 
 
 def _symbol_work(command: str, loaded: LoadedConfig, folder: Path) -> dict:
+    """What ``liqbt run`` / ``liqbt sweep`` do with a one-market config, into ``folder`` and its own store."""
     from .pipeline import load_market
 
     market = load_market(loaded)
