@@ -91,7 +91,10 @@ def as_loaded(config_or_path: str | Path | LoadedConfig | ExperimentConfig, *, b
 
 
 def load_market(loaded: LoadedConfig) -> Market | MultiVenueMarket:
-    """The config's market."""
+    """The config's market (one: a config naming several symbols runs through :mod:`liqbt.jobs`)."""
+    if loaded.config.symbols is not None:
+        raise ConfigError(f"{loaded.path}: symbols: {list(loaded.config.symbols)} are several markets; run them "
+                          "with liqbt.jobs.run_symbols, or one of them with loaded.for_symbol(name)")
     return load_data(loaded.config.data, loaded.base_dir)
 
 

@@ -52,6 +52,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("liqbt.config",),
     ("liqbt.research",),
     ("liqbt.pipeline",),
+    # several symbols as one job: runs the pipeline once per symbol
+    ("liqbt.jobs",),
     ("liqbt.cli",),
     ("liqbt.__main__",),
     ("=liqbt",),  # the facade (the package itself, "=": this module only) re-exports from every layer

@@ -134,5 +134,6 @@ def test_every_shipped_config_validates(path):
                for m in typing.get_args(typing.get_args(SourceConfig)[0])}
     if "format: coinglass_v4" in path.read_text() and "coinglass_v4" not in formats:
         pytest.skip("needs the coinglass_v4 source (issue #12 package 'data')")
-    data = load_config(path).config.data
-    assert data.sources or data.venues
+    config = load_config(path).config
+    for data in [config.data] if config.symbols is None else config.symbols.values():  # symbols: a block each
+        assert data.sources or data.venues

@@ -76,6 +76,13 @@ def run(args) -> int:
     from .common import kernels_stage, load, load_market_staged, output_dir, writing
 
     loaded = load(args, "run")
+    if loaded.config.symbols is not None:  # several symbols as one job, a folder each (liqbt.jobs)
+        from ..jobs import format_symbols, run_symbols
+
+        outcome = run_symbols(loaded, "run", output_dir(args, loaded))
+        if not args.quiet:
+            print(format_symbols(outcome))
+        return 0
     out = output_dir(args, loaded, create=False)  # checked before the slow part, created after it
     market = load_market_staged(loaded)
     out = output_dir(args, loaded)

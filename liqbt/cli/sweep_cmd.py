@@ -25,6 +25,13 @@ def run(args) -> int:
         updates = {k: v for k, v in (("executor", args.executor), ("address", args.address)) if v}
         config = loaded.config.model_copy(update={"sweep": sweep.model_copy(update=updates)})
         loaded = type(loaded)(config=config, path=loaded.path, allow=loaded.allow)
+    if loaded.config.symbols is not None:  # several symbols as one job, a folder each (liqbt.jobs)
+        from ..jobs import format_symbols, run_symbols
+
+        outcome = run_symbols(loaded, "sweep", output_dir(args, loaded))
+        if not args.quiet:
+            print(format_symbols(outcome))
+        return 0
     output_dir(args, loaded, create=False)
     market = load_market(loaded)
     out = output_dir(args, loaded)

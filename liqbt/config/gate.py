@@ -23,9 +23,11 @@ from .files import check_output_dir, check_store_path, project_root, resolve_pat
 if TYPE_CHECKING:
     from .experiment import LoadedConfig
 
-__all__ = ["check_config", "require", "output_folder", "COMMANDS"]
+__all__ = ["check_config", "require", "output_folder", "COMMANDS", "SYMBOLS_COMMANDS"]
 
 COMMANDS = ("run", "sweep", "heatmap", "calibrate", "report")
+SYMBOLS_COMMANDS = ("run", "sweep")
+"""The commands that run a config naming several symbols (``symbols:``) as one job."""
 
 
 def _hint(key: str, known: list[str]) -> str:
@@ -204,6 +206,13 @@ def check_config(loaded: "LoadedConfig") -> None:
 def require(loaded: "LoadedConfig", command: str) -> None:
     """What ``command`` needs beyond a valid config (raises :class:`ConfigError`)."""
     config, path = loaded.config, loaded.path
+    if config.symbols is not None and command not in SYMBOLS_COMMANDS:
+        raise ConfigError(f"{path}: symbols: '{command}' reads one market and the config names "
+                          f"{len(config.symbols)} symbols {list(config.symbols)}; run {' and '.join(SYMBOLS_COMMANDS)} "
+                          f"on them as one job, or give {command} one symbol's block as data:")
+    if config.symbols is not None and config.strategy is None:
+        raise ConfigError(f"{path}: symbols: running several symbols as one job needs a 'strategy:' section "
+                          "(for a data summary, give one symbol's block as data:)")
     if command == "heatmap" and not config.heatmaps:
         raise ConfigError(f"{path}: heatmaps: no heatmap model declared; add e.g. "
                           "'heatmaps: {main: {window: 30d}}'")
