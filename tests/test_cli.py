@@ -93,3 +93,15 @@ def test_validate_for_and_out_check_what_the_command_would(tmp_path):
     proc = liqbt("validate", config, "--out", "/", check=False)
     assert proc.returncode == 2 and proc.stderr.strip() == "liqbt: error: --out: / is a file-system root; " \
                                                            "choose a folder for liqbt's outputs"
+
+
+def test_global_options_work_before_or_after_the_command():
+    from liqbt.cli.main import build_parser
+
+    parser = build_parser()
+    for argv in (["--quiet", "validate", "c.yaml"], ["validate", "c.yaml", "--quiet"],
+                 ["data", "inspect", "f.csv", "-q"]):
+        assert parser.parse_args(argv).quiet, argv
+    args = parser.parse_args(["--debug", "run", "c.yaml", "--progress"])
+    assert (args.debug, args.progress, args.quiet) == (True, True, False)
+    assert parser.parse_args(["run", "c.yaml"]).quiet is False

@@ -33,15 +33,33 @@ def build_parser() -> argparse.ArgumentParser:
         description="Research and backtest strategies on point-in-time liquidation heatmaps.",
     )
     parser.add_argument("--version", action="version", version=f"liqbt {__version__}")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
-    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bars or summaries")
-    parser.add_argument("--progress", action="store_true",
-                        help="stage lines and progress bars on stderr even when it is not a terminal "
-                             "(run, heatmap, calibrate; --quiet wins)")
+    add_global_options(parser, default=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_Parser)
     for module in (run_cmd, sweep_cmd, heatmap_cmd, calibrate_cmd, report_cmd, validate_cmd, data_cmd):
         module.register(sub)
+    for command in command_parsers(parser):
+        # also after the command (`liqbt run X --quiet`); SUPPRESS leaves a flag given before it intact
+        add_global_options(command, default=argparse.SUPPRESS)
     return parser
+
+
+def add_global_options(parser: argparse.ArgumentParser, default) -> None:
+    """``--debug``, ``--quiet``, ``--progress``: on ``liqbt`` itself and on every command."""
+    parser.add_argument("--debug", action="store_true", default=default, help="show tracebacks on errors")
+    parser.add_argument("--quiet", "-q", action="store_true", default=default, help="no progress bars or summaries")
+    parser.add_argument("--progress", action="store_true", default=default,
+                        help="stage lines and progress bars on stderr even when it is not a terminal "
+                             "(run, heatmap, calibrate; --quiet wins)")
+
+
+def command_parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """Every parser below ``parser`` (commands and their subcommands, e.g. ``data inspect``)."""
+    found = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                found += [child, *command_parsers(child)]
+    return found
 
 
 class _WarningPrinter:
