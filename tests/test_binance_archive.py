@@ -502,7 +502,7 @@ def test_cli_inspects_an_archive_cache_folder(tmp_path):
 
 def test_archive_source_parts_read_only_their_kinds(archive):
     """``parts: [candles]`` reads the klines only: a broken funding zip is never opened."""
-    from liqbt.data.config import BinanceArchiveSource
+    from liqbt.data.sources import BinanceArchiveSource
 
     (archive / other_path("fundingRate", "monthly", "2024-02")).write_bytes(b"broken")
     source = BinanceArchiveSource(format="binance_archive", path=str(archive), parts=("candles",),
@@ -514,7 +514,7 @@ def test_archive_source_parts_read_only_their_kinds(archive):
 
 
 def test_archive_candle_span_comes_from_file_names_within_start_end(archive):
-    from liqbt.data.config import BinanceArchiveSource
+    from liqbt.data.sources import BinanceArchiveSource
 
     source = BinanceArchiveSource(format="binance_archive", path=str(archive))
     assert source.candle_span(archive) == (pd.Timestamp("2024-01-01", tz="UTC"), pd.Timestamp("2024-02-03", tz="UTC"))

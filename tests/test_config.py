@@ -128,7 +128,7 @@ YEAR_CONFIGS = sorted((Path(__file__).resolve().parents[1] / "configs" / "year")
 @pytest.mark.parametrize("path", SHIPPED_CONFIGS + YEAR_CONFIGS, ids=lambda p: str(p.relative_to(p.parents[1])))
 def test_every_shipped_config_validates(path):
     """Each example loads and the data files it names exist (load_config checks the paths)."""
-    from liqbt.data.config import SourceConfig
+    from liqbt.data.sources import SourceConfig
 
     formats = {typing.get_args(m.model_fields["format"].annotation)[0]
                for m in typing.get_args(typing.get_args(SourceConfig)[0])}

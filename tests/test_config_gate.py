@@ -16,7 +16,8 @@ from liqbt.calibration.config import CalibrationConfig, SearchSpace
 from liqbt.calibration.predictor import LiquidationPredictor
 from liqbt.config import ExperimentConfig, OutputConfig, load_config
 from liqbt.config.base import Duration, FrozenModel, override, validate_section
-from liqbt.data.config import DataConfig, SyntheticSource
+from liqbt.data.config import DataConfig
+from liqbt.data.sources import SyntheticSource
 from liqbt.errors import ConfigError
 from liqbt.heatmap import HeatmapModel, LeverageDistribution, LeverageRange, LeverageTier
 from liqbt.research.config import EvaluationConfig, RangeSpec, SweepConfig, WalkForwardConfig

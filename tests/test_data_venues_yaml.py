@@ -15,7 +15,8 @@ from corpus import run_cli
 from liqbt.calibration import CalibrationConfig, calibrate, naive_baseline
 from liqbt.config import load_config
 from liqbt.data import Market, MultiVenueMarket, generate_market
-from liqbt.data.config import DataConfig, SourceConfig, load_data
+from liqbt.data.config import DataConfig, load_data
+from liqbt.data.sources import SourceConfig
 from liqbt.errors import ConfigError
 from liqbt.heatmap import HeatmapModel, reconstruct, reconstruct_many, reconstruct_named
 from liqbt.pipeline import build_context, load_market
