@@ -264,8 +264,9 @@ def reconstruct_named(market: Market | MultiVenueMarket, models: Mapping[str, He
     The bar arrays, snapshot times and equal grids are prepared once and the
     models run together (numba ``prange`` across models), so a 30-day
     "context" and a 24-hour "execution" heatmap cost less together than one
-    after the other. Each result equals ``reconstruct(market, model,
-    snapshot_every=..., totals=...)`` exactly.
+    after the other (a single model runs the serial kernel, as
+    :func:`~liqbt.heatmap.reconstruct` does). Each result equals
+    ``reconstruct(market, model, snapshot_every=..., totals=...)`` exactly.
 
     Parameters
     ----------
