@@ -161,3 +161,53 @@ def test_named_on_several_venues_equals_reconstruct_per_model():
     for name, model in models.items():
         assert_same_result(got[name], reconstruct(market, model, snapshot_every=10))
     assert got["context"].venues == ("binance", "okx")
+
+
+@pytest.mark.parametrize("name", list(NAMED))
+def test_one_named_model_equals_it_in_a_batch_exactly(name):
+    # one model runs the serial kernel directly, several the parallel batch kernel: the same numbers
+    market = random_market(13, 200, oi_every=3)
+    alone = reconstruct_named(market, {name: NAMED[name]}, snapshot_every=4)
+    assert_same_result(alone[name], reconstruct_named(market, NAMED, snapshot_every=4)[name])
+
+
+# a quickstart-like reconstruct in a fresh interpreter: the number of specialisations of each heatmap kernel
+SIGNATURES_PROBE = """
+import json
+import liqbt.heatmap.nb as nb
+from numba.core.registry import CPUDispatcher
+from liqbt.config import load_config
+from liqbt.heatmap import reconstruct_named
+from liqbt.pipeline import load_market
+loaded = load_config("configs/quickstart.yaml")
+market = load_market(loaded).head(2000)
+results = reconstruct_named(market, dict(loaded.config.heatmaps), snapshot_every=loaded.config.output.snapshot_every)
+for r in results.values():
+    r.snapshots.long
+kernels = {}
+for module in (nb.run, nb.clusters, nb.snapshots):
+    for key, value in vars(module).items():
+        if isinstance(value, CPUDispatcher):
+            kernels[key] = [str(s) for s in value.signatures]
+print(json.dumps(kernels))
+"""
+
+
+def test_quickstart_compiles_each_heatmap_kernel_once(tmp_path):
+    # numba's cache cold (its own folder), as on a fresh install: a kernel loaded from a warm cache does not list
+    # the helpers compiled into it, a cold compile does (about 15 s of CPU, the price of seeing them)
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba-cache")}
+    proc = subprocess.run([sys.executable, "-c", SIGNATURES_PROBE], capture_output=True, text=True, cwd=root, env=env)
+    assert proc.returncode == 0, proc.stderr
+    kernels = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert kernels["run_nb"] and kernels["densify_nb"] and kernels["_renorm_nb"]
+    assert not kernels["batch_nb"], "one model needs no parallel batch kernel"
+    several = {k: v for k, v in kernels.items() if len(v) > 1}
+    assert not several, f"kernels specialised more than once (a literal or another dtype passed?): {several}"

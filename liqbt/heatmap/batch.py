@@ -27,7 +27,7 @@ from .inputs import bar_arrays, check_market, check_venue_filter, check_venue_op
 from .model import HeatmapModel
 from .nb import batch_nb
 from .result import HeatmapResult, warn_book_wipes, wrap
-from .single import market_margin, reconstruct
+from .single import market_margin, reconstruct, run_arrays
 from .venues import selected_venues
 
 __all__ = ["reconstruct_many", "reconstruct_named", "BatchResult", "VENUE_SUM_COLUMNS"]
@@ -264,8 +264,9 @@ def reconstruct_named(market: Market | MultiVenueMarket, models: Mapping[str, He
     The bar arrays, snapshot times and equal grids are prepared once and the
     models run together (numba ``prange`` across models), so a 30-day
     "context" and a 24-hour "execution" heatmap cost less together than one
-    after the other. Each result equals ``reconstruct(market, model,
-    snapshot_every=..., totals=...)`` exactly.
+    after the other (a single model runs the serial kernel, as
+    :func:`~liqbt.heatmap.reconstruct` does). Each result equals
+    ``reconstruct(market, model, snapshot_every=..., totals=...)`` exactly.
 
     Parameters
     ----------
@@ -304,6 +305,11 @@ def reconstruct_named(market: Market | MultiVenueMarket, models: Mapping[str, He
         return out
     mlist = [models[k] for k in names]
     bars, grids, arrays = _prepare(market, mlist, snapshot_every, names)
+    if len(mlist) == 1:
+        # one model (the usual config): the serial kernel directly, the very numbers batch_nb gives for it, without
+        # compiling the parallel batch_nb (about 5 s of CPU in a cold run)
+        result = run_arrays(next(iter(bars.values())), grids[0], arrays[0], totals)
+        return {names[0]: _wrap_named(market, names[0], mlist[0], grids[0], result)}
     snapshot = next(iter(bars.values())).snapshot
     n_sets, n_bars = len(mlist), len(market)
     n_snap = int(np.count_nonzero(snapshot))
@@ -319,9 +325,13 @@ def reconstruct_named(market: Market | MultiVenueMarket, models: Mapping[str, He
     cols = np.arange(N_FEATURES, dtype=np.int64)
     wipes = np.empty((n_sets, 4), dtype=np.int64)
     _run_groups(bars, mlist, grids, arrays, cols, features, tot, rows, start, off, vals, wipes, threads)
-    out = {}
-    for i, name in enumerate(names):
-        result = KernelResult(features[i].T, tot[i].T, rows[i], start[i], off[i], vals[i], wipes[i])
-        out[name] = wrap(result, grids[i], market.index, market.bar_size, mlist[i], (market.venue,),
-                         {market.venue: market_margin(market, mlist[i])}, label=f"heatmap {name!r}")
-    return out
+    return {name: _wrap_named(market, name, mlist[i], grids[i],
+                              KernelResult(features[i].T, tot[i].T, rows[i], start[i], off[i], vals[i], wipes[i]))
+            for i, name in enumerate(names)}
+
+
+def _wrap_named(market: Market, name: str, model: HeatmapModel, grid: GridArrays,
+                result: KernelResult) -> HeatmapResult:
+    """The :class:`HeatmapResult` of the named model ``name`` (warnings labelled with its name)."""
+    return wrap(result, grid, market.index, market.bar_size, model, (market.venue,),
+                {market.venue: market_margin(market, model)}, label=f"heatmap {name!r}")

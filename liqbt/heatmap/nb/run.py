@@ -208,7 +208,9 @@ def run_nb(bars, edges, centres, model, cols, out):
     # --- per-tier constants
     log_ratio = np.empty((2, n_tiers))
     ratio = np.empty((2, n_tiers))
-    filtered = False
+    # typed (np.bool_ / np.int64), not literals: a literal False or 0 passed to a helper (_renorm_nb,
+    # _clear_side_nb) makes numba compile an extra specialisation of it while it infers this function's types
+    filtered = np.bool_(False)
     for k in range(n_tiers):
         ratio[0, k] = ratio_long[k]
         ratio[1, k] = ratio_short[k]
@@ -250,8 +252,8 @@ def run_nb(bars, edges, centres, model, cols, out):
     ring_amt_r = np.zeros((slots if filtered else 1, 2, n_dep))
     ring_len = np.zeros((slots, 2), dtype=np.int64)
     ring_bar = np.zeros(slots, dtype=np.int64)
-    ring_head = 0
-    ring_count = 0
+    ring_head = np.int64(0)
+    ring_count = np.int64(0)
 
     # --- open-interest and interval state
     have_base = False
