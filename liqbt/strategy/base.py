@@ -114,10 +114,15 @@ class Strategy:
         if not combos:
             raise ConfigError(f"{cls.name or cls.__name__}: no parameter combination to run")
         parts = [cls(**combo).signals(ctx) for combo in combos]
+        return _stack(parts, cls.columns_for(combos), ctx.market.index)
+
+    @staticmethod
+    def columns_for(combos: list[dict[str, Any]]) -> pd.Index:
+        """The columns :meth:`signals_for` gives ``combos``: a MultiIndex of the parameter names (the
+        first set's keys), a RangeIndex when the sets are empty dicts."""
         keys = list(combos[0])
-        columns = (pd.MultiIndex.from_tuples([tuple(c[k] for k in keys) for c in combos], names=keys)
-                   if keys else pd.RangeIndex(len(combos)))
-        return _stack(parts, columns, ctx.market.index)
+        return (pd.MultiIndex.from_tuples([tuple(c[k] for k in keys) for c in combos], names=keys)
+                if keys else pd.RangeIndex(len(combos)))
 
 
 def _as_frame(value, index) -> pd.DataFrame | None:
