@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from liqbt.backtest import Signals
+from liqbt.backtest.signals import SignalArrays
 from liqbt.strategy import Param, Strategy, StrategyContext
 from liqbt.zones import depth_confluence
 
@@ -137,13 +138,36 @@ class MagnetZone(Strategy):
 
     @classmethod
     def signals_for(cls, ctx: StrategyContext, combos: list[dict]) -> Signals:
-        """:meth:`Strategy.signals_for` without pandas per parameter set: each zone table is read once
-        into arrays and every set's column is written in numpy (the same values as :meth:`signals`)."""
+        """:meth:`Strategy.signals_for` without pandas per parameter set (:meth:`column_arrays`)."""
         if not combos:
             return super().signals_for(ctx, combos)  # its error
+        out = cls.column_arrays(ctx, combos)
+        index, columns = ctx.market.index, cls.columns_for(combos)
+        return Signals(**{name: pd.DataFrame(a, index=index, columns=columns, copy=False)
+                          for name, a in out.items()})
+
+    @classmethod
+    def signal_arrays_for(cls, ctx: StrategyContext, combos: list[dict]) -> SignalArrays:
+        """The kernels' arrays of ``combos`` straight from :meth:`column_arrays`: the same arrays as
+        ``signals_for(...).to_arrays(...)``, without the frames and their copies."""
+        if not combos:
+            return super().signal_arrays_for(ctx, combos)  # its error
+        out = cls.column_arrays(ctx, combos)
+
+        def unset():  # a signal left unset, as Signals.to_arrays gives it: (1, 1) NaN, writable
+            return np.require(np.full((1, 1), np.nan), requirements="FW")
+
+        return SignalArrays(out["long_entries"], out["long_exits"], out["short_entries"], out["short_exits"],
+                            size=unset(), sl_stop=out["sl_stop"], tp_stop=out["tp_stop"], target_price=unset(),
+                            columns=cls.columns_for(combos))
+
+    @classmethod
+    def column_arrays(cls, ctx: StrategyContext, combos: list[dict]) -> dict[str, np.ndarray]:
+        """Signals of every set of ``combos`` as (bars, sets) column-major arrays, by :class:`Signals`
+        field: each zone table is read once into arrays and every set's column written in numpy (the
+        same values as :meth:`signals`)."""
         strategies = [cls(**combo) for combo in combos]  # validates every set first, as the base does
-        index = ctx.market.index
-        n, m = len(index), len(combos)
+        n, m = len(ctx.market.index), len(combos)
         out = {name: np.zeros((n, m), dtype=np.bool_, order="F")
                for name in ("long_entries", "long_exits", "short_entries", "short_exits")}
         out.update({name: np.empty((n, m), dtype=np.float64, order="F") for name in ("sl_stop", "tp_stop")})
@@ -155,9 +179,7 @@ class MagnetZone(Strategy):
                 tables[key] = _zone_arrays(zone_frame(strategy, ctx, "main", strategy.min_dist_pct / 100,
                                                       strategy.max_dist_pct / 100))
             _fill_column(strategy, tables[key], out, j)
-        columns = cls.columns_for(combos)
-        return Signals(**{name: pd.DataFrame(a, index=index, columns=columns, copy=False)
-                          for name, a in out.items()})
+        return out
 
 
 class MagnetZoneTwoWindow(Strategy):

@@ -191,11 +191,20 @@ def test_magnet_zone_signals_for_equals_the_stacked_per_set_signals(synthetic, s
             continue
         pd.testing.assert_frame_equal(got, want, check_exact=True, obj=name)
     assert fast.long_entries.to_numpy().any() and fast.short_entries.to_numpy().any()
+    # what a sweep simulates: the same arrays as the frames' to_arrays, in the same layout
+    arrays = MagnetZone.signal_arrays_for(ctx, combos)
+    want = slow.to_arrays(ctx.market.index)
+    assert arrays.columns.equals(want.columns)
+    for name, a, b in zip(want._fields[:-1], arrays[:-1], want[:-1]):
+        assert a.dtype == b.dtype and a.shape == b.shape, name
+        assert a.flags.f_contiguous and a.flags.writeable and a.flags.c_contiguous == b.flags.c_contiguous, name
+        np.testing.assert_array_equal(a, b, strict=True, err_msg=name)
 
 
 def test_magnet_zone_signals_for_validates_every_set(synthetic):
     _, ctx = synthetic
     with pytest.raises(ConfigError, match="dominanse"):
         MagnetZone.signals_for(ctx, [{"dominance": 2.0}, {"dominanse": 2.0}])
-    with pytest.raises(ConfigError, match="no parameter combination"):
-        MagnetZone.signals_for(ctx, [])
+    for method in (MagnetZone.signals_for, MagnetZone.signal_arrays_for):
+        with pytest.raises(ConfigError, match="no parameter combination"):
+            method(ctx, [])
