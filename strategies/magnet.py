@@ -92,35 +92,44 @@ def _rising_np(mask: np.ndarray) -> np.ndarray:
     return out
 
 
-def _fill_column(strategy, za: _ZoneArrays, out: dict[str, np.ndarray], j: int) -> None:
+def _fill_column(strategy, za: _ZoneArrays, memo: dict, out: dict[str, np.ndarray], j: int) -> None:
     """:class:`MagnetZone`'s signals of one parameter set into column ``j`` of ``out``, in numpy.
 
     The same operations as :func:`_setups` and :func:`_signals` on the same float64 values, so the
     same bits (tests/test_strategies.py compares it with the pandas path); a sweep of 1,000 sets
-    spent ~35 s in the pandas one (the per-set Series, ``where`` and ``concat``), ~2 s here.
+    spent ~35 s in the pandas one (the per-set Series, ``where`` and ``concat``). ``memo`` (one per
+    zone table) keeps the entries of each ``dominance`` and the exits of each hold and clear rule, which
+    sets differing only in their stop share.
     """
     from liqbt.zones.nb import hold_exits_nb  # numba on first use, as hold_exits
 
-    up_nan, dn_nan = np.isnan(za.up_w), np.isnan(za.dn_w)
-    long_ok = ~up_nan & (dn_nan | (za.up_w >= strategy.dominance * np.where(dn_nan, 0.0, za.dn_w)))
-    short_ok = ~dn_nan & (up_nan | (za.dn_w >= strategy.dominance * np.where(up_nan, 0.0, za.up_w)))
-    both = long_ok & short_ok  # only with dominance == 1 and equal weights
-    le, se = _rising_np(long_ok & ~both), _rising_np(short_ok & ~both)
-    tp = np.where(le, za.up_d, np.where(se, za.dn_d, np.nan))
+    if strategy.dominance not in memo:
+        up_nan, dn_nan = np.isnan(za.up_w), np.isnan(za.dn_w)
+        long_ok = ~up_nan & (dn_nan | (za.up_w >= strategy.dominance * np.where(dn_nan, 0.0, za.dn_w)))
+        short_ok = ~dn_nan & (up_nan | (za.dn_w >= strategy.dominance * np.where(up_nan, 0.0, za.up_w)))
+        both = long_ok & short_ok  # only with dominance == 1 and equal weights
+        le, se = _rising_np(long_ok & ~both), _rising_np(short_ok & ~both)
+        tp = np.where(le, za.up_d, np.where(se, za.dn_d, np.nan))
+        entry = le | se
+        # as make_signals: stop and target on entry rows only, NaN where not > 0
+        memo[strategy.dominance] = le, se, tp, entry, np.where(entry & (tp > 0), tp, np.nan)
+    le, se, tp, entry, tp_stop = memo[strategy.dominance]
+    exits = (strategy.dominance, int(strategy.max_hold_bars), bool(strategy.exit_on_clear))
+    if exits not in memo:
+        lx = hold_exits_nb(le, exits[1])
+        sx = hold_exits_nb(se, exits[1])
+        if exits[2]:
+            lx |= za.cleared_up > 0
+            sx |= za.cleared_dn > 0
+        memo[exits] = lx, sx
+    lx, sx = memo[exits]
     sl = tp * strategy.stop_ratio
-    lx = hold_exits_nb(le, int(strategy.max_hold_bars))
-    sx = hold_exits_nb(se, int(strategy.max_hold_bars))
-    if strategy.exit_on_clear:
-        lx |= za.cleared_up > 0
-        sx |= za.cleared_dn > 0
-    entry = le | se
     out["long_entries"][:, j] = le
     out["short_entries"][:, j] = se
     out["long_exits"][:, j] = lx
     out["short_exits"][:, j] = sx
-    # as make_signals: stop and target on entry rows only, NaN where not > 0
     out["sl_stop"][:, j] = np.where(entry & (sl > 0), sl, np.nan)
-    out["tp_stop"][:, j] = np.where(entry & (tp > 0), tp, np.nan)
+    out["tp_stop"][:, j] = tp_stop
 
 
 class MagnetZone(Strategy):
@@ -171,14 +180,14 @@ class MagnetZone(Strategy):
         out = {name: np.zeros((n, m), dtype=np.bool_, order="F")
                for name in ("long_entries", "long_exits", "short_entries", "short_exits")}
         out.update({name: np.empty((n, m), dtype=np.float64, order="F") for name in ("sl_stop", "tp_stop")})
-        tables: dict[tuple, _ZoneArrays] = {}  # sets differing only in trade parameters share a zone table
+        tables: dict[tuple, tuple] = {}  # sets differing only in trade parameters share a zone table
         for j, strategy in enumerate(strategies):
             key = (strategy.min_dist_pct, strategy.max_dist_pct,
                    *(getattr(strategy, k) for k in ZONE_PARAMS))
             if key not in tables:
-                tables[key] = _zone_arrays(zone_frame(strategy, ctx, "main", strategy.min_dist_pct / 100,
-                                                      strategy.max_dist_pct / 100))
-            _fill_column(strategy, tables[key], out, j)
+                tables[key] = (_zone_arrays(zone_frame(strategy, ctx, "main", strategy.min_dist_pct / 100,
+                                                       strategy.max_dist_pct / 100)), {})
+            _fill_column(strategy, *tables[key], out, j)
         return out
 
 
