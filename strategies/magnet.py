@@ -101,8 +101,6 @@ def _fill_column(strategy, za: _ZoneArrays, memo: dict, out: dict[str, np.ndarra
     zone table) keeps the entries of each ``dominance`` and the exits of each hold and clear rule, which
     sets differing only in their stop share.
     """
-    from liqbt.zones.nb import hold_exits_nb  # numba on first use, as hold_exits
-
     if strategy.dominance not in memo:
         up_nan, dn_nan = np.isnan(za.up_w), np.isnan(za.dn_w)
         long_ok = ~up_nan & (dn_nan | (za.up_w >= strategy.dominance * np.where(dn_nan, 0.0, za.dn_w)))
@@ -116,8 +114,8 @@ def _fill_column(strategy, za: _ZoneArrays, memo: dict, out: dict[str, np.ndarra
     le, se, tp, entry, tp_stop = memo[strategy.dominance]
     exits = (strategy.dominance, int(strategy.max_hold_bars), bool(strategy.exit_on_clear))
     if exits not in memo:
-        lx = hold_exits_nb(le, exits[1])
-        sx = hold_exits_nb(se, exits[1])
+        lx = hold_exits(le, exits[1])
+        sx = hold_exits(se, exits[1])
         if exits[2]:
             lx |= za.cleared_up > 0
             sx |= za.cleared_dn > 0
