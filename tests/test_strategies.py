@@ -162,3 +162,49 @@ def test_strategy_configs_build_their_strategy_and_heatmaps(path: Path):
     for heatmap_name in cfg.strategy.heatmaps.values():
         assert isinstance(cfg.heatmaps[heatmap_name], HeatmapModel)
     assert isinstance(strat.get_params(), dict)
+
+
+# ------------------------------------------------------------------ many parameter sets at once
+def _signals_frames(sig):
+    return {f: getattr(sig, f) for f in (*SIGNAL_FIELDS, "size", "target_price")}
+
+
+@pytest.mark.parametrize("source", ["heatmap", "placebo", "sr"])
+def test_magnet_zone_signals_for_equals_the_stacked_per_set_signals(synthetic, source):
+    """MagnetZone's numpy signals_for gives the frames the base class stacks from signals(), bit for bit
+    (dominance 1 with its tie rule, no hold exit, no clear exit, several zone tables)."""
+    from liqbt.strategy import Strategy
+
+    _, ctx = synthetic
+    ctx = ctx.with_levels(source, 2)
+    combos = [dict(min_dist_pct=lo, max_dist_pct=hi, dominance=dom, stop_ratio=stop, max_hold_bars=hold,
+                   exit_on_clear=clear)
+              for lo, hi in ((0.1, 2.0), (0.3, 4.0)) for dom in (1.0, 2.5) for stop, hold, clear in
+              ((0.5, 0, True), (1.75, 144, False))]
+    fast = MagnetZone.signals_for(ctx, combos)
+    slow = super(MagnetZone, MagnetZone).signals_for.__func__(MagnetZone, ctx, combos)
+    assert Strategy.signals_for.__func__ is not MagnetZone.signals_for.__func__
+    for name, want in _signals_frames(slow).items():
+        got = getattr(fast, name)
+        if want is None:
+            assert got is None, name
+            continue
+        pd.testing.assert_frame_equal(got, want, check_exact=True, obj=name)
+    assert fast.long_entries.to_numpy().any() and fast.short_entries.to_numpy().any()
+    # what a sweep simulates: the same arrays as the frames' to_arrays, in the same layout
+    arrays = MagnetZone.signal_arrays_for(ctx, combos)
+    want = slow.to_arrays(ctx.market.index)
+    assert arrays.columns.equals(want.columns)
+    for name, a, b in zip(want._fields[:-1], arrays[:-1], want[:-1]):
+        assert a.dtype == b.dtype and a.shape == b.shape, name
+        assert a.flags.f_contiguous and a.flags.writeable and a.flags.c_contiguous == b.flags.c_contiguous, name
+        np.testing.assert_array_equal(a, b, strict=True, err_msg=name)
+
+
+def test_magnet_zone_signals_for_validates_every_set(synthetic):
+    _, ctx = synthetic
+    with pytest.raises(ConfigError, match="dominanse"):
+        MagnetZone.signals_for(ctx, [{"dominance": 2.0}, {"dominanse": 2.0}])
+    for method in (MagnetZone.signals_for, MagnetZone.signal_arrays_for):
+        with pytest.raises(ConfigError, match="no parameter combination"):
+            method(ctx, [])

@@ -145,13 +145,12 @@ def evaluate_combos(market: Market, ctx, strategy_cls, combos: list[dict], strat
     (a dict the caller keeps across chunks of the same market and backtest settings) holds each
     window's market arrays.
     """
-    signals = strategy_cls.signals_for(ctx, strategy_params)
     if backtest.engine == "liqbt":
-        sig = signals.to_arrays(market.index, source="signals")
+        sig = strategy_cls.signal_arrays_for(ctx, strategy_params)
         cache = cache if cache is not None else {}
         results = [(window, window_metrics(market, sig, backtest, window, cache)) for window in wins]
     else:
-        results = []
+        signals, results = strategy_cls.signals_for(ctx, strategy_params), []
         for window in wins:
             end = market.index[window.end] if window.end < len(market) else None
             sub = market.slice(market.index[window.start], end)

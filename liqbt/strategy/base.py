@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Mapping
 import pandas as pd
 
 from ..backtest import Signals
+from ..backtest.signals import SignalArrays
 from ..errors import ConfigError
 from .context import StrategyContext
 from .params import Param
@@ -114,10 +115,24 @@ class Strategy:
         if not combos:
             raise ConfigError(f"{cls.name or cls.__name__}: no parameter combination to run")
         parts = [cls(**combo).signals(ctx) for combo in combos]
+        return _stack(parts, cls.columns_for(combos), ctx.market.index)
+
+    @classmethod
+    def signal_arrays_for(cls, ctx: StrategyContext, combos: list[dict[str, Any]]) -> SignalArrays:
+        """:meth:`signals_for` as the kernels' arrays (``Signals.to_arrays`` on ``ctx.market``'s bars).
+
+        What a sweep simulates; a strategy that can write its columns straight into arrays overrides
+        it (with the same values) and skips the frames.
+        """
+        return cls.signals_for(ctx, combos).to_arrays(ctx.market.index, source="signals")
+
+    @staticmethod
+    def columns_for(combos: list[dict[str, Any]]) -> pd.Index:
+        """The columns :meth:`signals_for` gives ``combos``: a MultiIndex of the parameter names (the
+        first set's keys), a RangeIndex when the sets are empty dicts."""
         keys = list(combos[0])
-        columns = (pd.MultiIndex.from_tuples([tuple(c[k] for k in keys) for c in combos], names=keys)
-                   if keys else pd.RangeIndex(len(combos)))
-        return _stack(parts, columns, ctx.market.index)
+        return (pd.MultiIndex.from_tuples([tuple(c[k] for k in keys) for c in combos], names=keys)
+                if keys else pd.RangeIndex(len(combos)))
 
 
 def _as_frame(value, index) -> pd.DataFrame | None:
