@@ -67,6 +67,8 @@ def backtest_stats(result) -> pd.DataFrame:
     init = np.asarray(pf.get_init_cash(), dtype=np.float64).reshape(-1)
     init = np.broadcast_to(init, (m,))
     profit = np.asarray(pf.total_profit(), dtype=np.float64).reshape(-1)
+    with np.errstate(invalid="ignore", divide="ignore"):  # a zero start value: NaN / inf as vectorbt's kernel gave
+        total_return = profit / init
     acc = pf.returns_acc  # vectorbt's annualisation and defaults (settings["returns"]), applied by return_stats
     ratios = return_stats(np.asarray(pf.returns(), dtype=np.float64).reshape(len(wrapper.index), m),
                           acc.ann_factor, **{k: acc.defaults[k] for k in ("risk_free", "ddof", "required_return")})
@@ -80,7 +82,7 @@ def backtest_stats(result) -> pd.DataFrame:
     out = pd.DataFrame({
         "start_value_usd": init,
         "end_value_usd": init + profit,
-        "total_return": profit / init,
+        "total_return": total_return,
         "pnl_usd": profit,
         "pnl_price_usd": profit - net_funding + fees,
         "pnl_funding_usd": net_funding,
