@@ -429,3 +429,18 @@ def test_count_values_show_whole_counts_as_integers_and_a_mean_with_one_decimal(
     shown = count_values(pd.Series([66.0, 39.5, np.nan, 1234.0], index=list("abcd"), name="trades"))
     assert shown.tolist() == [66, "39.5", None, 1234] and list(shown.index) == list("abcd")
     assert type(shown["a"]) is int
+
+
+@pytest.mark.parametrize("tz", ["UTC", None, "Europe/Berlin"])
+def test_the_equity_png_is_byte_for_byte_the_picture_of_the_index_as_given(tmp_path, monkeypatch, tz):
+    """plot_times (naive UTC values, the fast path) draws the same PNG as matplotlib converting the index."""
+    from liqbt.plots import equity_png
+
+    index = pd.date_range("2024-01-01", periods=3000, freq="5min", tz=tz)
+    rng = np.random.default_rng(3)
+    value = pd.Series(1000 * np.exp(np.cumsum(rng.normal(0, 0.002, len(index)))), index=index)
+    hold = pd.Series(1000 * np.exp(np.cumsum(rng.normal(0, 0.002, len(index)))), index=index)
+    fast = equity_png.write_equity_png(value, tmp_path / "fast.png", benchmark=hold, title="t").read_bytes()
+    monkeypatch.setattr(equity_png, "plot_times", lambda idx: idx)
+    given = equity_png.write_equity_png(value, tmp_path / "given.png", benchmark=hold, title="t").read_bytes()
+    assert fast == given

@@ -10,7 +10,7 @@ import pandas as pd
 
 from .enums import FillReason
 
-__all__ = ["backtest_stats", "STAT_UNITS", "stats_for_json", "json_safe", "count_values"]
+__all__ = ["backtest_stats", "return_stats", "STAT_UNITS", "stats_for_json", "json_safe", "count_values"]
 
 #: Why a statistic can be undefined (NaN) or infinite; ``stats.json`` writes it as ``null`` with this reason.
 NULL_REASONS = {
@@ -67,6 +67,11 @@ def backtest_stats(result) -> pd.DataFrame:
     init = np.asarray(pf.get_init_cash(), dtype=np.float64).reshape(-1)
     init = np.broadcast_to(init, (m,))
     profit = np.asarray(pf.total_profit(), dtype=np.float64).reshape(-1)
+    with np.errstate(invalid="ignore", divide="ignore"):  # a zero start value: NaN / inf as vectorbt's kernel gave
+        total_return = profit / init
+    acc = pf.returns_acc  # vectorbt's annualisation and defaults (settings["returns"]), applied by return_stats
+    ratios = return_stats(np.asarray(pf.returns(), dtype=np.float64).reshape(len(wrapper.index), m),
+                          acc.ann_factor, **{k: acc.defaults[k] for k in ("risk_free", "ddof", "required_return")})
     liq_cols = pf.wrapper.columns.get_indexer(result.liquidations["column"]) if len(result.liquidations) else []
     n_liq = np.bincount(np.asarray(liq_cols, dtype=np.int64), minlength=m)
     trades = pf.trades
@@ -77,7 +82,7 @@ def backtest_stats(result) -> pd.DataFrame:
     out = pd.DataFrame({
         "start_value_usd": init,
         "end_value_usd": init + profit,
-        "total_return": flat(pf.total_return()),
+        "total_return": total_return,
         "pnl_usd": profit,
         "pnl_price_usd": profit - net_funding + fees,
         "pnl_funding_usd": net_funding,
@@ -88,14 +93,68 @@ def backtest_stats(result) -> pd.DataFrame:
         "liquidation_fees_usd": liq_fees,
         "liquidations": n_liq,
         "exposure": flat(pf.position_coverage()),
-        "sharpe_ratio": flat(pf.sharpe_ratio()),
-        "sortino_ratio": flat(pf.sortino_ratio()),
-        "calmar_ratio": flat(pf.calmar_ratio()),
-        "max_drawdown": -flat(pf.max_drawdown()),
+        "sharpe_ratio": ratios["sharpe_ratio"],
+        "sortino_ratio": ratios["sortino_ratio"],
+        "calmar_ratio": ratios["calmar_ratio"],
+        "max_drawdown": -ratios["max_drawdown"],
         "trades": flat(trades.count()).astype(np.int64),
         "win_rate": flat(trades.closed.win_rate()),
     }, index=columns)
     out.index.name = "column"
+    return out
+
+
+def sequential_sum(a: np.ndarray) -> np.ndarray:
+    """Column sums of ``a`` (n, m) added in row order, NaN skipped: the loop of numba's ``np.nansum`` /
+    ``np.nanmean``, bit for bit (``np.sum`` adds pairwise, which rounds differently)."""
+    if a.shape[0] == 0:
+        return np.zeros(a.shape[1])
+    return np.cumsum(np.where(np.isnan(a), 0.0, a), axis=0)[-1]
+
+
+def sequential_mean(a: np.ndarray) -> np.ndarray:
+    """Column means of ``a`` (n, m) as numba's ``np.nanmean`` computes them (NaN for an all-NaN column)."""
+    count = (~np.isnan(a)).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return sequential_sum(a) / count
+
+
+def return_stats(returns: np.ndarray, ann_factor: float, risk_free: float = 0.0, ddof: int = 1,
+                 required_return: float = 0.0) -> dict[str, np.ndarray]:
+    """Sharpe, Sortino and Calmar ratios and max drawdown (<= 0) of bar returns (n, m), per column.
+
+    The formulas, operations and their order are those of vectorbt's ``returns.nb`` kernels
+    (``sharpe_ratio_1d_nb``, ``sortino_ratio_1d_nb``, ``calmar_ratio_1d_nb``, ``max_drawdown_1d_nb``), so
+    the numbers are the same to the bit (tested against ``Portfolio.sharpe_ratio()`` & co.), in numpy:
+    the run's statistics compile and load none of those kernels.
+    """
+    n, m = returns.shape
+    out = {}
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        adj = returns - risk_free
+        mean = sequential_mean(adj)
+        count = (~np.isnan(adj)).sum(axis=0)
+        dev = adj - mean
+        variance = sequential_sum(dev * dev) / count  # numba's np.nanvar: squared deviations from the mean
+        rcount = np.maximum(count - ddof, 0)
+        std = np.where(rcount == 0, np.nan, np.sqrt(variance * count / rcount))
+        sharpe = np.where(std == 0.0, np.inf, mean / std * np.sqrt(ann_factor))
+        out["sharpe_ratio"] = np.where(n < 2, np.nan, sharpe)
+
+        adj = returns - required_return
+        below = np.where(adj > 0, 0.0, adj)
+        downside = np.sqrt(sequential_mean(below ** 2)) * np.sqrt(ann_factor)
+        sortino = np.where(downside == 0.0, np.inf, sequential_mean(adj) * ann_factor / downside)
+        out["sortino_ratio"] = np.where(n < 2, np.nan, sortino)
+
+        # vectorbt's drawdown_1d_nb: value path from 100 (NaN returns skipped), against its running peak
+        growth = np.where(np.isnan(returns), 1.0, returns + 1.0)
+        path = np.cumprod(growth, axis=0) * 100.0
+        max_dd = (path / np.maximum.accumulate(path, axis=0) - 1).min(axis=0) if n else np.full(m, np.nan)
+        out["max_drawdown"] = max_dd
+        end_value = np.cumprod(growth, axis=0)[-1] if n else np.full(m, np.nan)
+        annualized = end_value ** (ann_factor / n) - 1 if n else np.full(m, np.nan)
+        out["calmar_ratio"] = np.where(max_dd == 0.0, np.nan, annualized / np.abs(max_dd))
     return out
 
 
