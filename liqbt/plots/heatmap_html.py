@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from ..report.html import script_json, text, write_page
-from .heatmap_view import HeatmapView
+from .heatmap_view import HeatmapView, merge_candles
 
 __all__ = ["write_heatmap_html", "heatmap_html", "levels_of_detail", "LEVELS", "MAX_CELLS"]
 
@@ -135,14 +135,7 @@ def _candles(view: HeatmapView) -> dict | None:
     if size is None:  # not given: the usual spacing of the candles (a single one: one minute)
         gaps = np.diff(pd.DatetimeIndex(candles.index).asi8)
         size = pd.Timedelta(np.median(gaps), unit=pd.DatetimeIndex(candles.index).unit) if len(gaps) else pd.Timedelta("1min")
-    if len(candles) > MAX_CANDLES:
-        group = int(np.ceil(len(candles) / MAX_CANDLES))
-        key = np.arange(len(candles)) // group
-        frame = candles.reset_index(names="open_time")
-        candles = frame.groupby(key).agg(open_time=("open_time", "first"), open=("open", "first"),
-                                         high=("high", "max"), low=("low", "min"),
-                                         close=("close", "last")).set_index("open_time")
-        size = size * group
+    candles, size = merge_candles(candles, size, MAX_CANDLES)
     ohlc = candles[["open", "high", "low", "close"]].to_numpy(dtype=np.float64)  # float32: 7 digits, enough to draw
     return {"t": _ms(candles.index),
             "ms": max(1, int(pd.Timedelta(size) // pd.Timedelta(milliseconds=1))),

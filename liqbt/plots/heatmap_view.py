@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["HeatmapView", "view_from_result", "describe_map"]
+__all__ = ["HeatmapView", "view_from_result", "describe_map", "merge_candles"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -114,17 +114,8 @@ class HeatmapView:
                            candles=self.candles, candle_size=self.candle_size)
 
     def _coarser_candles(self, max_candles: int) -> dict:
-        """At most ``max_candles`` candles, merging runs of consecutive ones (first open, max high,
-        min low, last close) so a wick is never lost."""
-        if self.candles is None or len(self.candles) <= max_candles:
-            return {"candles": self.candles, "candle_size": self.candle_size}
-        group = int(np.ceil(len(self.candles) / max_candles))
-        key = np.arange(len(self.candles)) // group
-        frame = self.candles.reset_index(names="open_time")
-        merged = frame.groupby(key).agg(open_time=("open_time", "first"), open=("open", "first"),
-                                        high=("high", "max"), low=("low", "min"), close=("close", "last"))
-        return {"candles": merged.set_index("open_time").rename_axis(None),
-                "candle_size": self.candle_size * group}
+        candles, size = merge_candles(self.candles, self.candle_size, max_candles)
+        return {"candles": candles, "candle_size": size}
 
     def price_range(self) -> tuple[float, float]:
         """A display range: the price path with a margin, clipped to the grid."""
@@ -134,6 +125,20 @@ class HeatmapView:
             lo, hi = min(lo, float(self.candles["low"].min())), max(hi, float(self.candles["high"].max()))
         pad = 0.15 * (hi - lo) + 0.01 * hi
         return max(lo - pad, float(self.bin_edges[0])), min(hi + pad, float(self.bin_edges[-1]))
+
+
+def merge_candles(candles: pd.DataFrame | None, size: pd.Timedelta | None,
+                  max_candles: int) -> tuple[pd.DataFrame | None, pd.Timedelta | None]:
+    """At most ``max_candles`` candles, merging runs of consecutive ones (first open, max high,
+    min low, last close) so a wick is never lost; ``size`` grows with the run (None stays None)."""
+    if candles is None or len(candles) <= max_candles:
+        return candles, size
+    group = int(np.ceil(len(candles) / max_candles))
+    key = np.arange(len(candles)) // group
+    frame = candles.reset_index(names="open_time")
+    merged = frame.groupby(key).agg(open_time=("open_time", "first"), open=("open", "first"),
+                                    high=("high", "max"), low=("low", "min"), close=("close", "last"))
+    return merged.set_index("open_time").rename_axis(None), None if size is None else size * group
 
 
 def view_from_result(result, market, name: str = "heatmap") -> HeatmapView:
