@@ -246,7 +246,7 @@ def calibrate(market: Market | MultiVenueMarket, config: CalibrationConfig | Non
                                   scale_short=scale_short)
     stage("scoring every predictor on the training and test bars")
     contenders = {
-        "fitted": fitted.predict(market, rbar).reindex(real.index),
+        "fitted": fitted.predict(market, rbar, engine=engine).reindex(real.index),
         "baseline": excursion.reindex(real.index),
         **never_refitted,
         "fitted_engine_only": combine(engine, excursion, 0.0, scale_long, scale_short),

@@ -133,7 +133,10 @@ class LiquidationPredictorV2(FrozenModel):
                           "candles as coarse as the bars", CandleResolutionWarning, stacklevel=2)
         if engine is None:
             engine = self.engine(market, bar_size)
-        features = side_features(market, engine, bar_size, venues=self.heatmap.venues)
+        return self.predict_features(side_features(market, engine, bar_size, venues=self.heatmap.venues))
+
+    def predict_features(self, features: dict[str, pd.DataFrame]) -> pd.DataFrame:
+        """Predicted liquidated USD (columns ``long``, ``short``) from :func:`side_features` already computed."""
         out = {side: np.expm1(getattr(self, side).linear(features[side])).clip(lower=0.0) for side in SIDES}
         return pd.DataFrame(out)
 
@@ -270,6 +273,7 @@ def v2_contenders(market: Market | MultiVenueMarket, engine: pd.DataFrame, bar_s
         ``({"shipped_v2": DataFrame, "fitted_v2": DataFrame}, fitted model)``.
     """
     shipped = shipped_v2(venues)
-    fitted = fit_v2(side_features(market, engine, bar_size, venues=venues), train, shipped.heatmap)
-    return ({"shipped_v2": shipped.predict(market, bar_size, engine=engine),
-             "fitted_v2": fitted.predict(market, bar_size, engine=engine)}, fitted)
+    shipped_prediction = shipped.predict(market, bar_size, engine=engine)  # warns once on too coarse candles
+    features = side_features(market, engine, bar_size, venues=shipped.heatmap.venues)
+    fitted = fit_v2(features, train, shipped.heatmap)
+    return {"shipped_v2": shipped_prediction, "fitted_v2": fitted.predict_features(features)}, fitted

@@ -60,17 +60,21 @@ class LiquidationPredictor(FrozenModel):
     scale_long: float = Field(DEFAULT_SCALE_LONG, gt=0.0)
     scale_short: float = Field(DEFAULT_SCALE_SHORT, gt=0.0)
 
-    def predict(self, market: Market | MultiVenueMarket, bar_size: pd.Timedelta | None = None) -> pd.DataFrame:
+    def predict(self, market: Market | MultiVenueMarket, bar_size: pd.Timedelta | None = None,
+                engine: pd.DataFrame | None = None) -> pd.DataFrame:
         """Predicted liquidated USD (columns ``long``, ``short``) in bars of ``bar_size``.
 
         ``bar_size`` defaults to the market's; a coarser one sums the engine's
         bars into ``[T, T + bar_size)`` and measures the background on the
         coarse bar's own open and extremes. On a multi-venue market both parts
         cover the venues ``heatmap.venues`` selects (default all), each with
-        its own open interest.
+        its own open interest. ``engine``: this predictor's
+        :func:`engine_predictions` on ``bar_size``, when the caller has it
+        already (it is the slow part); computed otherwise.
         """
         bar_size = pd.Timedelta(bar_size) if bar_size is not None else market.bar_size
-        engine = engine_predictions(reconstruct(market, self.heatmap).features, bar_size)
+        if engine is None:
+            engine = engine_predictions(reconstruct(market, self.heatmap).features, bar_size)
         venues = selected_venues(market, self.heatmap) if isinstance(market, MultiVenueMarket) else None
         return combine(engine, naive_baseline(market, bar_size, venues), self.background_density,
                        self.scale_long, self.scale_short)
