@@ -1,14 +1,14 @@
 """Predictor v2 on a year it was not fitted on: 4-hourly Binance-only liquidations, Binance OI every 4 hours.
 
-Usage (from the project folder; about a minute)::
+Usage (from the project folder; under a minute)::
 
     python scripts/predictor_v2_year4h.py
 
-Reads ``../shared/data/coinglass-btc-2024-2025`` with a few lines of pandas (the library's loader for
-it is another work package's): realised Binance BTC liquidations per 4h bar, Binance's
-stablecoin-margined BTC OI (in BTC; its 4h close is known at bar open + 4h and converted to USD
-with the open of the 5m candle starting then, the last price known at that time), and the Binance
-BTCUSDT 5m candles of ``binance-um/futures`` (from 2024-12-31). This differs from v2's fitting data
+Reads the data of ``configs/calibrate_btc_4h_year_walkforward.yaml`` through its ``data:`` section
+(2025-01-01 -> 2025-11-14 16:00): realised Binance BTC liquidations per 4h bar and Binance's
+stablecoin-margined BTC OI from ``../shared/data/coinglass-btc-2024-2025`` (``format: coinglass_v4``:
+the OI in BTC, known at bar open + 4h, converted to USD with the last 5m close known then), and the
+Binance BTCUSDT 5m candles of ``binance-um/futures``. This differs from v2's fitting data
 in venue (Binance only), bar size (4h) and OI resolution (4h: the engine's edge came from hourly OI
 changes, see docs/calibration.md), so it tests whether the *features* hold, not the coefficients.
 
@@ -26,24 +26,15 @@ from pathlib import Path
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data"
-FOLDER = DATA / "coinglass-btc-2024-2025"
 REFITS = tuple(str(t.date()) for t in pd.date_range("2025-02-01", "2025-11-01", freq="MS"))
 
 
 def market_4h():
-    from liqbt.data import Market, read_freqtrade
+    """The market of ``configs/calibrate_btc_4h_year_walkforward.yaml``, through the library's loaders."""
+    import liqbt
 
-    candles = read_freqtrade(DATA / "binance-um" / "futures", "BTC/USDT:USDT", "5m").only("candles").to_market().bars
-    liq = pd.read_csv(FOLDER / "binance_btc_liquidations_4h.csv")
-    liq.index = pd.to_datetime(liq.pop("time_ms"), unit="ms", utc=True)
-    liq.columns = ["realised_liq_long_usd", "realised_liq_short_usd"]
-    oi = pd.read_csv(FOLDER / "binance_btc_usdm_oi_btc_4h.csv")
-    known = pd.to_datetime(oi["time_ms"], unit="ms", utc=True) + pd.Timedelta("4h")
-    oi_usd = pd.Series(oi["close"].to_numpy() * candles["open"].reindex(known).to_numpy(), index=known).dropna()
-    return Market.from_parts(candles[["open", "high", "low", "close", "volume"]], bar_size="5min", symbol="BTCUSDT",
-                             open_interest=oi_usd, liquidations=liq, liquidations_bar_size="4h",
-                             source=str(FOLDER))
+    loaded = liqbt.load_config(ROOT / "configs" / "calibrate_btc_4h_year_walkforward.yaml")
+    return liqbt.load_data(loaded.config.data, loaded.base_dir)
 
 
 def main() -> int:
