@@ -181,6 +181,42 @@ def test_zoom_by_wheel_buttons_and_overview_picks_finer_levels(page):
     assert (state["t1"] - state["t0"]) / full == pytest.approx(0.2, abs=0.02)
 
 
+def _fitted_price_range(page):
+    """The page's rule for the price axis: the candles drawn in the time range, margin as HeatmapView.price_range."""
+    data = page.evaluate("JSON.parse(document.getElementById('liqbt-heatmap-data').textContent).views[0].candles")
+    t = np.asarray(data["t"], dtype=np.float64)
+    ohlc = np.frombuffer(base64.b64decode(data["ohlc"]), "<f4").astype(np.float64).reshape(-1, 4)
+    t0, t1 = page.evaluate("[liqbt.state.t0, liqbt.state.t1]")
+    first = max(0, int(np.searchsorted(t, t0 - data["ms"], "right")) - 1)
+    last = int(np.searchsorted(t, t1, "right")) - 1
+    lo, hi = ohlc[first:last + 1, 2].min(), ohlc[first:last + 1, 1].max()
+    pad = 0.15 * (hi - lo) + 0.01 * hi
+    return lo - pad, hi + pad
+
+
+def test_price_axis_follows_the_candles_in_view_until_the_user_takes_it(page):
+    full = page.evaluate("liqbt.state.p1 - liqbt.state.p0")
+    hover(page, 600, 250)
+    for _ in range(5):
+        page.mouse.wheel(0, -400)  # zoom in time
+    settle(page)
+    p0, p1 = page.evaluate("[liqbt.state.p0, liqbt.state.p1]")
+    assert (p0, p1) == pytest.approx(_fitted_price_range(page), rel=1e-6) and p1 - p0 < full / 2
+    page.keyboard.down("Shift")
+    page.mouse.wheel(0, 400)  # zoom out in price: the user takes the axis
+    page.keyboard.up("Shift")
+    settle(page)
+    taken = page.evaluate("[liqbt.state.p0, liqbt.state.p1]")
+    assert taken[1] - taken[0] > p1 - p0 and page.evaluate("liqbt.state.autoPrice") is False
+    page.mouse.wheel(0, -400)  # time zoom again: the price axis stays where the user put it
+    settle(page)
+    assert page.evaluate("[liqbt.state.p0, liqbt.state.p1]") == taken
+    page.click("#zoom button[data-zoom=reset]")
+    page.click("#zoom button[data-zoom=in]")  # after a reset the axis follows again
+    settle(page)
+    assert page.evaluate("[liqbt.state.p0, liqbt.state.p1]") == pytest.approx(_fitted_price_range(page), rel=1e-6)
+
+
 def test_window_and_side_switches(page):
     both = lit(page)
     page.click("#sides button[data-side=long]")

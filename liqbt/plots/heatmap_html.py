@@ -3,7 +3,8 @@
 What the page shows (``liqbt heatmap`` writes it; ``report.html`` embeds it with the run's trades):
 OHLC candles over the map, a colour bar in USD per band (absolute) or share of the column's USD
 (relative), a threshold slider that hides weak bands, zoom and pan in time and price (wheel, drag,
-buttons) with an overview strip below, a crosshair tooltip (time, price band, long / short USD,
+buttons; the price axis follows the candles in view until the user zooms or drags it, reset gives it
+back) with an overview strip below, a crosshair tooltip (time, price band, long / short USD,
 cumulative USD between the band and the price), window and side switches, trades as markers with
 their PnL in the tooltip.
 
@@ -206,7 +207,8 @@ _WIDGET = """<div class="lq">
 <div id="wrap" class="row"><canvas id="map" width="1180" height="560"></canvas><canvas id="cbar" width="90" height="560"></canvas><div id="tip"></div></div>
 <div class="row"><canvas id="overview" width="1180" height="70"></canvas><div class="side"></div></div>
 <div class="note">Predicted resting liquidations by price band, as known at each time (point in time): longs rest
-below price, shorts above. Wheel: zoom time (shift: price); drag: pan; drag in the strip below: choose the time range.
+below price, shorts above. Wheel: zoom time (the price axis follows the candles in view; shift or over the axis: zoom price, which then
+stays until reset); drag: pan; drag in the strip below: choose the time range.
 The threshold hides bands weaker than its share of the colour scale. <span id="lod"></span></div>
 </div>"""
 

@@ -13,7 +13,8 @@ function fit() {  // the canvases take the width they are shown at (the report's
   if (w !== map.width) { map.width = w; ov.width = w; ovKey = ""; }
   W = map.width - LEFT - RIGHT;
 }
-const state = { view: 0, side: "both", scale: "absolute", thr: 0, t0: 0, t1: 1, p0: 0, p1: 1, level: 0 };
+// autoPrice: the price axis follows the candles in view (as a trading chart does) until the user zooms or drags it
+const state = { view: 0, side: "both", scale: "absolute", thr: 0, t0: 0, t1: 1, p0: 0, p1: 1, level: 0, autoPrice: true };
 let markers = [], drawn = 0;
 
 function bytes(b64) { const s = atob(b64), b = new Uint8Array(s.length); for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i); return b; }
@@ -240,15 +241,27 @@ function clampRange() {
   span = Math.min(Math.max(state.p1 - state.p0, minP), e.p1 - e.p0);
   state.p0 = Math.min(Math.max(state.p0, e.p0), e.p1 - span); state.p1 = state.p0 + span;
 }
+function fitPrice() {  // the prices drawn in the time range, with the margin of HeatmapView.price_range
+  const v = VIEWS[state.view], c = v.candles; let lo = Infinity, hi = -Infinity;
+  if (c) {
+    if (!c.v) c.v = f32(c.ohlc);
+    for (let i = Math.max(0, bisect(c.t, state.t0 - c.ms)); i <= bisect(c.t, state.t1); i++) { hi = Math.max(hi, c.v[4 * i + 1]); lo = Math.min(lo, c.v[4 * i + 2]); }
+  } else {
+    for (let i = Math.max(0, bisect(v.pt, state.t0)); i < v.pt.length && v.pt[i] <= state.t1; i++) { hi = Math.max(hi, v.p[i]); lo = Math.min(lo, v.p[i]); }
+  }
+  if (!(hi >= lo)) return;
+  const pad = 0.15 * (hi - lo) + 0.01 * hi; state.p0 = lo - pad; state.p1 = hi + pad; clampRange();
+}
 function setRange(t0, t1, p0, p1) {
   state.t0 = t0; state.t1 = t1; if (p0 !== undefined) { state.p0 = p0; state.p1 = p1; }
-  clampRange(); redraw();
+  clampRange(); if (state.autoPrice && p0 === undefined) fitPrice(); redraw();
 }
-function reset() { const v = VIEWS[state.view], e = extent(v); setRange(e.t0, e.t1, v.lo, v.hi); }
+function reset() { const v = VIEWS[state.view], e = extent(v); state.autoPrice = true; setRange(e.t0, e.t1, v.lo, v.hi); }
 function zoom(factor, tc, pc, axis) {
+  if (axis === "price") state.autoPrice = false;
   if (axis !== "price") { const a = state.t0, b = state.t1; state.t0 = tc - (tc - a) * factor; state.t1 = tc + (b - tc) * factor; }
-  if (axis !== "time") { const a = state.p0, b = state.p1; state.p0 = pc - (pc - a) * factor; state.p1 = pc + (b - pc) * factor; }
-  clampRange(); redraw();
+  if (axis !== "time" && !state.autoPrice) { const a = state.p0, b = state.p1; state.p0 = pc - (pc - a) * factor; state.p1 = pc + (b - pc) * factor; }
+  clampRange(); if (state.autoPrice) fitPrice(); redraw();
 }
 
 function pos(e, c) { const r = c.getBoundingClientRect(); return [(e.clientX - r.left) * c.width / r.width, (e.clientY - r.top) * c.height / r.height]; }
@@ -264,7 +277,9 @@ map.addEventListener("mousemove", (e) => {
   const [x, y] = pos(e, map);
   if (drag && e.buttons) {
     const dt = (x - drag.x) / W * (drag.t1 - drag.t0), dp = (y - drag.y) / H * (drag.p1 - drag.p0);
-    setRange(drag.t0 - dt, drag.t1 - dt, drag.p0 + dp, drag.p1 + dp); tip.style.display = "none"; return;
+    if (Math.abs(y - drag.y) > 4) state.autoPrice = false;  // a vertical drag takes the price axis over
+    if (state.autoPrice) setRange(drag.t0 - dt, drag.t1 - dt); else setRange(drag.t0 - dt, drag.t1 - dt, drag.p0 + dp, drag.p1 + dp);
+    tip.style.display = "none"; return;
   }
   hover(x, y, e);
 });
