@@ -1,4 +1,4 @@
-"""Strategies the library itself owns (registered here, not through entry points): buy-and-hold."""
+"""Strategies the library itself owns: buy-and-hold (listed in ``registry.LIBRARY_STRATEGIES``, not an entry point)."""
 
 from __future__ import annotations
 
@@ -10,15 +10,14 @@ from ..backtest import Signals
 from .base import Strategy
 from .context import StrategyContext
 from .params import Param
-from .registry import register_strategy
 
 __all__ = ["BuyAndHold"]
 
 
-@register_strategy("buy_and_hold")
 class BuyAndHold(Strategy):
     """Long from the first bar's signal (filled at the second bar's open) to the end; reads no levels."""
 
+    name = "buy_and_hold"
     heatmaps = ()
     params: ClassVar[dict[str, Param]] = {}
 

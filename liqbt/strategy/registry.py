@@ -81,9 +81,16 @@ def register_strategy(name: str):
     return decorate
 
 
+#: The library's own strategies, registered by reference as entry points are (their module does not
+#: import this one: the registry stays below the strategies it lists).
+LIBRARY_STRATEGIES = {"buy_and_hold": "liqbt.strategy.library:BuyAndHold"}
+
+
 def _load_library() -> None:
-    # the library's own strategies (buy-and-hold) register on import of their module
-    importlib.import_module("liqbt.strategy.library")
+    for name, value in LIBRARY_STRATEGIES.items():
+        module, _, attr = value.partition(":")
+        _add(name, _check_class(getattr(importlib.import_module(module), attr), f"library strategy {value!r}"),
+             f"liqbt's library ({value})")
 
 
 def _load_entry_points() -> None:
