@@ -1,0 +1,169 @@
+"""The default run path imports no vectorbt (issue #14: warm quickstart <= 4 s), and the numbers it computes
+without it (``BacktestResult.accounts``) equal those read through ``result.portfolio`` (vectorbt) to the bit:
+on the quickstart, on a real BTCUSDT slice with several columns, leverage, liquidations and funding, and
+with engine ``vectorbt``."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from liqbt.backtest import BacktestConfig, LiquidationConfig, Signals, run_backtest
+from liqbt.backtest.stats import return_stats
+from liqbt.backtest.trades import equity_table, trade_records
+from liqbt.backtest.trades_nb import funding_by_bar_nb, trades_from_orders_nb
+from test_reports import btc, quiet_backtest  # noqa: F401  (btc is a fixture)
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+# the quickstart's pipeline on its first 10 days, in a fresh interpreter: load, heatmaps, strategy, backtest,
+# baselines and judgement, every output file and the results store
+PIPELINE = """
+import json, sys
+from pathlib import Path
+from liqbt.config import load_config
+from liqbt.pipeline import load_market, record_run, run_experiment, write_run
+loaded = load_config("configs/quickstart.yaml")
+market = load_market(loaded)
+market = market.slice(market.index[0], market.index[2880])
+run = run_experiment(loaded, market=market)
+out = Path(sys.argv[1])
+write_run(run, out)
+record_run(run, out / "results.sqlite")
+print(json.dumps(sorted(m for m in ("vectorbt", "plotly", "sklearn", "liqbt.backtest.portfolio",
+                                     "liqbt.data.inspect") if m in sys.modules)))
+"""
+
+
+def test_the_quickstart_pipeline_imports_no_vectorbt(tmp_path):
+    proc = subprocess.run([sys.executable, "-c", PIPELINE, str(tmp_path)], capture_output=True, text=True,
+                          cwd=PROJECT_ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == []
+    assert (tmp_path / "stats.json").exists() and (tmp_path / "equity.csv").exists()
+
+
+def through_portfolio(result) -> dict[str, np.ndarray]:
+    """What vectorbt's Portfolio (``result.portfolio``) says, as (n, m) or (m,) float arrays."""
+    pf = result.portfolio
+    n = len(pf.wrapper.index)
+
+    def bars(x):
+        return np.asarray(x, dtype=np.float64).reshape(n, -1)
+
+    def per_column(x):
+        return np.asarray(x, dtype=np.float64).reshape(-1)
+
+    acc = pf.returns_acc
+    ratios = return_stats(bars(pf.returns()), acc.ann_factor,
+                          **{k: acc.defaults[k] for k in ("risk_free", "ddof", "required_return")})
+    return {"returns": bars(pf.returns()), "value": bars(pf.value()), "cash": bars(pf.cash()),
+            "assets": bars(pf.assets()), "asset_value": bars(pf.asset_value()),
+            "total_profit": per_column(pf.total_profit()), "total_return": per_column(pf.total_return()),
+            "exposure": per_column(pf.position_coverage()), "trades": per_column(pf.trades.count()),
+            "win_rate": per_column(pf.trades.closed.win_rate()), "sharpe_ratio": ratios["sharpe_ratio"],
+            "sortino_ratio": ratios["sortino_ratio"], "calmar_ratio": ratios["calmar_ratio"],
+            "max_drawdown": -ratios["max_drawdown"], "ann_factor": np.float64(acc.ann_factor)}
+
+
+def assert_equal_to_the_portfolio(result):
+    """Every number of the accounts, stats, equity and trades equals the one read through vectorbt."""
+    built_before = "portfolio" in result.__dict__
+    acc, stats = result.accounts, result.stats()
+    ours = {"returns": acc.returns(), "value": acc.value(), "cash": acc.cash(), "assets": acc.assets(),
+            "asset_value": acc.asset_value(), "total_profit": acc.total_profit(),
+            "total_return": stats["total_return"].to_numpy(), "exposure": stats["exposure"].to_numpy(),
+            "trades": stats["trades"].to_numpy(np.float64), "win_rate": stats["win_rate"].to_numpy(),
+            "ann_factor": np.float64(acc.ann_factor),
+            **{k: stats[k].to_numpy() for k in ("sharpe_ratio", "sortino_ratio", "calmar_ratio", "max_drawdown")}}
+    assert built_before == (result.config.engine == "vectorbt")  # engine liqbt: built on first access only
+    theirs = through_portfolio(result)
+    for name, value in theirs.items():
+        assert np.array_equal(ours[name], value, equal_nan=True), name
+    np.testing.assert_array_equal(stats["pnl_usd"].to_numpy(), theirs["total_profit"])
+    np.testing.assert_array_equal(stats["end_value_usd"].to_numpy(), acc.init_cash + theirs["total_profit"])
+    pd.testing.assert_series_equal(result.returns(), result.portfolio.returns(), check_exact=True) \
+        if acc.ndim == 1 else pd.testing.assert_frame_equal(result.returns(), result.portfolio.returns(),
+                                                             check_exact=True)
+    for j, column in enumerate(acc.columns):
+        equity = equity_table(result, column)
+        assert np.array_equal(equity["equity_usd"].to_numpy(), theirs["value"][:, j])
+        assert np.array_equal(equity["position_coins"].to_numpy(), theirs["assets"][:, j])
+        assert np.array_equal(equity["position_value_usd"].to_numpy(), theirs["asset_value"][:, j])
+        assert np.array_equal(equity["cash_usd"].to_numpy(), theirs["value"][:, j] - theirs["asset_value"][:, j])
+    # the trade table's records, from the portfolio's closes and funding as before
+    pf = result.portfolio
+    close = np.asarray(pf.close, dtype=np.float64).reshape(len(pf.wrapper.index), -1)
+    funding = result.order_funding if result.order_funding is not None else np.zeros(len(pf.order_records))
+    records = trades_from_orders_nb(pf.order_records, np.asarray(result.fill_reasons, dtype=np.int64), funding,
+                                    np.ascontiguousarray(close[-1]), close.shape[0] - 1)
+    if result.order_funding is None and len(records):
+        records = funding_by_bar_nb(records, pf.funding_bars, np.ascontiguousarray(pf.funding_flow_compact))
+    assert np.array_equal(trade_records(result), records)
+
+
+def test_the_quickstart_and_its_benchmark_equal_vectorbt_to_the_bit():
+    from liqbt.pipeline import run_experiment
+
+    run = run_experiment(PROJECT_ROOT / "configs" / "quickstart.yaml")
+    for result in (run.backtest, run.benchmark):
+        assert_equal_to_the_portfolio(result)
+    assert np.array_equal(run.judgement.returns["heatmap"].to_numpy(), run.backtest.portfolio.returns().to_numpy())
+
+
+@pytest.fixture(scope="module")
+def btc_slice(btc):  # noqa: F811
+    return btc.slice(btc.index[0], btc.index[0] + pd.Timedelta(days=60))
+
+
+def grid(market, m: int = 8, seed: int = 11) -> Signals:
+    """m columns trading often, long and short, with reversals, exits and stops on half of them."""
+    rng = np.random.default_rng(seed)
+    n = len(market)
+    cols = pd.Index([f"c{j}" for j in range(m)], name="param")
+    frame = lambda a: pd.DataFrame(a, index=market.index, columns=cols)  # noqa: E731
+    sl = np.where(np.arange(m) % 2 == 0, 0.03, np.nan)[None, :].repeat(n, 0)
+    return Signals(long_entries=frame(rng.random((n, m)) < 0.004), long_exits=frame(rng.random((n, m)) < 0.002),
+                   short_entries=frame(rng.random((n, m)) < 0.004), short_exits=frame(rng.random((n, m)) < 0.002),
+                   sl_stop=frame(sl), tp_stop=0.05)
+
+
+@pytest.mark.real_data
+def test_a_leveraged_real_grid_with_liquidations_and_funding_equals_vectorbt_to_the_bit(btc_slice):
+    config = BacktestConfig(leverage=25, size=0.9, liquidation=LiquidationConfig(trigger="last"))
+    result = quiet_backtest(btc_slice, grid(btc_slice), config)
+    assert len(result.liquidations) > 0 and (result.funding.to_numpy() != 0).any()
+    assert (result.accounts.trade_count() > 3).all()
+    assert_equal_to_the_portfolio(result)
+
+
+@pytest.mark.real_data
+def test_engine_vectorbt_equals_its_own_portfolio_to_the_bit(btc_slice):
+    config = BacktestConfig(engine="vectorbt", size_type="notional_usd", size=5_000.0,
+                            liquidation=LiquidationConfig(enabled=False))
+    result = quiet_backtest(btc_slice, grid(btc_slice, m=4, seed=5), config)
+    assert (result.funding.to_numpy() != 0).any()
+    assert_equal_to_the_portfolio(result)
+
+
+def test_a_column_without_orders_and_a_column_never_closed():
+    from test_backtest_reference import random_market
+
+    market = random_market(0)
+    n = len(market)
+    le = np.zeros((n, 3), dtype=bool)
+    le[5, 1] = le[5, 2] = True
+    lx = np.zeros((n, 3), dtype=bool)
+    lx[40, 2] = True
+    frame = lambda a: pd.DataFrame(a, index=market.index, columns=["none", "open", "closed"])  # noqa: E731
+    result = quiet_backtest(market, Signals(long_entries=frame(le), long_exits=frame(lx)),
+                            BacktestConfig(leverage=2, price_for_funding="close"))
+    assert list(result.accounts.trade_count()) == [0, 1, 1]
+    assert np.isnan(result.accounts.win_rate()[:2]).all()
+    assert_equal_to_the_portfolio(result)
