@@ -15,7 +15,6 @@ import pandas as pd
 import pytest
 
 from liqbt.backtest import BacktestConfig, LiquidationConfig, Signals, run_backtest
-from liqbt.backtest.stats import return_stats
 from liqbt.backtest.trades import equity_table, trade_records
 from liqbt.backtest.trades_nb import funding_by_bar_nb, trades_from_orders_nb
 from test_reports import btc, quiet_backtest  # noqa: F401  (btc is a fixture)
@@ -60,16 +59,13 @@ def through_portfolio(result) -> dict[str, np.ndarray]:
     def per_column(x):
         return np.asarray(x, dtype=np.float64).reshape(-1)
 
-    acc = pf.returns_acc
-    ratios = return_stats(bars(pf.returns()), acc.ann_factor,
-                          **{k: acc.defaults[k] for k in ("risk_free", "ddof", "required_return")})
     return {"returns": bars(pf.returns()), "value": bars(pf.value()), "cash": bars(pf.cash()),
             "assets": bars(pf.assets()), "asset_value": bars(pf.asset_value()),
             "total_profit": per_column(pf.total_profit()), "total_return": per_column(pf.total_return()),
             "exposure": per_column(pf.position_coverage()), "trades": per_column(pf.trades.count()),
-            "win_rate": per_column(pf.trades.closed.win_rate()), "sharpe_ratio": ratios["sharpe_ratio"],
-            "sortino_ratio": ratios["sortino_ratio"], "calmar_ratio": ratios["calmar_ratio"],
-            "max_drawdown": -ratios["max_drawdown"], "ann_factor": np.float64(acc.ann_factor)}
+            "win_rate": per_column(pf.trades.closed.win_rate()), "sharpe_ratio": per_column(pf.sharpe_ratio()),
+            "sortino_ratio": per_column(pf.sortino_ratio()), "calmar_ratio": per_column(pf.calmar_ratio()),
+            "max_drawdown": -per_column(pf.max_drawdown()), "ann_factor": np.float64(pf.returns_acc.ann_factor)}
 
 
 def assert_equal_to_the_portfolio(result):
