@@ -163,3 +163,40 @@ def test_a_column_without_orders_and_a_column_never_closed():
     assert list(result.accounts.trade_count()) == [0, 1, 1]
     assert np.isnan(result.accounts.win_rate()[:2]).all()
     assert_equal_to_the_portfolio(result)
+
+
+def test_hand_orders_with_adds_partial_exits_reversals_and_rounding_equal_vectorbt():
+    """Orders no engine of liqbt makes (adds, partial exits, two orders on one bar, a sum that rounds to
+    zero) replayed by the accounts and by vectorbt's Portfolio from the same records."""
+    from vectorbt.base.array_wrapper import ArrayWrapper
+    from vectorbt.portfolio.enums import log_dt
+
+    from liqbt.backtest.accounting import Accounts
+    from liqbt.backtest.enums import order_dt
+    from liqbt.backtest.portfolio import PerpPortfolio
+
+    rows = [  # (col, idx, size, price, fees, side 0 buy / 1 sell)
+        (0, 1, 1.0, 100.0, 0.1, 0), (0, 2, 0.5, 101.0, 0.05, 0), (0, 4, 0.7, 103.0, 0.07, 1),
+        (0, 4, 2.3, 103.0, 0.2, 1), (0, 6, 1.5, 99.0, 0.1, 0), (0, 8, 1.0, 98.0, 0.0, 0),
+        (1, 0, 0.3, 100.0, 0.0, 1), (1, 3, 0.3 + 1e-13, 100.0, 0.0, 0), (1, 5, 2.0, 102.0, 0.3, 1),
+        (1, 7, 1.0, 101.0, 0.1, 0),
+    ]
+    orders = np.array([(k, *row) for k, row in enumerate(rows)], dtype=order_dt)
+    n, m = 10, 3  # column 2 never trades
+    close = 100.0 + np.sin(np.arange(n))
+    index = pd.date_range("2025-01-01", periods=n, freq="1h")
+    columns = pd.Index(["a", "b", "c"])
+    fund_bars = np.array([2, 5, 8])
+    flow = np.array([[-0.5, 0.2, 0.0], [0.1, -0.3, 0.0], [-0.2, 0.0, 0.0]])
+    acc = Accounts(orders, close, 1_000.0, fund_bars, flow, index, columns, 2, pd.Timedelta("1h"))
+    pf = PerpPortfolio(ArrayWrapper(index=index, columns=columns, ndim=2, freq="1h"),
+                       pd.DataFrame(np.repeat(close[:, None], m, 1), index=index, columns=columns), orders,
+                       np.empty(0, dtype=log_dt), np.full(m, 1_000.0), False, funding_bars=fund_bars,
+                       funding_flow=flow)
+    for ours, theirs in [(acc.assets(), pf.assets()), (acc.cash(), pf.cash()), (acc.value(), pf.value()),
+                         (acc.asset_value(), pf.asset_value()), (acc.returns(), pf.returns()),
+                         (acc.total_profit(), pf.total_profit()), (acc.position_coverage(), pf.position_coverage()),
+                         (acc.trade_count(), pf.trades.count()), (acc.win_rate(), pf.trades.closed.win_rate())]:
+        assert np.array_equal(ours, np.asarray(theirs, dtype=np.float64), equal_nan=True)
+    assert acc.assets()[3, 1] == 0.0  # -0.3 + (0.3 + 1e-13) rounds to flat, as vectorbt's add_nb does
+    assert list(acc.trade_count()) == [4, 3, 0]

@@ -136,36 +136,29 @@ def accounts_nb(orders, order_of, col_start, close, fund_bars, fund_flow, init_c
                 entry_size_sum += size
                 entry_gross_sum += size * price
                 entry_fees_sum += fees
-            elif is_close_nb(size, entry_size_sum) or size < entry_size_sum:  # is_close_or_less_nb
-                exit_size = entry_size_sum if is_close_nb(size, entry_size_sum) else size
-                entry_price = entry_gross_sum / entry_size_sum
-                entry_fees = exit_size / entry_size_sum * entry_fees_sum
-                pnl = _trade_pnl_nb(exit_size, entry_price, entry_fees, price, fees, long)
+            else:  # an exit: the trade closes; a reversal opens the next with the rest of the order
+                whole = is_close_nb(size, entry_size_sum)
+                reverse = not (whole or size < entry_size_sum)  # not is_close_or_less_nb
+                exit_size = entry_size_sum if whole or reverse else size
+                exit_fees = exit_size / size * fees if reverse else fees
                 trades[col] += 1
                 closed[col] += 1
-                if pnl > 0.0:
+                entry_price = entry_gross_sum / entry_size_sum
+                entry_fees = exit_size / entry_size_sum * entry_fees_sum
+                if _trade_pnl_nb(exit_size, entry_price, entry_fees, price, exit_fees, long) > 0.0:
                     wins[col] += 1
-                if is_close_nb(size, entry_size_sum):
+                if reverse:
+                    entry_size_sum = size - exit_size
+                    entry_gross_sum = entry_size_sum * price
+                    entry_fees_sum = fees - exit_fees
+                    long = not long
+                elif whole:
                     in_position = False
                 else:
                     fraction = (entry_size_sum - size) / entry_size_sum
                     entry_size_sum *= fraction
                     entry_gross_sum *= fraction
                     entry_fees_sum *= fraction
-            else:  # reversed: close the trade, open the next with the rest of the order
-                exit_size = entry_size_sum
-                exit_fees = exit_size / size * fees
-                entry_price = entry_gross_sum / entry_size_sum
-                entry_fees = exit_size / entry_size_sum * entry_fees_sum
-                pnl = _trade_pnl_nb(exit_size, entry_price, entry_fees, price, exit_fees, long)
-                trades[col] += 1
-                closed[col] += 1
-                if pnl > 0.0:
-                    wins[col] += 1
-                entry_size_sum = size - exit_size
-                entry_gross_sum = entry_size_sum * price
-                entry_fees_sum = fees - exit_fees
-                long = not long
         if in_position and not is_close_nb(-entry_size_sum, 0.0) and -entry_size_sum < 0.0:  # is_less_nb
             trades[col] += 1  # still open at the last bar
         if col_start[col + 1] > col_start[col]:
