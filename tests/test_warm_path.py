@@ -21,31 +21,28 @@ from test_reports import btc, quiet_backtest  # noqa: F401  (btc is a fixture)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
-# the quickstart's pipeline on its first 10 days, in a fresh interpreter: load, heatmaps, strategy, backtest,
-# baselines and judgement, every output file and the results store
-PIPELINE = """
+# `liqbt run` of the quickstart (on its first 10 days) in a fresh interpreter: load, heatmaps, strategy,
+# backtest, baselines and judgement, every output file and the results store
+PROBE = """
 import json, sys
-from pathlib import Path
-from liqbt.config import load_config
-from liqbt.pipeline import load_market, record_run, run_experiment, write_run
-loaded = load_config("configs/quickstart.yaml")
-market = load_market(loaded)
-market = market.slice(market.index[0], market.index[2880])
-run = run_experiment(loaded, market=market)
-out = Path(sys.argv[1])
-write_run(run, out)
-record_run(run, out / "results.sqlite")
+import liqbt.cli.main
+assert liqbt.cli.main.main(["run", sys.argv[1], "--out", sys.argv[2], "--quiet"]) == 0
 print(json.dumps(sorted(m for m in ("vectorbt", "plotly", "sklearn", "liqbt.backtest.portfolio",
                                      "liqbt.data.inspect") if m in sys.modules)))
 """
 
 
-def test_the_quickstart_pipeline_imports_no_vectorbt(tmp_path):
-    proc = subprocess.run([sys.executable, "-c", PIPELINE, str(tmp_path)], capture_output=True, text=True,
-                          cwd=PROJECT_ROOT)
+def test_the_quickstart_run_imports_no_vectorbt(tmp_path):
+    config = tmp_path / "quickstart.yaml"
+    text = (PROJECT_ROOT / "configs" / "quickstart.yaml").read_text()
+    assert "bars: 25920" in text and "dir: ../out/quickstart" in text
+    config.write_text(text.replace("bars: 25920", "bars: 2880").replace("dir: ../out/quickstart", "dir: out"))
+    proc = subprocess.run([sys.executable, "-c", PROBE, str(config), str(tmp_path / "out")], capture_output=True,
+                          text=True, cwd=PROJECT_ROOT)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == []
-    assert (tmp_path / "stats.json").exists() and (tmp_path / "equity.csv").exists()
+    assert {"stats.json", "equity.csv", "trades.csv", "report.html", "results.sqlite"} <= {
+        p.name for p in (tmp_path / "out").iterdir()}
 
 
 def through_portfolio(result) -> dict[str, np.ndarray]:
