@@ -217,7 +217,8 @@ def write_run(run: ExperimentRun, out: Path, *, title: str | None = None) -> dic
     # every file is written whole through a temporary file (a failure leaves no partial output)
     paths["stats"] = write_atomic(out / "stats.json", stats_json(run))
     fills = run.backtest.fills()
-    paths["trades"] = write_atomic(out / "trades.csv", run.backtest.trades().to_csv(index=False))
+    trades = run.backtest.trades()  # once: trades.csv and the heatmap page's markers
+    paths["trades"] = write_atomic(out / "trades.csv", trades.to_csv(index=False))
     paths["fills"] = write_atomic(out / "fills.csv", fills.to_csv(index=False))
     equity = equity_frame(run)
     paths["equity_csv"] = write_atomic(out / "equity.csv", equity.to_csv())
@@ -235,7 +236,7 @@ def write_run(run: ExperimentRun, out: Path, *, title: str | None = None) -> dic
     if views:  # interactive, with the trades as markers; report.html inlines it
         paths["heatmap_html"] = write_heatmap_html(
             views, out / "heatmap.html", title=f"liqbt heatmap: {run.config.name or run.config.strategy.name}",
-            trades=run.backtest.trades())
+            trades=trades)
     if run.baselines is not None:
         paths["baselines"] = write_atomic(out / "baselines.csv", baselines_for_output(run.baselines).to_csv(
             index_label="variant"))

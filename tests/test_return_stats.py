@@ -1,6 +1,6 @@
 """The run's Sharpe, Sortino, Calmar, max drawdown and total return (``liqbt.backtest.stats``, in numpy) are
-vectorbt's numbers to the bit: on synthetic return matrices with the edge cases, on a year of real BTCUSDT
-and on the quickstart."""
+vectorbt's numbers to the bit: on synthetic return matrices with the edge cases and on a year of real BTCUSDT
+(the quickstart: tests/test_warm_path.py)."""
 
 from __future__ import annotations
 
@@ -64,11 +64,4 @@ def test_the_statistics_of_a_real_year_are_vectorbts_to_the_bit(btc, engine):  #
     assert_stats_are_vectorbts(quiet_backtest(btc, churn(btc), config))
 
 
-def test_the_statistics_of_the_quickstart_and_its_baselines_are_vectorbts_to_the_bit():
-    from pathlib import Path
-
-    from liqbt.pipeline import run_experiment
-
-    run = run_experiment(Path(__file__).resolve().parents[1] / "configs" / "quickstart.yaml")
-    assert_stats_are_vectorbts(run.backtest)
-    assert_stats_are_vectorbts(run.benchmark)
+# the quickstart and its benchmark: tests/test_warm_path.py (every statistic, and the per-bar numbers)

@@ -1,8 +1,9 @@
 """Backtests of perpetual-futures strategies with funding, fees, slippage, leverage and liquidation.
 
 ``run_backtest(market, Signals(...), BacktestConfig(...))`` returns a
-:class:`BacktestResult` whose ``portfolio`` is a vectorbt Portfolio with funding
-inside its cash, value and returns.
+:class:`BacktestResult`: its statistics, trades and equity are computed without vectorbt, and its
+``portfolio`` (built on first access) is a vectorbt Portfolio with funding inside its cash, value and
+returns.
 """
 
 from ..lazy import lazy_exports

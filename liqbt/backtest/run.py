@@ -1,13 +1,18 @@
-"""``run_backtest``: signals + market -> :class:`BacktestResult` with a vectorbt Portfolio."""
+"""``run_backtest``: signals + market -> :class:`BacktestResult` (its accounts in numpy; a vectorbt Portfolio
+on request).
+
+Engine ``liqbt`` imports no vectorbt: the result's numbers come from
+:class:`~liqbt.backtest.accounting.Accounts`, and ``BacktestResult.portfolio`` builds the vectorbt
+Portfolio on first access. Engine ``vectorbt`` simulates with vectorbt itself.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
-from vectorbt.base.array_wrapper import ArrayWrapper
-from vectorbt.portfolio.enums import log_dt
 
 from ..data.market import Market
 from ..errors import ConfigError
@@ -15,8 +20,8 @@ from ..margin import BracketTable, check_position_leverage, constant_mmr_table
 from .config import BacktestConfig
 from .enums import (FILL_REASON_NAMES, ColumnSlots, CostParams, FundingArrays, MarginArrays, OrderArrays, PriceArrays,
                     RecordArrays, liquidation_dt, order_dt)
+from .accounting import Accounts
 from .nb import funding_from_positions_nb, positions_at_funding_nb, simulate_nb
-from .portfolio import PerpPortfolio
 from .prepare import MarketArrays, market_arrays
 from .signals import SignalArrays, Signals
 
@@ -30,12 +35,11 @@ class BacktestResult:
 
     Attributes
     ----------
-    portfolio : PerpPortfolio
-        A :class:`vectorbt.Portfolio` whose cash, value, returns, total return
-        and ``stats()`` include funding; keep analysing it with vectorbt. Its
-        index is the bar opens in UTC without a time zone (see
-        :func:`portfolio_index`); ``funding`` and ``liquidations`` keep the
-        market's tz-aware times.
+    accounts : Accounts
+        The order records, closes, funding and initial cash, with the cash, position, value, returns and
+        trade counts computed from them in numpy (:class:`~liqbt.backtest.accounting.Accounts`), equal
+        to vectorbt's; its index is the bar opens in UTC without a time zone (see
+        :func:`portfolio_index`).
     funding : DataFrame
         Funding cash flow, USD (+ received, - paid), on the bars that hold
         funding events (rows) per column; every other bar is zero
@@ -47,7 +51,7 @@ class BacktestResult:
         ``fee`` (USD), ``margin`` (isolated wallet balance before, USD),
         ``loss`` (USD).
     fill_reasons : ndarray of int64
-        Why each order of ``portfolio.order_records`` filled (index into
+        Why each order of ``accounts.orders`` filled (index into
         :data:`~liqbt.backtest.enums.FILL_REASON_NAMES`).
     config : BacktestConfig
     liquidation_trigger : str
@@ -63,11 +67,11 @@ class BacktestResult:
         under ``conventions``).
     order_funding : ndarray of float64, optional
         Funding (USD, + received) of the position each order of
-        ``portfolio.order_records`` opened, over its life (engine ``liqbt``);
+        ``accounts.orders`` opened, over its life (engine ``liqbt``);
         None when the engine does not attribute it (``vectorbt``).
     """
 
-    portfolio: PerpPortfolio
+    accounts: Accounts
     funding: pd.DataFrame
     liquidations: pd.DataFrame
     fill_reasons: np.ndarray
@@ -76,13 +80,35 @@ class BacktestResult:
     conventions: dict
     order_funding: np.ndarray | None = None
 
+    @cached_property
+    def portfolio(self):
+        """A :class:`~liqbt.backtest.portfolio.PerpPortfolio` (a :class:`vectorbt.Portfolio`) of the same
+        orders, closes and funding: its cash, value, returns, total return and ``stats()`` include funding;
+        keep analysing it with vectorbt. Built (and vectorbt imported) on first access; the numbers the run
+        reports come from :attr:`accounts` and equal this portfolio's."""
+        from vectorbt.base.array_wrapper import ArrayWrapper
+        from vectorbt.portfolio.enums import log_dt
+
+        from .portfolio import PerpPortfolio
+
+        acc = self.accounts
+        wrapper = ArrayWrapper(index=acc.index, columns=acc.columns, ndim=acc.ndim, freq=acc.freq)
+        close = pd.Series(acc.close, index=acc.index)
+        return PerpPortfolio(wrapper, close.to_frame() if acc.ndim == 2 else close, acc.orders,
+                             np.empty(0, dtype=log_dt), acc.init_cash.copy(), False, funding_bars=acc.funding_bars,
+                             funding_flow=acc.funding_flow)
+
+    def returns(self) -> pd.Series | pd.DataFrame:
+        """Bar returns (fraction, funding and fees included) as ``portfolio.returns()`` gives them: a Series
+        for one-dimensional signals, else one column per parameter column; index the tz-naive UTC bar opens."""
+        return self.accounts.wrap(self.accounts.returns())
+
     def fills(self) -> pd.DataFrame:
         """Every order with its time, column label and reason (signal, stop_loss, ..., liquidation)."""
-        rec = self.portfolio.order_records
-        wrapper = self.portfolio.wrapper
+        rec = self.accounts.orders
         return pd.DataFrame({
-            "time": wrapper.index[rec["idx"]].tz_localize("UTC"),
-            "column": wrapper.columns[rec["col"]],
+            "time": self.accounts.index[rec["idx"]].tz_localize("UTC"),
+            "column": self.accounts.columns[rec["col"]],
             "side": np.where(rec["side"] == 0, "buy", "sell"),
             "size": rec["size"],
             "price": rec["price"],
@@ -138,10 +164,6 @@ def portfolio_index(index: pd.DatetimeIndex) -> pd.DatetimeIndex:
     year of 5-minute bars), a naive one stays ``datetime64``.
     """
     return index.tz_convert("UTC").tz_localize(None) if index.tz is not None else index
-
-
-def _wrapper(index, columns, ndim, freq) -> ArrayWrapper:
-    return ArrayWrapper(index=portfolio_index(index), columns=columns, ndim=ndim, freq=freq)
 
 
 def _ndim(signals: Signals) -> int:
@@ -209,18 +231,21 @@ def _shift(a: np.ndarray, fill) -> np.ndarray:
     return out
 
 
-def _run_vectorbt(market: Market, sig: SignalArrays, config: BacktestConfig, mk: MarketArrays, wrapper):
+def _run_vectorbt(market: Market, sig: SignalArrays, config: BacktestConfig, mk: MarketArrays,
+                  index: pd.DatetimeIndex, ndim: int):
+    from .portfolio import PerpPortfolio  # imports vectorbt: only this engine needs it to simulate
+
     if not np.isnan(sig.target_price).all():
         raise ConfigError("engine 'vectorbt' has no target-price exits; use engine 'liqbt'")
     next_open = config.execution == "next_open"
     move = _shift if next_open else (lambda a, fill: a)
     price = mk.open if next_open else mk.close
-    close = pd.Series(mk.close, index=wrapper.index)
+    close = pd.Series(mk.close, index=index)
     n, m = sig.long_entries.shape
     size = move(_filled_size(sig, config), np.nan)
     sl, tp = move(sig.sl_stop, np.nan), move(sig.tp_stop, np.nan)
     use_stops = not (np.isnan(sl).all() and np.isnan(tp).all())
-    if wrapper.ndim == 1:  # one column: 1-D inputs keep vectorbt's outputs 1-D
+    if ndim == 1:  # one column: 1-D inputs keep vectorbt's outputs 1-D
         def one(a):
             return a[:, 0] if a.shape[0] > 1 else a[0, 0]
     else:
@@ -233,7 +258,7 @@ def _run_vectorbt(market: Market, sig: SignalArrays, config: BacktestConfig, mk:
                   open=one(mk.open[:, None]), high=one(mk.high[:, None]), low=one(mk.low[:, None]))
     try:
         pf = PerpPortfolio.from_signals(
-            close=close.to_frame() if wrapper.ndim == 2 else close,
+            close=close.to_frame() if ndim == 2 else close,
             entries=one(move(sig.long_entries, False)), exits=one(move(sig.long_exits, False)),
             short_entries=one(move(sig.short_entries, False)), short_exits=one(move(sig.short_exits, False)),
             price=one(price[:, None]), size=size,
@@ -241,8 +266,8 @@ def _run_vectorbt(market: Market, sig: SignalArrays, config: BacktestConfig, mk:
             fees=config.taker_fee, slippage=config.slippage, init_cash=float(config.init_cash_usd),
             upon_long_conflict="ignore", upon_short_conflict="ignore", upon_dir_conflict="ignore",
             upon_opposite_entry="reverse", accumulate=False, use_stops=use_stops,
-            broadcast_kwargs=dict(columns_from=wrapper.columns if wrapper.ndim == 2 else "keep"),
-            wrapper_kwargs=dict(columns=wrapper.columns, ndim=wrapper.ndim), freq=market.bar_size, **kw,
+            broadcast_kwargs=dict(columns_from=sig.columns if ndim == 2 else "keep"),
+            wrapper_kwargs=dict(columns=sig.columns, ndim=ndim), freq=market.bar_size, **kw,
         )
     except ValueError as exc:
         if "Percent does not support position reversal" in str(exc):
@@ -316,19 +341,17 @@ def run_backtest(market: Market, signals: Signals, config: BacktestConfig | None
         raise ConfigError(f"run_backtest: need at least 2 bars, found {len(market)}")
     sig = signals.to_arrays(market.index, source="signals")
     mk = market_arrays(market, config)
-    wrapper = _wrapper(market.index, sig.columns, _ndim(signals), market.bar_size)
+    index, ndim = portfolio_index(market.index), _ndim(signals)
+    pf = None
     if config.engine == "liqbt":
         orders, reasons, liqs, funding, order_funding = _run_liqbt(market, sig, config, mk)
-        close = pd.Series(mk.close, index=wrapper.index)
-        pf = PerpPortfolio(
-            wrapper, close.to_frame() if wrapper.ndim == 2 else close, orders, np.empty(0, dtype=log_dt),
-            np.full(len(sig.columns), float(config.init_cash_usd)), False,
-            funding_bars=mk.fund_bars, funding_flow=funding,
-        )
     else:
-        pf, reasons, liqs, funding = _run_vectorbt(market, sig, config, mk, wrapper)
+        pf, reasons, liqs, funding = _run_vectorbt(market, sig, config, mk, index, ndim)
+        orders = pf.order_records
         order_funding = None  # vectorbt's orders carry no funding: trades() attributes it by bar
-    check_outputs(pf.order_records, funding)
+    check_outputs(orders, funding)
+    accounts = Accounts(orders, mk.close, config.init_cash_usd, mk.fund_bars, funding, index, sig.columns, ndim,
+                        market.bar_size)
     funding_frame = pd.DataFrame(funding, index=market.index[mk.fund_bars], columns=sig.columns)
     liq_frame = pd.DataFrame({
         "time": market.index[liqs["idx"]],
@@ -339,6 +362,9 @@ def run_backtest(market: Market, signals: Signals, config: BacktestConfig | None
     conventions = dict(mk.conventions)
     if config.engine == "liqbt" and config.liquidation.enabled:
         conventions["maintenance_brackets"] = liquidation_table(market, config).label
-    return BacktestResult(portfolio=pf, funding=funding_frame, liquidations=liq_frame, fill_reasons=reasons,
-                          config=config, liquidation_trigger=mk.liquidation_trigger, conventions=conventions,
-                          order_funding=order_funding)
+    result = BacktestResult(accounts=accounts, funding=funding_frame, liquidations=liq_frame, fill_reasons=reasons,
+                            config=config, liquidation_trigger=mk.liquidation_trigger, conventions=conventions,
+                            order_funding=order_funding)
+    if pf is not None:
+        result.__dict__["portfolio"] = pf  # the simulation's own portfolio (cached_property's slot)
+    return result

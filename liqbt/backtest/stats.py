@@ -8,6 +8,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from .accounting import RETURN_DEFAULTS
 from .enums import FillReason
 
 __all__ = ["backtest_stats", "return_stats", "STAT_UNITS", "stats_for_json", "json_safe", "count_values"]
@@ -47,37 +48,31 @@ STAT_UNITS = {
 
 
 def backtest_stats(result) -> pd.DataFrame:
-    """One row per column of ``result.portfolio``; units in :data:`STAT_UNITS`.
+    """One row per column of ``result`` (a :class:`~liqbt.backtest.BacktestResult`); units in :data:`STAT_UNITS`.
 
     PnL is split exactly: ``pnl_usd = pnl_price_usd + pnl_funding_usd +
-    pnl_fees_usd = end_value_usd - start_value_usd``.
+    pnl_fees_usd = end_value_usd - start_value_usd``. The numbers are those of ``result.portfolio``
+    (vectorbt's, funding included) to the bit, computed from ``result.accounts`` without vectorbt.
     """
-    pf = result.portfolio
-    wrapper = pf.wrapper
-    m = wrapper.shape_2d[1]
-    columns = wrapper.columns
-    rec = pf.order_records
+    acc = result.accounts
+    m = acc.shape[1]
+    columns = acc.columns
+    rec = acc.orders
     fees = np.bincount(rec["col"], weights=rec["fees"], minlength=m)
     liq_mask = result.fill_reasons == FillReason.Liquidation
     liq_fees = np.bincount(rec["col"][liq_mask], weights=rec["fees"][liq_mask], minlength=m)
-    flow = pf.funding_flow_compact
+    flow = acc.funding_flow
     paid = -np.where(flow < 0, flow, 0.0).sum(axis=0)
     received = np.where(flow > 0, flow, 0.0).sum(axis=0)
     net_funding = flow.sum(axis=0)
-    init = np.asarray(pf.get_init_cash(), dtype=np.float64).reshape(-1)
-    init = np.broadcast_to(init, (m,))
-    profit = np.asarray(pf.total_profit(), dtype=np.float64).reshape(-1)
+    init = acc.init_cash
+    profit = acc.total_profit()
     with np.errstate(invalid="ignore", divide="ignore"):  # a zero start value: NaN / inf as vectorbt's kernel gave
         total_return = profit / init
-    acc = pf.returns_acc  # vectorbt's annualisation and defaults (settings["returns"]), applied by return_stats
-    ratios = return_stats(np.asarray(pf.returns(), dtype=np.float64).reshape(len(wrapper.index), m),
-                          acc.ann_factor, **{k: acc.defaults[k] for k in ("risk_free", "ddof", "required_return")})
-    liq_cols = pf.wrapper.columns.get_indexer(result.liquidations["column"]) if len(result.liquidations) else []
+    # vectorbt's annualisation and default return settings (accounting.RETURN_DEFAULTS)
+    ratios = return_stats(acc.returns(), acc.ann_factor, **RETURN_DEFAULTS)
+    liq_cols = columns.get_indexer(result.liquidations["column"]) if len(result.liquidations) else []
     n_liq = np.bincount(np.asarray(liq_cols, dtype=np.int64), minlength=m)
-    trades = pf.trades
-
-    def flat(x):
-        return np.asarray(x, dtype=np.float64).reshape(-1)
 
     out = pd.DataFrame({
         "start_value_usd": init,
@@ -92,13 +87,13 @@ def backtest_stats(result) -> pd.DataFrame:
         "fees_paid_usd": fees,
         "liquidation_fees_usd": liq_fees,
         "liquidations": n_liq,
-        "exposure": flat(pf.position_coverage()),
+        "exposure": acc.position_coverage(),
         "sharpe_ratio": ratios["sharpe_ratio"],
         "sortino_ratio": ratios["sortino_ratio"],
         "calmar_ratio": ratios["calmar_ratio"],
         "max_drawdown": -ratios["max_drawdown"],
-        "trades": flat(trades.count()).astype(np.int64),
-        "win_rate": flat(trades.closed.win_rate()),
+        "trades": acc.trade_count().astype(np.int64),
+        "win_rate": acc.win_rate(),
     }, index=columns)
     out.index.name = "column"
     return out

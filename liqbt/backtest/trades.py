@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from vectorbt.base.reshape_fns import to_2d_array
 
 from ..errors import ConfigError
 from .enums import TRADE_EXIT_NAMES
@@ -43,17 +42,16 @@ EQUITY_COLUMNS = {
 
 def trade_records(result) -> np.ndarray:
     """The trades of every column as ``trade_dt`` records (see :mod:`liqbt.backtest.trades_nb`)."""
-    pf = result.portfolio
-    orders = pf.order_records
+    acc = result.accounts
+    orders = acc.orders
     funding = result.order_funding
     if funding is None:
         funding = np.zeros(len(orders))
-    close = to_2d_array(pf.close)
+    n, m = acc.shape
     trades = trades_from_orders_nb(orders, np.asarray(result.fill_reasons, dtype=np.int64),
-                                   np.asarray(funding, dtype=np.float64), np.ascontiguousarray(close[-1]),
-                                   close.shape[0] - 1)
+                                   np.asarray(funding, dtype=np.float64), np.full(m, acc.close[-1]), n - 1)
     if result.order_funding is None and len(trades):
-        trades = funding_by_bar_nb(trades, pf.funding_bars, np.ascontiguousarray(pf.funding_flow_compact))
+        trades = funding_by_bar_nb(trades, acc.funding_bars, np.ascontiguousarray(acc.funding_flow))
     return trades
 
 
@@ -71,8 +69,7 @@ def trade_table(result) -> pd.DataFrame:
     exit (``exit_reason`` says ``signal`` for both).
     """
     rec = trade_records(result)
-    wrapper = result.portfolio.wrapper
-    index = wrapper.index
+    index = result.accounts.index
     size = rec["size"]
     fees = rec["entry_fees"] + rec["exit_fees"]
     number = np.zeros(len(rec), dtype=np.int64)
@@ -81,7 +78,7 @@ def trade_table(result) -> pd.DataFrame:
         number[mask] = np.arange(1, mask.sum() + 1)
     return pd.DataFrame({
         "trade": number,
-        "column": wrapper.columns[rec["col"]],
+        "column": result.accounts.columns[rec["col"]],
         "side": np.where(rec["side"] > 0, "long", "short"),
         "entry_time": index[rec["entry_idx"]].tz_localize("UTC"),
         "entry_price": rec["entry_price"],
@@ -107,8 +104,8 @@ def equity_table(result, column=None) -> pd.DataFrame:
     column : label, optional
         The parameter column; required when the backtest has more than one.
     """
-    pf = result.portfolio
-    columns = pf.wrapper.columns
+    acc = result.accounts
+    columns = acc.columns
     if column is None:
         if len(columns) != 1:
             raise ConfigError(f"equity: the backtest has {len(columns)} columns; name one with column=")
@@ -117,12 +114,9 @@ def equity_table(result, column=None) -> pd.DataFrame:
         raise ConfigError(f"equity: no column {column!r} in the backtest (columns: {list(columns)[:5]}...)")
     col = columns.get_loc(column)
 
-    def one(frame) -> np.ndarray:
-        return to_2d_array(frame)[:, col]
-
-    value = one(pf.value())
-    position = one(pf.assets())
-    position_value = one(pf.asset_value())
+    value = acc.value()[:, col]
+    position = acc.assets()[:, col]
+    position_value = acc.asset_value()[:, col]
     peak = np.maximum.accumulate(value)
     out = pd.DataFrame({
         "equity_usd": value,
@@ -130,6 +124,6 @@ def equity_table(result, column=None) -> pd.DataFrame:
         "position_coins": position,
         "position_value_usd": position_value,
         "drawdown": 1.0 - value / peak,
-    }, index=pf.wrapper.index.tz_localize("UTC"))
+    }, index=acc.index.tz_localize("UTC"))
     out.index.name = "time"
     return out

@@ -69,7 +69,6 @@ def format_judgement(judgement) -> str:
 
 def run(args) -> int:
     from ..config.files import check_store_path, write_atomic
-    from ..data.inspect import describe, format_description
     from ..data.market import MultiVenueMarket
     from ..pipeline import record_run, run_experiment, write_run
     from ..progress import stage
@@ -87,6 +86,8 @@ def run(args) -> int:
     market = load_market_staged(loaded)
     out = output_dir(args, loaded)
     if loaded.config.strategy is None:
+        from ..data.inspect import describe, format_description  # the data summary only: 0.7 s of imports
+
         markets = list(market.markets.values()) if isinstance(market, MultiVenueMarket) else [market]
         infos = [describe(m) for m in markets]
         write_atomic(out / "data_summary.json", json.dumps(infos, indent=2))

@@ -107,7 +107,7 @@ def judge(strategy: Strategy, ctx: StrategyContext, config: BacktestConfig | Non
     runs = baseline_runs(strategy, ctx, config, seeds)
     summary = compare_to_baselines_from_runs(runs, [int(s) for s in seeds])
     index = ctx.market.index
-    returns = pd.DataFrame({label: np.asarray(run.portfolio.returns(), dtype=np.float64)
+    returns = pd.DataFrame({label: np.asarray(run.returns(), dtype=np.float64)
                             for label, run in runs.items()}, index=index)
     placebo_cols = [c for c in returns.columns if c.startswith("placebo_")]
     placebo = {metric: placebo_test(summary.loc["heatmap", metric] if "heatmap" in summary.index else np.nan,

@@ -17,22 +17,21 @@ def fast_metrics(result) -> pd.DataFrame:
     """:data:`METRIC_NAMES` per column of a :class:`~liqbt.backtest.BacktestResult`.
 
     Same definitions as :func:`liqbt.backtest.backtest_stats` (funding and fees
-    included in value and returns) without building vectorbt's value matrix.
+    included in value and returns) without building the per-bar value matrix.
     """
-    pf = result.portfolio
-    rec = pf.order_records
+    acc = result.accounts
+    rec = acc.orders
     rec = np.ascontiguousarray(rec[np.lexsort((rec["idx"], rec["col"]))])  # by column, then bar (stable)
-    close = np.ascontiguousarray(np.asarray(pf.close, dtype=np.float64)[:, 0] if np.ndim(pf.close) == 2
-                                 else np.asarray(pf.close, dtype=np.float64))
-    m = pf.wrapper.shape_2d[1]
-    init = np.ascontiguousarray(np.broadcast_to(np.asarray(pf.get_init_cash(), dtype=np.float64).reshape(-1), (m,)))
+    close = acc.close
+    m = acc.shape[1]
+    init = acc.init_cash
     bounds = np.searchsorted(rec["col"], np.arange(m + 1)).astype(np.int64)
     fund_row = np.full(len(close), -1, dtype=np.int64)
-    fund_row[pf.funding_bars] = np.arange(len(pf.funding_bars))
+    fund_row[acc.funding_bars] = np.arange(len(acc.funding_bars))
     values = column_metrics_nb(close, rec, bounds[:-1], bounds[1:], fund_row,
-                               np.ascontiguousarray(pf.funding_flow_compact, dtype=np.float64), init,
-                               periods_per_year(pf.wrapper.index))
-    out = pd.DataFrame(values, index=pf.wrapper.columns, columns=list(METRIC_NAMES))
+                               np.ascontiguousarray(acc.funding_flow, dtype=np.float64), init,
+                               periods_per_year(acc.index))
+    out = pd.DataFrame(values, index=acc.columns, columns=list(METRIC_NAMES))
     out["trades"] = out["trades"].astype(np.int64)
     return out
 

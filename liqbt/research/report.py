@@ -30,7 +30,7 @@ def selected_returns(loaded, market, params: dict) -> pd.Series:
     overrides, strategy_params = split_overrides(params)
     ctx, backtest = override_context(config, market, overrides, loaded.base_dir)
     strategy = config.strategy.strategy_class(loaded.base_dir)(**{**config.strategy.params, **strategy_params})
-    returns = run_backtest(market, strategy.signals(ctx), backtest).portfolio.returns()
+    returns = run_backtest(market, strategy.signals(ctx), backtest).returns()
     return returns.iloc[:, 0] if isinstance(returns, pd.DataFrame) else returns
 
 
