@@ -63,27 +63,24 @@ def test_liqbt_heatmap_writes_one_png_per_window_and_a_switchable_html(tmp_path)
 
 
 def test_png_relative_and_absolute_scales_date_axis_and_usd_colour_bar(tmp_path, monkeypatch):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     import pytest
 
     from liqbt.errors import ConfigError
+    from liqbt.plots import heatmap_png
     from liqbt.plots.heatmap_png import usd_label
 
     assert [usd_label(v) for v in (633e6, 1.2e9, 45_000, 12.5)] == ["633M", "1.2B", "45k", "12.5"]
     drawn = {}
-    close = plt.close
+    save = heatmap_png.save_png
 
-    def keep(fig):  # read the figure's labels before save_png closes it
+    def keep(fig, path, **kw):  # read the figure's labels once save_png has drawn it
+        written = save(fig, path, **kw)
         ax, bar = fig.axes[0], fig.axes[1]
-        fig.canvas.draw()
         drawn[len(drawn)] = (ax.get_title(), [t.get_text() for t in ax.get_xticklabels()],
                              bar.get_ylabel(), [t.get_text() for t in bar.get_yticklabels()])
-        close(fig)
+        return written
 
-    monkeypatch.setattr(plt, "close", keep)
+    monkeypatch.setattr(heatmap_png, "save_png", keep)
     view = _view()
     view = HeatmapView(**{**view.__dict__, "subtitle": "BTCUSDT · binance · window 7d"})
     write_heatmap_png(view, tmp_path / "abs.png")
