@@ -218,7 +218,9 @@ def _side(view: HeatmapView, side: str) -> np.ndarray:
 def _date_numbers(times) -> np.ndarray:
     import matplotlib.dates as mdates
 
-    return mdates.date2num(pd.DatetimeIndex(times).tz_convert(None).to_pydatetime())
+    # datetime64[us], the values matplotlib makes of Python datetimes: the same numbers without a Python object
+    # per time
+    return mdates.date2num(pd.DatetimeIndex(times).tz_convert(None).to_numpy().astype("datetime64[us]"))
 
 
 def _colour_bar(fig, mesh, ax, scale: str, top: float, short: bool = False) -> None:
