@@ -50,7 +50,10 @@ def save_png(fig, path: str | Path, *, dpi: float | None = None, facecolor=None)
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
     canvas.draw()
     rgba = np.asarray(canvas.buffer_rgba())
-    image = Image.fromarray(rgba[..., :3]) if (rgba[..., 3] == 255).all() else Image.fromarray(rgba)
+    height, width = rgba.shape[:2]
+    image = Image.frombuffer("RGBA", (width, height), rgba, "raw", "RGBA", 0, 1)
+    if (rgba[..., 3] == 255).all():
+        image = image.convert("RGB")  # in C: twice as fast as an array slice, which PIL copies first
     buffer = io.BytesIO()
     image.save(buffer, format="png", compress_level=PNG_COMPRESS_LEVEL, dpi=(fig.dpi, fig.dpi))
     if managed:
