@@ -43,3 +43,13 @@ REAL = pytest.mark.real_data  # these configs name files under ../shared/data
 def test_validate_imports_no_engine(config):
     # resolving the strategy imports the shipped strategies and liqbt.zones: their numba kernels load on first use
     assert loaded_after(["-q", "validate", f"configs/{config}.yaml"]) == set()
+
+
+def test_the_data_section_imports_no_pandas_or_numpy():
+    # `liqbt validate` checks the data: section with these modules; pandas (with pyarrow) and numpy are most of
+    # its start-up, and they load only when a check reads a file (or another section needs them)
+    probe = ("import json, sys\nimport liqbt.data.config, liqbt.data.sources\n"
+             "print(json.dumps(sorted(m for m in ('pandas', 'numpy', 'pyarrow') if m in sys.modules)))")
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=PROJECT_ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == []

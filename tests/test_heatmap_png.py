@@ -34,17 +34,17 @@ def _view(n_candles=48, seed=0, n_bins=300):
 
 @pytest.fixture
 def drawn(monkeypatch):
-    """The figures ``save_png`` closes, kept open for the test to read their artists."""
-    import matplotlib
+    """The figures ``save_png`` renders, kept for the test to read their artists."""
+    from liqbt.plots import heatmap_png
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    figures, save = [], heatmap_png.save_png
 
-    figures, real_close = [], plt.close
-    monkeypatch.setattr(plt, "close", figures.append)
-    yield figures
-    for fig in figures:
-        real_close(fig)
+    def keep(fig, path, **kw):
+        figures.append(fig)
+        return save(fig, path, **kw)
+
+    monkeypatch.setattr(heatmap_png, "save_png", keep)
+    return figures
 
 
 def _by_gid(ax, gid):

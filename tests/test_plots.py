@@ -63,27 +63,24 @@ def test_liqbt_heatmap_writes_one_png_per_window_and_a_switchable_html(tmp_path)
 
 
 def test_png_relative_and_absolute_scales_date_axis_and_usd_colour_bar(tmp_path, monkeypatch):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     import pytest
 
     from liqbt.errors import ConfigError
+    from liqbt.plots import heatmap_png
     from liqbt.plots.heatmap_png import usd_label
 
     assert [usd_label(v) for v in (633e6, 1.2e9, 45_000, 12.5)] == ["633M", "1.2B", "45k", "12.5"]
     drawn = {}
-    close = plt.close
+    save = heatmap_png.save_png
 
-    def keep(fig):  # read the figure's labels before save_png closes it
+    def keep(fig, path, **kw):  # read the figure's labels once save_png has drawn it
+        written = save(fig, path, **kw)
         ax, bar = fig.axes[0], fig.axes[1]
-        fig.canvas.draw()
         drawn[len(drawn)] = (ax.get_title(), [t.get_text() for t in ax.get_xticklabels()],
                              bar.get_ylabel(), [t.get_text() for t in bar.get_yticklabels()])
-        close(fig)
+        return written
 
-    monkeypatch.setattr(plt, "close", keep)
+    monkeypatch.setattr(heatmap_png, "save_png", keep)
     view = _view()
     view = HeatmapView(**{**view.__dict__, "subtitle": "BTCUSDT · binance · window 7d"})
     write_heatmap_png(view, tmp_path / "abs.png")
@@ -96,3 +93,45 @@ def test_png_relative_and_absolute_scales_date_axis_and_usd_colour_bar(tmp_path,
     assert rlabel.startswith("share") and any(t.endswith("%") for t in rticks), rticks
     with pytest.raises(ConfigError, match="absolute' or 'relative"):
         write_heatmap_png(view, tmp_path / "bad.png", scale="log")
+
+
+def _pixels(data: bytes) -> np.ndarray:
+    import io
+
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGBA"))
+
+
+def test_save_png_draws_the_pixels_savefig_draws(tmp_path, monkeypatch):
+    # the PNG is encoded differently (RGB, zlib level 3, no Software text), the picture is the same
+    import io
+
+    from liqbt.plots import heatmap_png
+    from liqbt.plots.figure import save_png
+
+    drawn = []
+    monkeypatch.setattr(heatmap_png, "save_png", lambda fig, path, **kw: drawn.append((fig, kw)))
+    write_heatmap_png(_view(), tmp_path / "unused.png", width_px=800, height_px=450)
+    (fig, kw), = drawn
+    reference = io.BytesIO()
+    fig.savefig(reference, format="png", **kw)
+    ours = save_png(fig, tmp_path / "map.png", **kw).read_bytes()
+    assert ours[25] == 2  # colour type 2: RGB, the picture being opaque
+    assert np.array_equal(_pixels(ours), _pixels(reference.getvalue()))
+
+
+def test_equity_and_heatmap_pictures_leave_pyplot_alone(tmp_path):
+    # pyplot (0.1 s to import) and a backend switch in the user's session: neither is needed to draw a PNG
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    probe = (
+        "import sys\nimport numpy as np, pandas as pd\nfrom liqbt.plots.equity_png import write_equity_png\n"
+        "value = pd.Series(np.linspace(100, 120, 500), index=pd.date_range('2025-01-01', periods=500, freq='5min',"
+        " tz='UTC'))\nwrite_equity_png(value, sys.argv[1])\nprint('matplotlib.pyplot' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "equity.png")], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "False" and (tmp_path / "equity.png").stat().st_size > 10_000

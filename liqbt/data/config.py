@@ -28,21 +28,27 @@ from one YAML"); ``symbol``, ``start``, ``end``, ``gaps`` apply to every venue.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import warnings
 from dataclasses import replace
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import pandas as pd
 from pydantic import Field, field_validator, model_serializer, model_validator
 
 from ..config.base import FrozenModel
 from ..errors import ConfigError, SpanWarning
-from .bundle import DataBundle
-from .market import Market, MultiVenueMarket, bar_size_label
 from .periods import periods_apart
 from .sources import SourceConfig, UtcDatetime, utc_stamp
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .bundle import DataBundle
+    from .market import Market, MultiVenueMarket
+
+# pandas and the market modules load when data is read (load_data), not when a config is validated
 
 __all__ = ["DataConfig", "VenueConfig", "load_data", "check_data_config", "check_span", "VENUE_NAME"]
 
@@ -137,6 +143,8 @@ class DataConfig(FrozenModel):
     @classmethod
     def _timedelta(cls, value):
         if value is not None:
+            import pandas as pd
+
             try:
                 pd.Timedelta(value)
             except ValueError:
@@ -210,6 +218,8 @@ def load_data(config: DataConfig, base_dir: str | Path = ".") -> Market | MultiV
     With ``venues:`` each venue's sources make one market, named by the venue's
     key, and the result is a :class:`MultiVenueMarket` (all venues need one bar size).
     """
+    from .market import MultiVenueMarket, bar_size_label
+
     base_dir = Path(base_dir)
     check_data_config(config, base_dir)
     if config.venues is None:
@@ -258,13 +268,15 @@ def _load_market(config: DataConfig, sources, base_dir: Path, where: str, venue:
 
 # A part may start or end this much inside the bars without a warning (hourly OI known an
 # hour after its bar opens, the last 8h funding event before the end of the data).
-PART_COVERAGE_SLACK = pd.Timedelta(days=1)
+PART_COVERAGE_SLACK = dt.timedelta(days=1)
 
 
 def _warn_part_coverage(market: Market, bundle: DataBundle) -> None:
     """A :class:`SpanWarning` when open interest, funding, mark price or realised
     liquidations from another file cover much less than the bars (their values are
     NaN, or no funding is charged, there)."""
+    import pandas as pd
+
     oi = [s for s in (bundle.open_interest, bundle.open_interest_coins) if s is not None]
     times = {"open_interest": pd.concat(oi).sort_index() if oi else None, "funding": bundle.funding,
              "mark": bundle.mark, "liquidations": bundle.liquidations}

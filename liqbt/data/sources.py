@@ -8,16 +8,20 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from typing import Annotated, ClassVar, Literal, Union
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal, Union
 
-import pandas as pd
 from pydantic import AfterValidator, Field, PlainSerializer, model_serializer, model_validator
 
 from ..config.base import Duration, FrozenModel
 from ..errors import ConfigError, DataError
-from .bundle import DataBundle
-from .freqtrade import parse_timeframe
-from .validate import check_data_file, check_data_folder, require_columns, to_utc_index
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .bundle import DataBundle
+
+# pandas (and the readers, which import it) load inside the methods that read data: `liqbt validate` of a
+# config whose checks read no file does not pay for them
 
 __all__ = ["SourceConfig", "Part", "Timeframe", "FreqtradeSource", "BinanceArchiveSource", "VendorHourlySource",
            "Vendor4hSource", "MultiVenueSource", "CoinglassV4Source", "SyntheticSource", "UtcDatetime", "utc_stamp"]
@@ -29,9 +33,15 @@ _ARCHIVE_KIND_PARTS = {"klines": ("candles",), "markPriceKlines": ("mark",), "fu
                        "metrics": ("open_interest", "known"), "liquidationSnapshot": ("liquidations",)}
 _TIMEFRAME = r"^\d+[mhdw]$"
 
+
+def _timeframe(text: str) -> Duration:
+    from .freqtrade import parse_timeframe
+
+    return Duration(text, parse_timeframe(text))
+
+
 #: A bar size as written (``"5m"``), its span parsed once at validation (``.delta``); dumps keep the text.
-Timeframe = Annotated[str, Field(pattern=_TIMEFRAME),
-                      AfterValidator(lambda text: Duration(text, parse_timeframe(text))), PlainSerializer(str)]
+Timeframe = Annotated[str, Field(pattern=_TIMEFRAME), AfterValidator(_timeframe), PlainSerializer(str)]
 
 
 def _as_utc(value: dt.datetime) -> dt.datetime:
@@ -42,6 +52,8 @@ def utc_stamp(value) -> pd.Timestamp | None:
     """``value`` as a UTC timestamp (a naive one is UTC); None stays None."""
     if value is None:
         return None
+    import pandas as pd
+
     stamp = pd.Timestamp(value)
     return stamp.tz_localize("UTC") if stamp.tz is None else stamp.tz_convert("UTC")
 
@@ -103,6 +115,8 @@ class _Source(FrozenModel):
         path = getattr(self, "path", None)
         if path is None or self._path_kind is None:
             return
+        from .validate import check_data_file, check_data_folder
+
         full = self._path(base_dir, path)
         if not full.exists() and not full.is_symlink():
             raise ConfigError(f"{where}.path: file or folder not found: {full} "
@@ -121,6 +135,8 @@ class _Source(FrozenModel):
         """
         if not self.wants("candles"):
             return None
+        import pandas as pd
+
         try:
             span = self._candle_span(base_dir)
         except Exception:  # noqa: BLE001 - the loader names the problem precisely
@@ -139,6 +155,10 @@ class _Source(FrozenModel):
 
 def _check_csv_header(path: Path, columns) -> None:
     """The CSV's header names ``columns`` (a DataError as the loader gives); unreadable: left to the loader."""
+    import pandas as pd
+
+    from .validate import require_columns
+
     try:
         header = pd.read_csv(path, nrows=0)
     except Exception:  # noqa: BLE001 - the full read names the problem with its rows
@@ -171,7 +191,10 @@ class FreqtradeSource(_Source):
                                   f"timeframe {self.timeframe!r}; candle files there: {have[:12]}")
 
     def _candle_span(self, base_dir: Path):
+        import pandas as pd
+
         from .freqtrade import pair_to_filename
+        from .validate import to_utc_index
 
         path = self._path(base_dir, self.path) / f"{pair_to_filename(self.pair)}-{self.timeframe}-futures.feather"
         dates = pd.read_feather(path, columns=["date"])["date"]
@@ -204,6 +227,8 @@ class BinanceArchiveSource(_Source):
     _path_kind: ClassVar = ("folder", "a Binance archive folder (see `liqbt data download`)")
 
     def _window(self):
+        import pandas as pd
+
         start = pd.Timestamp(self.start, tz="UTC") if self.start is not None else None
         end = pd.Timestamp(self.end, tz="UTC") + pd.Timedelta(days=1) if self.end is not None else None
         return start, end  # the reader's end is exclusive
@@ -244,6 +269,10 @@ class VendorHourlySource(_Source):
         _check_csv_header(self._path(base_dir, self.path), HOURLY_COLUMNS)
 
     def _candle_span(self, base_dir: Path):
+        import pandas as pd
+
+        from .validate import to_utc_index
+
         path = self._path(base_dir, self.path)
         index = to_utc_index(pd.read_csv(path, usecols=["timestamp"])["timestamp"], str(path), "timestamp",
                              unit="ms")
@@ -265,6 +294,7 @@ class Vendor4hSource(_Source):
     def check_paths(self, base_dir: Path, where: str) -> None:
         """Also: the file of every part asked for exists (and only those)."""
         super().check_paths(base_dir, where)
+        from .validate import check_data_file
         from .vendor import VENDOR_4H_FILES
 
         folder = self._path(base_dir, self.path)
@@ -301,6 +331,8 @@ class MultiVenueSource(_Source):
             raise ConfigError(f"{where}: {path}: file not found; the multi-venue folder needs candles.parquet")
 
     def _candle_span(self, base_dir: Path):
+        import pandas as pd
+
         path = self._path(base_dir, self.path) / "candles.parquet"
         frame = pd.read_parquet(path, columns=["timestamp", "venue", "coin"])
         stamps = frame.loc[(frame["venue"] == self.venue) & (frame["coin"] == self.coin), "timestamp"]
@@ -370,11 +402,15 @@ class SyntheticSource(_Source):
     start: dt.datetime = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
 
     def _candle_span(self, base_dir: Path):
+        import pandas as pd
+
         start = pd.Timestamp(self.start)
         start = start.tz_localize("UTC") if start.tz is None else start.tz_convert("UTC")
         return start, start + self.bars * self.bar_size.delta
 
     def read(self, base_dir: Path) -> DataBundle:
+        import pandas as pd
+
         from .synthetic import generate_bundle
 
         return generate_bundle(self.bars, self.bar_size.delta, seed=self.seed,

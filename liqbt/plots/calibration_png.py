@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .figure import save_png
+from .figure import new_figure, save_png
 
 __all__ = ["write_calibration_png"]
 
@@ -31,13 +31,10 @@ def write_calibration_png(close: pd.Series, realised: pd.DataFrame, predicted: M
         realised total: the eye then compares shapes (what rank statistics score), not levels.
         The legend gives each scale.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.dates as mdates
-    import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(3, 1, figsize=(12, 8), sharex=True, gridspec_kw={"height_ratios": [2, 2, 2]})
+    fig = new_figure(12, 8)
+    axes = fig.subplots(3, 1, sharex=True, gridspec_kw={"height_ratios": [2, 2, 2]})
     axes[0].plot(close.index, close.to_numpy(), color="#222", linewidth=1.0)
     axes[0].set_ylabel("price (USD)")
     axes[0].set_title(title)

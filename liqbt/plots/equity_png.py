@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .figure import save_png
+from .figure import new_figure, save_png
 
 __all__ = ["write_equity_png", "equity_figure", "plot_times"]
 
@@ -30,13 +30,9 @@ def plot_times(index: pd.Index):
 def equity_figure(value: pd.Series, *, benchmark: pd.Series | None = None, title: str = "equity",
                   benchmark_label: str = "buy and hold"):
     """The matplotlib figure of :func:`write_equity_png` (its first axes' lines: strategy, then benchmark)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     drawdown = value / value.cummax() - 1.0
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(12, 6), sharex=True, gridspec_kw={"height_ratios": [3, 1]})
+    fig = new_figure(12, 6)
+    top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
     top.plot(plot_times(value.index), value.to_numpy(), color="#1f77b4", linewidth=1.2, label="strategy")
     if benchmark is not None:
         # the benchmark is drawn as given (no rescaling): the caller passes the run its table reports

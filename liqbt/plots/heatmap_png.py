@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .figure import save_png
+from .figure import new_figure, save_png
 from .heatmap_view import HeatmapView
 
 __all__ = ["write_heatmap_png", "write_heatmap_panels", "draw_heatmap", "usd_label", "SCALES", "PRICE_STYLES",
@@ -73,8 +73,8 @@ def write_heatmap_png(view: HeatmapView, path: str | Path, *, side: str = "both"
     bar is labelled in USD (or in share of the column).
     """
     check_choices(scale, price, side)
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(width_px / 100, height_px / 100), dpi=100, facecolor="black")
+    fig = new_figure(width_px / 100, height_px / 100, facecolor="black")
+    ax = fig.subplots()
     mesh, top = draw_heatmap(ax, view, side=side, scale=scale, price=price, width_px=width_px, height_px=height_px)
     if fills is not None and len(fills):
         _draw_fills(ax, fills)
@@ -111,10 +111,9 @@ def write_heatmap_panels(views, path: str | Path, *, title: str = "", side: str 
         raise ValueError(f"{len(views)} views but {len(scales)} scales and {len(prices)} price styles")
     for one_scale, one_price in zip(scales, prices):
         check_choices(one_scale, one_price, side)
-    plt = _pyplot()
     height_px = panel_height_px * len(views) + (60 if title else 0)
-    fig, axes = plt.subplots(len(views), 1, figsize=(width_px / 100, height_px / 100), dpi=100, facecolor="black",
-                             sharex=True, squeeze=False)
+    fig = new_figure(width_px / 100, height_px / 100, facecolor="black")
+    axes = fig.subplots(len(views), 1, sharex=True, squeeze=False)
     for ax, view, one_scale, one_price in zip(axes[:, 0], views, scales, prices):
         mesh, top = draw_heatmap(ax, view, side=side, scale=one_scale, price=one_price, width_px=width_px,
                                  height_px=panel_height_px)
@@ -216,19 +215,12 @@ def _side(view: HeatmapView, side: str) -> np.ndarray:
     return np.maximum({"both": view.long + view.short, "long": view.long, "short": view.short}[side], 0.0)
 
 
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
 def _date_numbers(times) -> np.ndarray:
     import matplotlib.dates as mdates
 
-    return mdates.date2num(pd.DatetimeIndex(times).tz_convert(None).to_pydatetime())
+    # datetime64[us], the values matplotlib makes of Python datetimes: the same numbers without a Python object
+    # per time
+    return mdates.date2num(pd.DatetimeIndex(times).tz_convert(None).to_numpy().astype("datetime64[us]"))
 
 
 def _colour_bar(fig, mesh, ax, scale: str, top: float, short: bool = False) -> None:

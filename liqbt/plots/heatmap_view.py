@@ -61,8 +61,9 @@ class HeatmapView:
         n_bins = (len(self.bin_edges) - 1) // group
 
         def shrink(matrix):
-            m = np.asarray(matrix, dtype=np.float64)[rows][:, : n_bins * group]
-            return m.reshape(len(rows), n_bins, group).sum(axis=2)
+            # rows first, then float64: the same values without converting the snapshots left out
+            m = np.asarray(matrix)[rows, : n_bins * group].astype(np.float64)
+            return m if group == 1 else m.reshape(len(rows), n_bins, group).sum(axis=2)
 
         pstride = max(1, int(np.ceil(len(self.price) / (4 * max_times))))
         return HeatmapView(
