@@ -1,8 +1,6 @@
 """Calibration: metrics, the naive baseline, the predictor (point in time) and the fit."""
 
 import json
-import subprocess
-import sys
 import warnings
 from dataclasses import replace
 
@@ -12,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conftest import PROJECT_ROOT, shared_path
+from corpus import run_cli
 from liqbt.calibration import CalibrationConfig, LiquidationPredictor, SearchSpace, calibrate, naive_baseline, score
 from liqbt.calibration.baseline import resample_bars
 from liqbt.calibration.fit import realised_coverage, realised_liquidations
@@ -303,11 +302,12 @@ def test_shipped_predictor_beats_the_naive_baseline_out_of_sample_on_vendor_data
 
 
 @pytest.mark.real_data
-def test_cli_calibrate_writes_json(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "liqbt", "calibrate", "configs/calibrate_btc_1h_vendor.yaml",
-                           "--out", str(tmp_path)], capture_output=True, text=True,
-                          cwd=PROJECT_ROOT)
-    assert proc.returncode == 0, proc.stderr
+def test_cli_calibrate_writes_json(tmp_path, monkeypatch):
+    # in this process, as the corpus runs the CLI (tests/corpus.py); `python -m liqbt calibrate` in a fresh
+    # interpreter stays covered by tests/test_calibration_walkforward.py
+    monkeypatch.chdir(PROJECT_ROOT)
+    code, _, err = run_cli(["calibrate", "configs/calibrate_btc_1h_vendor.yaml", "--out", str(tmp_path)])
+    assert code == 0, err
     report = json.loads((tmp_path / "calibration.json").read_text())
     assert report["scores"]["test"]["fitted"]["long"]["spearman"] > report["scores"]["test"]["baseline"]["long"]["spearman"]
 
@@ -340,7 +340,7 @@ def test_calibrate_btc_4h_config_splits_before_the_shipped_fit_and_scores_the_sh
 
 
 @pytest.mark.real_data
-def test_cli_says_once_that_the_price_left_the_grid(tmp_path):
+def test_cli_says_once_that_the_price_left_the_grid(tmp_path, monkeypatch):
     """BTC fell from 125k (the first open) below 75.8k in February: a 1,000-bin grid is left."""
     data = shared_path("binance-um", "futures")
     vendor = shared_path("coinglass-btc-4h")
@@ -357,18 +357,17 @@ calibration:
   search: {{leverage_median: [25.0], leverage_sigma: [1.3], entry_price: [range], long_share: [equal], window: [7d],
            background_density: [0.03, 0.1]}}
 """)
-    proc = subprocess.run([sys.executable, "-m", "liqbt", "calibrate", str(config), "--out", str(tmp_path / "out")],
-                          capture_output=True, text=True, cwd=PROJECT_ROOT)
-    assert proc.returncode == 0, proc.stderr
-    lines = [x for x in proc.stderr.splitlines() if "left the grid" in x]
-    assert len(lines) == 1, proc.stderr
+    # in this process: main() prints each distinct warning once whatever the interpreter's filters
+    monkeypatch.chdir(PROJECT_ROOT)
+    code, _, err = run_cli(["calibrate", str(config), "--out", str(tmp_path / "out")])
+    assert code == 0, err
+    lines = [x for x in err.splitlines() if "left the grid" in x]
+    assert len(lines) == 1, err
     assert lines[0].startswith("liqbt: warning: heatmap: the price left the grid [75,802.64, ")
     assert "first at 2026-01-31 18:40:00+00:00" in lines[0] and "raise n_bins" in lines[0]
 
 
 def test_cli_calibrate_prints_tie_counts_coverage_and_split_months(tmp_path):
-    from corpus import run_cli
-
     config = tmp_path / "c.yaml"
     config.write_text("data:\n  sources:\n    - {format: synthetic, bars: 2016, seed: 3}\n"
                       "calibration:\n  train_fraction: 0.5\n  search: {leverage_median: [25.0], leverage_sigma: [1.3],"

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from conftest import PROJECT_ROOT
+from corpus import run_cli
 from liqbt.backtest import BacktestConfig, Signals, run_backtest
 from liqbt.data import generate_market
 from liqbt.research.config import RangeSpec, SweepConfig, WalkForwardConfig
@@ -120,8 +121,10 @@ def _stored(path) -> int:
 def test_a_killed_sweep_resumes_without_losing_or_repeating_work(tmp_path):
     config = tmp_path / "sweep.yaml"
     config.write_text(textwrap.dedent(SWEEP))
-    cmd, env = _sweep_cmd(config, tmp_path / "full")
-    subprocess.run(cmd, env=env, check=True, capture_output=True)
+    # the uninterrupted reference runs in this process (the same main() as `python -m liqbt`): only the sweep
+    # that is killed needs a process of its own
+    code, _, err = run_cli(["-q", "sweep", str(config), "--out", str(tmp_path / "full")])
+    assert code == 0, err
     expected = pd.read_parquet(tmp_path / "full" / "sweep_results.parquet")
     assert expected["threshold"].nunique() == 40
 
@@ -136,8 +139,9 @@ def test_a_killed_sweep_resumes_without_losing_or_repeating_work(tmp_path):
     partial = _stored(store)
     assert 0 < partial < 40, f"the kill should land mid-sweep, {partial} of 40 sets were stored"
 
-    out = subprocess.run(cmd[:3] + cmd[4:], env=env, check=True, capture_output=True,
-                         text=True).stdout
+    # the resume reads only the store the killed process left: it runs in this process too
+    code, out, err = run_cli(["sweep", str(config), "--out", str(tmp_path / "killed")])
+    assert code == 0, err
     assert f"{40 - partial} computed now" in out
     resumed = pd.read_parquet(tmp_path / "killed" / "sweep_results.parquet")
     pd.testing.assert_frame_equal(resumed, expected)
@@ -148,20 +152,19 @@ def test_sweep_report_renders_and_report_command_reads_the_store(tmp_path):
 
     config = tmp_path / "sweep.yaml"
     config.write_text(textwrap.dedent(SWEEP).replace("step: 0.01", "step: 0.1"))
-    cmd, env = _sweep_cmd(config, tmp_path / "o")
-    proc = subprocess.run(cmd[:3] + cmd[4:], env=env, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
-    assert "parameter sets (4 computed now" in proc.stdout
+    # in this process, as the corpus runs the CLI (tests/corpus.py): the killed-sweep test keeps `python -m liqbt
+    # sweep` in a process of its own
+    code, out, err = run_cli(["sweep", str(config), "--out", str(tmp_path / "o")])
+    assert code == 0, err
+    assert "parameter sets (4 computed now" in out
     summary = __import__("json").loads((tmp_path / "o" / "sweep_summary.json").read_text())
     assert summary["parameter_sets"] == 4 and 0 <= summary["deflated_sharpe"]["dsr"] <= 1
     check = open_page(tmp_path / "o" / "sweep_report.html")
     assert check.console_errors == [] and check.page_errors == []
-    report = subprocess.run([sys.executable, "-m", "liqbt", "report", str(config), "--out", str(tmp_path / "o")],
-                            env=env, capture_output=True, text=True)
-    assert report.returncode == 0, report.stderr
-    listing = subprocess.run([sys.executable, "-m", "liqbt", "report", "--store",
-                              str(tmp_path / "o" / "results.sqlite")], env=env, capture_output=True, text=True)
-    assert "resumable" in listing.stdout and "done" in listing.stdout
+    code, _, err = run_cli(["report", str(config), "--out", str(tmp_path / "o")])
+    assert code == 0, err
+    _, listing, _ = run_cli(["report", "--store", str(tmp_path / "o" / "results.sqlite")])
+    assert "resumable" in listing and "done" in listing
 
 
 def test_sweep_reports_the_chosen_sets_against_their_placebo_runs(tmp_path):
@@ -184,8 +187,8 @@ def test_sweep_reports_the_chosen_sets_against_their_placebo_runs(tmp_path):
           dir: out
           snapshot_every: 1h
         """))
-    proc = subprocess.run([sys.executable, "-m", "liqbt", "-q", "sweep", str(config)], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
+    code, _, err = run_cli(["-q", "sweep", str(config)])
+    assert code == 0, err
     placebo = pd.read_csv(tmp_path / "out" / "placebo.csv")
     assert placebo["split"].tolist() == [0, 1]
     assert ((placebo["placebo_min"] <= placebo["placebo_mean"]) & (placebo["placebo_mean"] <= placebo["placebo_max"])).all()
@@ -247,6 +250,7 @@ def test_bad_sweep_parameters_are_one_clear_error(tmp_path, param, fragment):
     config = tmp_path / "bad.yaml"
     config.write_text(textwrap.dedent(SWEEP).replace("threshold: {low: 0.0, high: 0.39, step: 0.01}",
                                                      f"{param}: {values}"))
-    cmd, env = _sweep_cmd(config, tmp_path / "o")
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    assert proc.returncode == 2 and fragment in proc.stderr and "Traceback" not in proc.stderr
+    # in this process, as the bad-input corpus runs the CLI (tests/corpus.py): one interpreter start per case
+    # cost seconds and checked nothing more
+    code, _, err = run_cli(["-q", "sweep", str(config), "--out", str(tmp_path / "o")])
+    assert code == 2 and fragment in err and "Traceback" not in err

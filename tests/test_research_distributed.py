@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 
 from conftest import PROJECT_ROOT
+from corpus import run_cli
 from liqbt.errors import ConfigError
 from liqbt.research.config import RangeSpec
 
@@ -77,6 +78,14 @@ def _sweep(config, out, *args, env=None) -> str:
     proc = subprocess.run(cmd, env=env or _env(), capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return proc.stdout
+
+
+def _sweep_here(config, out) -> str:
+    """``liqbt sweep`` in this process, as the corpus runs the CLI (tests/corpus.py): the Ray test below keeps
+    ``python -m liqbt sweep`` in processes of their own."""
+    code, stdout, err = run_cli(["sweep", str(config), "--out", str(out)])
+    assert code == 0, err[-3000:]
+    return stdout
 
 
 # --- the objective and the search space --------------------------------------------------------------------------
@@ -156,7 +165,7 @@ def test_an_unreachable_ray_address_is_a_config_error():
 def test_optuna_sweep_stores_its_trials_chooses_on_train_and_reruns_nothing(tmp_path):
     optuna = pytest.importorskip("optuna")
     config = _write(tmp_path, OPTUNA)
-    out = _sweep(config, tmp_path / "out")
+    out = _sweep_here(config, tmp_path / "out")
     assert "14 parameter sets (14 computed now" in out
     results = pd.read_parquet(tmp_path / "out" / "sweep_results.parquet")
     assert results["threshold"].nunique() == 14
@@ -175,7 +184,7 @@ def test_optuna_sweep_stores_its_trials_chooses_on_train_and_reruns_nothing(tmp_
         assert trial.value == pytest.approx(value if np.isfinite(value) else -np.inf, rel=1e-12)
     assert not np.allclose(expected.to_numpy(), with_test.to_numpy(), equal_nan=True)
 
-    again = _sweep(config, tmp_path / "out")
+    again = _sweep_here(config, tmp_path / "out")
     assert "14 parameter sets (0 computed now" in again
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "out" / "sweep_results.parquet"), results)
     assert len(optuna.load_study(study_name=name, storage=storage).trials) == 14

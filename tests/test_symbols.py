@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
-import sys
 import textwrap
 
 import pandas as pd
 import pytest
 
-from conftest import PROJECT_ROOT, shared_path
-from corpus import Case, run_case
+from conftest import shared_path
+from corpus import Case, run_case, run_cli
 from liqbt.config import load_config
 from liqbt.config.gate import require
 from liqbt.errors import ConfigError, DataError
@@ -131,9 +128,16 @@ def test_a_two_symbol_sweep_in_two_processes_equals_each_symbol_alone(tmp_path):
     assert summary["sharpe_ratio"].iloc[2] == pytest.approx(best.max())
 
 
-def test_a_symbol_sees_nothing_of_the_others(tmp_path):
+@pytest.fixture(scope="module")
+def two_in_one_process(tmp_path_factory):
+    """The two-symbol sweep run one symbol after the other in this process (computed once, only read)."""
+    folder = tmp_path_factory.mktemp("two")
+    return run_symbols(load_config(_two(folder, 12, "a.yaml")), "sweep", folder / "a", workers=1)
+
+
+def test_a_symbol_sees_nothing_of_the_others(tmp_path, two_in_one_process):
     """Point in time across symbols: changing one symbol's data changes no number of another's."""
-    first = run_symbols(load_config(_two(tmp_path, 12, "a.yaml")), "sweep", tmp_path / "a", workers=1)
+    first = two_in_one_process
     second = run_symbols(load_config(_two(tmp_path, 99, "b.yaml")), "sweep", tmp_path / "b", workers=1)
     _same(first.results["AAAUSDT"], second.results["AAAUSDT"])
     assert not first.results["BBBUSDT"]["sharpe_ratio"].equals(second.results["BBBUSDT"]["sharpe_ratio"])
@@ -166,21 +170,22 @@ def test_a_failing_symbol_is_named_and_the_finished_one_kept(tmp_path):
         assert db.execute("select count(distinct combo_key) from results").fetchone()[0] == 2
 
 
-def test_liqbt_sweep_runs_the_symbols_as_one_job_and_prints_the_summary(tmp_path):
+def test_liqbt_sweep_runs_the_symbols_as_one_job_and_prints_the_summary(tmp_path, monkeypatch):
     config = _two(tmp_path)
-    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
-    proc = subprocess.run([sys.executable, "-m", "liqbt", "sweep", str(config), "--out", str(tmp_path / "cli")],
-                          env=env, capture_output=True, text=True, cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    assert "2 symbols (sweep); pooled: the symbols weighted equally" in proc.stdout
-    assert [line.split()[0] for line in proc.stdout.splitlines()[2:5]] == ["AAAUSDT", "BBBUSDT", "pooled"]
+    monkeypatch.chdir(tmp_path)
+    # in this process, as the corpus runs the CLI (tests/corpus.py); the job's symbols still run in their own
+    # worker processes
+    code, out, err = run_cli(["sweep", str(config), "--out", str(tmp_path / "cli")])
+    assert code == 0, err
+    assert "2 symbols (sweep); pooled: the symbols weighted equally" in out
+    assert [line.split()[0] for line in out.splitlines()[2:5]] == ["AAAUSDT", "BBBUSDT", "pooled"]
     for name in ("AAAUSDT", "BBBUSDT"):
         assert (tmp_path / "cli" / name / "sweep_report.html").exists()
 
 
-def test_with_the_ray_executor_each_symbol_sweeps_on_ray_and_equals_the_local_job(tmp_path):
+def test_with_the_ray_executor_each_symbol_sweeps_on_ray_and_equals_the_local_job(tmp_path, two_in_one_process):
     pytest.importorskip("ray")
-    local = run_symbols(load_config(_two(tmp_path)), "sweep", tmp_path / "local", workers=1)
+    local = two_in_one_process  # the same config, without the executor line
     path = _two(tmp_path, name="ray.yaml")
     path.write_text(path.read_text().replace("method: grid", "method: grid\n  executor: ray"))
     loaded = load_config(path)
