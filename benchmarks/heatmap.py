@@ -1,6 +1,7 @@
 """Benchmark of the heatmap engine (prints; never a timed test).
 
-One year of 1-minute bars (525,600), 1,000 price bins, 5 leverage tiers,
+One year of 1-minute bars (525,600), 1,000 price bins (``--lattice``: the default edgeless lattice of
+10 bps bins, about 1,180 of them over the year), 5 leverage tiers,
 per-bar features plus hourly snapshots, on a synthetic random walk whose open
 interest changes every ``--oi-every`` bars (60 = hourly, the vendor data's
 cadence; 5 = Binance's 5-minute metrics; 1 = every bar, a stress case).
@@ -8,7 +9,7 @@ Prints the engine's time on one thread, the reference implementation's time on
 a slice scaled to the full year, their ratio, and a parameter sweep of
 ``--sets`` model variants (numba prange across sets).
 
-    python benchmarks/heatmap.py [--oi-every 60] [--bars 525600] [--ref-bars 3000] [--sets 100]
+    python benchmarks/heatmap.py [--oi-every 60] [--lattice] [--bars 525600] [--ref-bars 3000] [--sets 100]
 """
 
 from __future__ import annotations
@@ -53,13 +54,14 @@ def main(argv=None) -> None:
     parser.add_argument("--oi-every", type=int, default=60, help="bars between OI changes (default hourly)")
     parser.add_argument("--sets", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--lattice", action="store_true", help="the edgeless lattice (n_bins unset) instead of 1,000 bins")
     args = parser.parse_args(argv)
 
     import numba
 
     from liqbt.heatmap import HeatmapModel, reconstruct
     from liqbt.heatmap.single import run_arrays
-    from liqbt.heatmap.grid import make_grid
+    from liqbt.heatmap.grid import bar_range, fit_lattice, make_grid, with_grid
     from liqbt.heatmap.inputs import bar_arrays, model_arrays
     from liqbt.heatmap.batch import reconstruct_many
     from heatmap_reference import reference
@@ -67,14 +69,19 @@ def main(argv=None) -> None:
     market = synthetic_market(args.bars, args.oi_every)
     # the pre-calibration model (5 tiers, typical entry, amount closes): the workload the figures in
     # docs/benchmarks.md were measured on; the calibrated default has 16 tiers and 5 entry points
-    model = HeatmapModel(n_bins=1000, bin_size_bps=10, window="30d", entry_price="typical", close_mode="amount",
-                         leverage_distribution=None)
-    print(f"{len(market):,} x 1m bars, OI every {args.oi_every} bar(s), {model.n_bins} bins, "
+    model = HeatmapModel(n_bins=None if args.lattice else 1000, bin_size_bps=10, window="30d", entry_price="typical",
+                         close_mode="amount", leverage_distribution=None)
+    bins = "lattice of 10 bps bins" if args.lattice else f"{model.n_bins} bins"
+    print(f"{len(market):,} x 1m bars, OI every {args.oi_every} bar(s), {bins}, "
           f"{len(model.tier_arrays()[0])} tiers, window {model.window}, hourly snapshots")
 
     bars = bar_arrays(market, model, "1h")
     grid = make_grid(model, float(bars.open[0]))
     arrays = model_arrays(model, grid, market.bar_size, at=market.index[0])
+    if args.lattice:  # the engine's window of the lattice: the bins the year can reach (as run_kernel fits it)
+        grid = fit_lattice(model, float(bars.open[0]), *bar_range(bars), [arrays])
+        arrays = with_grid(arrays, grid)
+        print(f"lattice window: {len(grid.edges) - 1:,} bins")
     numba.set_num_threads(1)
     run_arrays(bars, grid, arrays, totals=False)  # compile / load cache
     for totals in (False, True):
@@ -89,12 +96,13 @@ def main(argv=None) -> None:
               f"wall {engine:.3f} s (best of {args.repeat}, median {np.median(wall):.3f}), "
               f"cpu {min(cpu):.3f} s; {engine / len(market) * 1e9:.0f} ns/bar; {len(out.snap_rows)} snapshots")
         if not totals:
-            engine_no_totals = engine
+            engine_no_totals, cpu_no_totals = engine, min(cpu)
     engine = engine_no_totals
     # #14 item 5: the standard workload's kernel <= 50 ms on one thread; the per-bar-OI stress case <= 0.1 s
     target = 0.1 if args.oi_every == 1 else 0.05
+    # on a shared machine the wall time waits for a core: the CPU time is the figure to compare there
     print(f"kernel, totals off: {engine:.3f} s against the target {target:.3f} s: ratio {engine / target:.2f} "
-          f"(<= 1 meets it)")
+          f"(<= 1 meets it); CPU {cpu_no_totals:.3f} s: ratio {cpu_no_totals / target:.2f}")
     rec = []
     for _ in range(args.repeat):
         t0 = time.perf_counter()

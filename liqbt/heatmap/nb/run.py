@@ -295,6 +295,12 @@ def run_nb(bars, edges, centres, model, cols, out):
                 e = ring_bar[ring_head]
                 for s in range(2):
                     sc = scale[s]
+                    # running figures in locals, as in the deposits below
+                    acc_m = sum_m[s]
+                    acc_mc = sum_mc[s]
+                    acc_exp = expired[s]
+                    live = n_live[s]
+                    cc0 = cl_bin[s]
                     for d in range(ring_len[ring_head, s]):
                         b = ring_bin[ring_head, s, d]
                         if last_zero[s, b] >= e:
@@ -304,14 +310,14 @@ def run_nb(bars, edges, centres, model, cols, out):
                         amt = ring_amt[ring_head, s, d]
                         mb = m[s, b]
                         if c_b == 0:
-                            n_live[s] -= 1
+                            live -= 1
                             amt = mb
                             m[s, b] = 0.0
                         else:
                             if amt > mb:
                                 amt = mb
                             m[s, b] = mb - amt
-                        sum_m[s] -= amt
+                        acc_m -= amt
                         ar = amt
                         if filtered:
                             ar = ring_amt_r[ring_head, s, d]
@@ -324,12 +330,14 @@ def run_nb(bars, edges, centres, model, cols, out):
                                     ar = mrb
                                 mr[s, b] = mrb - ar
                         cb = centres[b]
-                        sum_mc[s] -= ar * cb
-                        expired[s] += ar * sc * cb
-                        if track:
-                            cc0 = cl_bin[s]
-                            if cc0 >= 0 and abs(b - cc0) <= half:
-                                str_ok[s] = False
+                        acc_mc -= ar * cb
+                        acc_exp += ar * sc * cb
+                        if track and cc0 >= 0 and abs(b - cc0) <= half:
+                            str_ok[s] = False
+                    sum_m[s] = acc_m
+                    sum_mc[s] = acc_mc
+                    expired[s] = acc_exp
+                    n_live[s] = live
                 ring_head += 1
                 if ring_head == slots:
                     ring_head = 0
@@ -399,8 +407,18 @@ def run_nb(bars, edges, centres, model, cols, out):
                             continue
                         sc = scale[s]
                         d = 0
+                        # the side's running figures in locals for the tier loop: kept in registers, where
+                        # the arrays had to be reloaded after every store to the book (same additions, same order)
+                        acc_m = sum_m[s]
+                        acc_mc = sum_mc[s]
+                        acc_open = opened[s]
+                        side_lo = lo[s]
+                        side_hi = hi[s]
+                        live = n_live[s]
                         for k in range(n_tiers):
-                            x1 = side_amt * weight[k] / n_points
+                            x1 = side_amt * weight[k]
+                            if n_points > 1:  # x / 1 is x: the division only where it changes something
+                                x1 = x1 / n_points
                             if x1 <= 0.0:
                                 continue
                             # bins of the tier's entry points (bin_index_nb, inlined: a call with an
@@ -442,10 +460,11 @@ def run_nb(bars, edges, centres, model, cols, out):
                                 cb = centres[b]
                                 y = x / sc
                                 m[s, b] += y
-                                if cnt[s, b] == 0:
-                                    n_live[s] += 1
-                                cnt[s, b] += 1
-                                sum_m[s] += y
+                                c_b = cnt[s, b]
+                                if c_b == 0:
+                                    live += 1
+                                cnt[s, b] = c_b + 1
+                                acc_m += y
                                 yr = y
                                 if filtered:
                                     if include[k]:
@@ -453,8 +472,8 @@ def run_nb(bars, edges, centres, model, cols, out):
                                     else:
                                         yr = 0.0
                                 if yr != 0.0:
-                                    sum_mc[s] += yr * cb
-                                    opened[s] += x * cb
+                                    acc_mc += yr * cb
+                                    acc_open += x * cb
                                     if track:
                                         v = mr[s, b] * cb
                                         kb = b >> shift
@@ -467,16 +486,22 @@ def run_nb(bars, edges, centres, model, cols, out):
                                                     cl_gap[s] = v
                                             if cc0 >= 0 and abs(b - cc0) <= half:
                                                 str_ok[s] = False
-                                if b < lo[s]:
-                                    lo[s] = b
-                                if b > hi[s]:
-                                    hi[s] = b
+                                if b < side_lo:
+                                    side_lo = b
+                                if b > side_hi:
+                                    side_hi = b
                                 if window > 0:
                                     ring_bin[slot, s, d] = b
                                     ring_amt[slot, s, d] = y
                                     if filtered:
                                         ring_amt_r[slot, s, d] = yr
                                     d += 1
+                        sum_m[s] = acc_m
+                        sum_mc[s] = acc_mc
+                        opened[s] = acc_open
+                        lo[s] = side_lo
+                        hi[s] = side_hi
+                        n_live[s] = live
                         if window > 0:
                             ring_len[slot, s] = d
                 elif net < 0.0:
@@ -705,9 +730,15 @@ def run_nb(bars, edges, centres, model, cols, out):
                 else:
                     snap_start[j] = b0 - 1
                     sc = scale[s]
-                    for b in range(b0, b1 + 1):
-                        snap_vals[p] = mr[s, b] * sc * centres[b]
-                        p += 1
+                    # views indexed from 0: numba's negative-index wraparound on p or b kept this loop from
+                    # vectorising (it wrote with AVX-512 scatters, a fifth of the hourly-OI kernel)
+                    width = b1 - b0 + 1
+                    dst = snap_vals[p:p + width]
+                    src = mr[s, b0:b1 + 1]
+                    cen = centres[b0:b1 + 1]
+                    for i in range(width):
+                        dst[i] = src[i] * sc * cen[i]
+                    p += width
                 snap_off[j + 1] = p
             i_snap += 1
 
