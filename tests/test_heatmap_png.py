@@ -84,6 +84,21 @@ def test_too_many_candles_are_merged_without_losing_a_wick(tmp_path, drawn):
     assert np.isclose(segments[:, :, 1].min(), view.candles["low"].min())
 
 
+def test_png_and_page_take_one_candle_size_when_none_is_given():
+    from dataclasses import replace
+
+    from liqbt.plots.heatmap_html import heatmap_html
+
+    view = _view()
+    quarter = view.candles.set_axis(pd.date_range("2025-03-01", periods=len(view.candles), freq="15min", tz="UTC"))
+    assert replace(view, candles=quarter, candle_size=None).candle_span() == pd.Timedelta(minutes=15)  # usual spacing
+    unknown = replace(view, candle_size=None)
+    one = replace(unknown, candles=unknown.candles.iloc[:1])
+    assert one.candle_span() == pd.Timedelta(hours=1)  # one candle alone: an hour, in both outputs
+    page = heatmap_html([one], title="t")
+    assert '"ms": 3600000' in page or '"ms":3600000' in page
+
+
 def test_price_line_instead_of_candles(tmp_path, drawn):
     view = _view()
     write_heatmap_png(view, tmp_path / "map.png", price="line")

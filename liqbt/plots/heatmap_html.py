@@ -132,11 +132,7 @@ def levels_of_detail(view: HeatmapView, max_cells: int = MAX_CELLS) -> list[dict
 def _candles(view: HeatmapView) -> dict | None:
     if view.candles is None or not len(view.candles):
         return None
-    candles, size = view.candles, view.candle_size
-    if size is None:  # not given: the usual spacing of the candles (a single one: one minute)
-        gaps = np.diff(pd.DatetimeIndex(candles.index).asi8)
-        size = pd.Timedelta(np.median(gaps), unit=pd.DatetimeIndex(candles.index).unit) if len(gaps) else pd.Timedelta("1min")
-    candles, size = merge_candles(candles, size, MAX_CANDLES)
+    candles, size = merge_candles(view.candles, view.candle_span(), MAX_CANDLES)
     ohlc = candles[["open", "high", "low", "close"]].to_numpy(dtype=np.float64)  # float32: 7 digits, enough to draw
     return {"t": _ms(candles.index),
             "ms": max(1, int(pd.Timedelta(size) // pd.Timedelta(milliseconds=1))),

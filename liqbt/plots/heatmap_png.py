@@ -162,7 +162,7 @@ def draw_heatmap(ax, view: HeatmapView, *, side: str = "both", scale: str = "abs
     mesh = ax.pcolormesh(x_edges, view.bin_edges, usd.T, cmap="inferno", norm=PowerNorm(0.5, vmin=0.0, vmax=top),
                          shading="flat", rasterized=True)
     if price == "candles" and view.candles is not None and len(view.candles):
-        draw_candles(ax, view.candles, view.candle_size)
+        draw_candles(ax, view.candles, view.candle_span())
     else:
         ax.plot(_date_numbers(view.price_times), view.price, color="white", linewidth=0.9, gid="price_line")
     ax.set_ylim(lo, hi)
@@ -178,7 +178,7 @@ def draw_heatmap(ax, view: HeatmapView, *, side: str = "both", scale: str = "abs
     return mesh, top
 
 
-def draw_candles(ax, candles: pd.DataFrame, candle_size: pd.Timedelta | None) -> None:
+def draw_candles(ax, candles: pd.DataFrame, candle_size: pd.Timedelta) -> None:
     """OHLC candles: wicks (``gid="candle_wicks"``, low to high at the candle's middle) and bodies
     (``gid="candle_bodies"``, open to close, 70 % of the candle's width); rising green, falling red.
 
@@ -186,9 +186,7 @@ def draw_candles(ax, candles: pd.DataFrame, candle_size: pd.Timedelta | None) ->
     """
     from matplotlib.collections import LineCollection, PolyCollection
 
-    size = candle_size if candle_size is not None else (
-        pd.Series(candles.index).diff().median() if len(candles) > 1 else pd.Timedelta(hours=1))
-    days = size / pd.Timedelta(days=1)
+    days = candle_size / pd.Timedelta(days=1)
     left = _date_numbers(candles.index)
     mid, half = left + days / 2, 0.35 * days
     o, h, l, c = (candles[k].to_numpy(dtype=np.float64) for k in ("open", "high", "low", "close"))

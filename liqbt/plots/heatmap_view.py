@@ -114,6 +114,15 @@ class HeatmapView:
                            price_times=self.price_times, price=self.price, subtitle=self.subtitle,
                            candles=self.candles, candle_size=self.candle_size)
 
+    def candle_span(self) -> pd.Timedelta:
+        """How long each candle lasts: ``candle_size``, or when it is not given the usual spacing of the
+        candles' opens (one candle alone: one hour). The PNG and the HTML page both draw with it."""
+        if self.candle_size is not None:
+            return pd.Timedelta(self.candle_size)
+        if self.candles is None or len(self.candles) < 2:
+            return pd.Timedelta(hours=1)
+        return pd.Series(pd.DatetimeIndex(self.candles.index)).diff().median()
+
     def _coarser_candles(self, max_candles: int) -> dict:
         candles, size = merge_candles(self.candles, self.candle_size, max_candles)
         return {"candles": candles, "candle_size": size}
