@@ -83,6 +83,8 @@ def kernel_probe(config: str, out: str, report: str) -> None:
         return kernel.startswith(("liqbt.", "vectorbt.", "strategies."))
 
     stack, seconds, signatures = [], collections.defaultdict(float), collections.defaultdict(list)
+    by_stage = collections.defaultdict(lambda: collections.defaultdict(float))  # stage -> kernel -> CPU s
+    current = ["start-up"]
 
     class Listener(event.Listener):
         def on_start(self, ev):
@@ -95,6 +97,7 @@ def kernel_probe(config: str, out: str, report: str) -> None:
             owner = kernel if ours(kernel) else next(
                 (name(s[0]) for s in reversed(stack) if ours(name(s[0]))), kernel)
             seconds[owner] += spent - nested
+            by_stage[current[0]][owner] += spent - nested
             if ours(kernel):
                 signatures[kernel].append(str(ev.data["args"]))
             if stack:
@@ -102,10 +105,15 @@ def kernel_probe(config: str, out: str, report: str) -> None:
 
     event.register("numba:compile", Listener())
     from liqbt.cli.main import main as liqbt_main
+    from liqbt.progress import Reporter
 
-    if liqbt_main(["-q", "run", config, "--out", out]) != 0:
+    def note_stage(self, text):  # each compile is charged to the stage whose line came last
+        current[0] = stage_key(text)
+
+    Reporter.stage = note_stage  # stage lines on (--progress) but printed nowhere
+    if liqbt_main(["--progress", "run", config, "--out", out]) != 0:
         raise SystemExit(f"liqbt run {config} failed")
-    Path(report).write_text(json.dumps({"seconds": seconds, "signatures": signatures}))
+    Path(report).write_text(json.dumps({"seconds": seconds, "signatures": signatures, "by_stage": by_stage}))
 
 
 def print_kernels(config: str, tmp: Path, top: int = 25) -> None:
@@ -127,6 +135,11 @@ def print_kernels(config: str, tmp: Path, top: int = 25) -> None:
     print(f"\n{'kernel (top ' + str(top) + ')':<56} {'CPU (s)':>8} {'specialisations':>16}")
     for kernel, s in sorted(seconds.items(), key=lambda kv: -kv[1])[:top]:
         print(f"{kernel:<56} {s:8.2f} {len(signatures.get(kernel, [])):16d}")
+    print(f"\n{'stage':<31} {'compile CPU (s)':>15}  kernels (top 4, CPU s)")
+    for name, kernels in data["by_stage"].items():
+        top4 = sorted(kernels.items(), key=lambda kv: -kv[1])[:4]
+        print(f"{name:<31} {sum(kernels.values()):15.2f}  "
+              + ", ".join(f"{k.rsplit('.', 1)[-1]} {s:.2f}" for k, s in top4))
     several = sorted(k for k, v in signatures.items() if len(v) > 1)
     print(f"\nkernels compiled more than once: {', '.join(f'{k} ({len(signatures[k])})' for k in several) or 'none'}")
 
