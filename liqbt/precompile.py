@@ -135,11 +135,12 @@ def stand_in_heatmap(market, seed: int = 0) -> StandInHeatmap:
 
 
 def compile_later_kernels(loaded) -> None:
-    """Run ``loaded``'s strategy, backtest, baselines and trade list on a small copy of its market with a
+    """Run ``loaded``'s strategy, backtest, baselines (judged) and trade list on a small copy of its market with a
     stand-in heatmap (nothing written but numba's cache). Exceptions propagate (the caller decides)."""
     from .backtest import run_backtest
     from .data import load_data
-    from .evaluation.baselines import baseline_runs
+    from .evaluation import BuyAndHold
+    from .pipeline import judge_run
     from .strategy import StrategyContext
 
     config = small_config(loaded.config)
@@ -149,8 +150,14 @@ def compile_later_kernels(loaded) -> None:
     ctx = StrategyContext(market=market, heatmaps={role: heatmap for role in roles},
                           level_source=config.strategy.level_source, placebo_seed=config.strategy.placebo_seed)
     strategy = config.strategy.build(base_dir=loaded.base_dir)
+    # as liqbt.pipeline.run_experiment and write_run call them, one placebo seed being as good as many
     result = run_backtest(market, strategy.signals(ctx), config.backtest)
-    for run in [result, *baseline_runs(strategy, ctx, config.backtest, seeds=[0]).values()]:
+    if config.evaluation.baselines:
+        seeds = min(config.evaluation.placebo_seeds, 1)
+        judge_run(strategy, ctx, config.model_copy(update={
+            "evaluation": config.evaluation.model_copy(update={"placebo_seeds": seeds})}))
+    hold = run_backtest(market, BuyAndHold().signals(ctx), config.backtest)
+    for run in (result, hold):
         run.stats()
         run.trades()
         run.equity()
