@@ -9,10 +9,15 @@ is the time to the first line (interpreter and imports), each stage lasts until 
 last one until the process exits. The CPU time (user + system) of each run is printed too: on a shared
 machine it is the figure to compare, as waiting for a core inflates the wall time only.
 
-``--kernels`` adds one more cold run with a listener on numba's compile events: the CPU seconds each
-kernel took to compile (numba's own helpers folded into the liqbt or vectorbt kernel that needed them),
-its number of specialisations (one per distinct argument types: more than one is usually a caller
-passing another dtype, layout or read-only flag), summed per package.
+A cold run starts the background compile of ``liqbt.precompile`` (the later stages' kernels compiled on
+the second core); ``LIQBT_BACKGROUND_COMPILE=0 python benchmarks/first_run.py`` measures without it. Its
+CPU time is in the cold run's CPU figure (the run waits for the process it started).
+
+``--kernels`` adds one more cold run, without the background compile, with a listener on numba's compile
+events: the CPU seconds each kernel took to compile (numba's own helpers folded into the liqbt or vectorbt
+kernel that needed them), its number of specialisations (one per distinct argument types: more than one is
+usually a caller passing another dtype, layout or read-only flag), summed per package and per stage (the
+stage whose line came last when the compile started).
 
 Run: python benchmarks/first_run.py [--warm-runs 2] [--config configs/quickstart.yaml] [--kernels]
 """
@@ -120,7 +125,9 @@ def print_kernels(config: str, tmp: Path, top: int = 25) -> None:
     """A cold run under :func:`kernel_probe` in a fresh process; prints the compile time per kernel and package."""
     report = tmp / "kernels.json"
     # PYTHONPATH: this checkout's liqbt, as ``-m liqbt`` from ROOT imports it (the script's own folder comes first)
-    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp / "numba-cache-kernels"), "PYTHONPATH": str(ROOT)}
+    # without the background compile (liqbt.precompile): every kernel's whole cost, in this one process
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp / "numba-cache-kernels"), "PYTHONPATH": str(ROOT),
+           "LIQBT_BACKGROUND_COMPILE": "0"}
     subprocess.run([sys.executable, __file__, "--kernel-probe", str(report), "--config", config],
                    cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
     data = json.loads(report.read_text())
@@ -165,8 +172,9 @@ def main() -> None:
 
 def report(args, cold_total: float, cold: dict[str, float], said_cold: bool, cold_cpu: float, warm: list) -> None:
     warm_total = statistics.median(w[0] for w in warm)
+    background = os.environ.get("LIQBT_BACKGROUND_COMPILE", "1").strip().lower() not in ("0", "off", "no", "false")
     print(f"liqbt run {args.config}, fresh process each time, NUMBA_CACHE_DIR in a new temporary folder; "
-          f"cpus: {os.cpu_count()}")
+          f"cpus: {os.cpu_count()}; background compile {'on' if background else 'off'}")
     print(f"cold run: numba's cache {'reported cold' if said_cold else 'NOT reported cold (check the notice)'}; "
           f"warm: median of {len(warm)} run(s)")
     print(f"{'stage':<31} {'cold (s)':>9} {'warm (s)':>9} {'cold/warm':>10}")
