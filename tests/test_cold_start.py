@@ -84,3 +84,24 @@ def test_env_values_that_turn_it_off(monkeypatch):
     for value in ("0", "off", "No", "false"):
         monkeypatch.setenv("LIQBT_BACKGROUND_COMPILE", value)
         assert not precompile.wanted(loaded), value
+
+
+def test_start_launches_the_module_on_the_config_with_its_allowed_paths(monkeypatch):
+    loaded = load_config(QUICKSTART)
+    launched = []
+
+    class FakePopen:
+        def __init__(self, argv, **kwargs):
+            launched.append((argv, kwargs))
+
+        def poll(self):
+            return 0
+
+    monkeypatch.setattr(precompile, "wanted", lambda loaded: True)
+    monkeypatch.setattr(precompile.subprocess, "Popen", FakePopen)
+    proc = precompile.start(loaded, ["../shared"])
+    assert isinstance(proc, FakePopen)
+    (argv, kwargs), = launched
+    assert argv[1:] == ["-m", "liqbt.precompile", str(loaded.path), "--allow-path", "../shared"]
+    # nothing of the child reaches the run's terminal: its failures are its own
+    assert kwargs["stdout"] == kwargs["stderr"] == precompile.subprocess.DEVNULL
