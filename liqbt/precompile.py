@@ -33,7 +33,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-__all__ = ["SMALL_BARS", "start", "stop", "wanted", "compile_later_kernels"]
+__all__ = ["SMALL_BARS", "StandInHeatmap", "compile_later_kernels", "small_config", "stand_in_heatmap", "start",
+           "stop", "wanted"]
 
 #: Bars of the small market: a week of 5-minute bars, enough for every zone, trade and daily regime.
 SMALL_BARS = 2_000

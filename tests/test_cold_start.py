@@ -54,9 +54,10 @@ def test_not_wanted_when_turned_off_or_without_synthetic_data(monkeypatch):
 
 
 def test_the_run_compiles_nothing_the_background_compiled():
-    """After :func:`compile_later_kernels` on the quickstart, the quickstart itself (real heatmap, fewer bars
-    and one placebo seed to keep the test short) calls the later kernels with no new argument types. Run alone, the kernels
-    start without signatures, so this also shows the background compile covers each of them."""
+    """After :func:`compile_later_kernels` on the quickstart, the quickstart itself (real heatmap, fewer
+    bars and one placebo seed to keep the test short) calls the later kernels with no new argument types.
+    Run alone, the kernels start without signatures, so this also shows the background compile covers
+    each of them (a stand-in heatmap of float64 instead of float32 profiles fails it)."""
     loaded = load_config(QUICKSTART)
     precompile.compile_later_kernels(loaded)
     after_background = signatures()
