@@ -174,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         os.nice(10)  # the run's own process comes first when both want a core
-    except OSError:
+    except (AttributeError, OSError):  # no os.nice (Windows) or not allowed: same priority then
         pass
     from .config import load_config
 
