@@ -4,15 +4,15 @@ A first ``liqbt run`` on a fresh install spends most of its time in numba compil
 first call, one after the other on one core (issue #14: the quickstart's cold run). Most of those
 kernels (zones, the strategy's, the backtest's, the baselines', the trade list's) are called only
 after the heatmap is reconstructed, and their argument types do not depend on the heatmap's values.
-:func:`start` therefore launches ``python -m liqbt.precompile CONFIG``: a low-priority process that
-runs the same strategy, backtest and baselines on a small copy of the config's market with a
+:func:`start` therefore launches ``python -m liqbt.precompile CONFIG``: a second process that runs
+the same strategy, backtest and baselines on a small copy of the config's market with a
 stand-in heatmap, so that numba compiles those kernels into its on-disk cache on the second core;
 the run then loads them from the cache when it gets there instead of compiling them.
 
 What it does and does not do:
 
-* Only on a cold cache (:func:`liqbt.progress.numba_cache_cold` of the kernels it would compile): a
-  warm run starts no process and pays one directory listing per kernel file.
+* Only with two usable cores or more, and only on a cold cache (:func:`liqbt.progress.numba_cache_cold`
+  of the kernels it would compile): a warm run starts no process and pays one directory listing per kernel file.
 * Only for a config whose data are all ``format: synthetic`` sources: the small market is then the
   config's own source with fewer bars, so every kernel sees the argument types the run will pass
   (same dtypes, layouts and read-only flags; tests/test_cold_start.py checks it on the quickstart).
@@ -34,7 +34,7 @@ import sys
 from pathlib import Path
 
 __all__ = ["SMALL_BARS", "StandInHeatmap", "compile_later_kernels", "small_config", "stand_in_heatmap", "start",
-           "stop", "wanted"]
+           "stop", "usable_cpus", "wanted"]
 
 #: Bars of the small market: a week of 5-minute bars, enough for every zone, trade and daily regime.
 SMALL_BARS = 2_000
@@ -49,6 +49,8 @@ def wanted(loaded) -> bool:
     config = loaded.config
     if os.environ.get("LIQBT_BACKGROUND_COMPILE", "1").strip().lower() in ("0", "off", "no", "false"):
         return False
+    if usable_cpus() < 2:  # one core: the second process would only add its own work to the run's
+        return False
     if config.strategy is None or config.symbols is not None or config.data.sources is None:
         return False
     if any(getattr(source, "format", None) != "synthetic" for source in config.data.sources):
@@ -59,6 +61,14 @@ def wanted(loaded) -> bool:
     from .zones.nb.clusters import bar_zones_nb
 
     return numba_cache_cold([simulate_nb, trades_from_orders_nb, bar_zones_nb])
+
+
+def usable_cpus() -> int:
+    """CPUs this process may run on (its affinity where the OS tells it, else the machine's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def start(loaded, allow_paths=()) -> subprocess.Popen | None:
@@ -172,10 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("config")
     parser.add_argument("--allow-path", action="append", default=[])
     args = parser.parse_args(argv)
-    try:
-        os.nice(10)  # the run's own process comes first when both want a core
-    except (AttributeError, OSError):  # no os.nice (Windows) or not allowed: same priority then
-        pass
+    # the run's priority, not lower: at nice 10 on a machine shared with a few other jobs (load 3.6 on 2
+    # cores) this process got 7 % of a core and compiled nothing in time; with one core it never starts
     from .config import load_config
 
     compile_later_kernels(load_config(args.config, tuple(args.allow_path)))

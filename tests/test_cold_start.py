@@ -51,6 +51,8 @@ def test_not_wanted_when_turned_off_or_without_synthetic_data(monkeypatch):
     assert not precompile.wanted(loaded_with(data=SimpleNamespace(sources=(SimpleNamespace(format="freqtrade"),))))
     assert not precompile.wanted(loaded_with(strategy=None))
     assert not precompile.wanted(loaded_with(symbols=("BTCUSDT", "ETHUSDT")))
+    monkeypatch.setattr(precompile, "usable_cpus", lambda: 1)  # one core: nothing to gain
+    assert not precompile.wanted(loaded_with(data=SimpleNamespace(sources=())))
 
 
 def test_the_run_compiles_nothing_the_background_compiled():
