@@ -22,7 +22,8 @@ What it does and does not do:
   which is why the stand-in never guesses types for another data source.
 * It writes nothing but numba's cache; its failures are its own (output discarded, exit code
   ignored): the run compiles whatever is missing itself, as without it. The run stops it when it
-  ends. ``LIQBT_BACKGROUND_COMPILE=0`` turns it off (the test suite does: it compiles in-process).
+  ends. Off unless ``LIQBT_BACKGROUND_COMPILE=1`` (see :func:`enabled`; the test suite keeps it off: it
+  compiles in-process).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ import sys
 from pathlib import Path
 
 __all__ = ["SMALL_BARS", "StandInHeatmap", "compile_later_kernels", "small_config", "stand_in_heatmap", "start",
-           "stop", "usable_cpus", "wanted"]
+           "enabled", "stop", "usable_cpus", "wanted"]
 
 #: Bars of the small market: a week of 5-minute bars, enough for every zone, trade and daily regime.
 SMALL_BARS = 2_000
@@ -44,10 +45,10 @@ SNAPSHOT_EVERY_BARS = 12
 
 
 def wanted(loaded) -> bool:
-    """Whether a background compile can help the run of ``loaded`` (a LoadedConfig): a strategy to run,
-    synthetic data only, not turned off, and numba's cache cold for the backtest's kernels."""
+    """Whether a background compile can help the run of ``loaded`` (a LoadedConfig): turned on, two cores,
+    a strategy to run, synthetic data only, and numba's cache cold for the backtest's kernels."""
     config = loaded.config
-    if os.environ.get("LIQBT_BACKGROUND_COMPILE", "1").strip().lower() in ("0", "off", "no", "false"):
+    if not enabled():
         return False
     if usable_cpus() < 2:  # one core: the second process would only add its own work to the run's
         return False
@@ -61,6 +62,17 @@ def wanted(loaded) -> bool:
     from .zones.nb.clusters import bar_zones_nb
 
     return numba_cache_cold([simulate_nb, trades_from_orders_nb, bar_zones_nb])
+
+
+def enabled() -> bool:
+    """Whether ``LIQBT_BACKGROUND_COMPILE`` asks for the background compile (``1``, ``on``, ``yes``, ``true``).
+
+    Off by default: on the shared 2-core machine of its measurement (load 1.4-3) it moved ~8 s of
+    compile out of the run's signal and backtest stages but slowed its heatmap stage by as much (the
+    two processes shared the cores with other jobs), for ~6-9 s more CPU in all; it is for a quiet
+    machine with a core to spare, to be measured there (``benchmarks/first_run.py`` with it on / off).
+    """
+    return os.environ.get("LIQBT_BACKGROUND_COMPILE", "0").strip().lower() in ("1", "on", "yes", "true")
 
 
 def usable_cpus() -> int:

@@ -82,11 +82,15 @@ def test_stop_ends_the_process_and_accepts_none():
     assert proc.poll() is not None
 
 
-def test_env_values_that_turn_it_off(monkeypatch):
-    loaded = load_config(QUICKSTART)
-    for value in ("0", "off", "No", "false"):
+def test_off_unless_the_environment_turns_it_on(monkeypatch):
+    monkeypatch.delenv("LIQBT_BACKGROUND_COMPILE", raising=False)
+    assert not precompile.enabled()
+    for value in ("0", "off", "No", "false", ""):
         monkeypatch.setenv("LIQBT_BACKGROUND_COMPILE", value)
-        assert not precompile.wanted(loaded), value
+        assert not precompile.enabled(), value
+    for value in ("1", "on", "Yes", "true"):
+        monkeypatch.setenv("LIQBT_BACKGROUND_COMPILE", value)
+        assert precompile.enabled(), value
 
 
 def test_start_launches_the_module_on_the_config_with_its_allowed_paths(monkeypatch):
