@@ -9,10 +9,15 @@ is the time to the first line (interpreter and imports), each stage lasts until 
 last one until the process exits. The CPU time (user + system) of each run is printed too: on a shared
 machine it is the figure to compare, as waiting for a core inflates the wall time only.
 
-``--kernels`` adds one more cold run with a listener on numba's compile events: the CPU seconds each
-kernel took to compile (numba's own helpers folded into the liqbt or vectorbt kernel that needed them),
-its number of specialisations (one per distinct argument types: more than one is usually a caller
-passing another dtype, layout or read-only flag), summed per package.
+``LIQBT_BACKGROUND_COMPILE=1 python benchmarks/first_run.py`` measures with the background compile of
+``liqbt.precompile`` (the later stages' kernels compiled on the second core; off by default). Its CPU
+time is in the cold run's CPU figure (the run waits for the process it started).
+
+``--kernels`` adds one more cold run, without the background compile, with a listener on numba's compile
+events: the CPU seconds each kernel took to compile (numba's own helpers folded into the liqbt or vectorbt
+kernel that needed them), its number of specialisations (one per distinct argument types: more than one is
+usually a caller passing another dtype, layout or read-only flag), summed per package and per stage (the
+stage whose line came last when the compile started).
 
 Run: python benchmarks/first_run.py [--warm-runs 2] [--config configs/quickstart.yaml] [--kernels]
 """
@@ -83,6 +88,8 @@ def kernel_probe(config: str, out: str, report: str) -> None:
         return kernel.startswith(("liqbt.", "vectorbt.", "strategies."))
 
     stack, seconds, signatures = [], collections.defaultdict(float), collections.defaultdict(list)
+    by_stage = collections.defaultdict(lambda: collections.defaultdict(float))  # stage -> kernel -> CPU s
+    current = ["start-up"]
 
     class Listener(event.Listener):
         def on_start(self, ev):
@@ -95,6 +102,7 @@ def kernel_probe(config: str, out: str, report: str) -> None:
             owner = kernel if ours(kernel) else next(
                 (name(s[0]) for s in reversed(stack) if ours(name(s[0]))), kernel)
             seconds[owner] += spent - nested
+            by_stage[current[0]][owner] += spent - nested
             if ours(kernel):
                 signatures[kernel].append(str(ev.data["args"]))
             if stack:
@@ -102,17 +110,24 @@ def kernel_probe(config: str, out: str, report: str) -> None:
 
     event.register("numba:compile", Listener())
     from liqbt.cli.main import main as liqbt_main
+    from liqbt.progress import Reporter
 
-    if liqbt_main(["-q", "run", config, "--out", out]) != 0:
+    def note_stage(self, text):  # each compile is charged to the stage whose line came last
+        current[0] = stage_key(text)
+
+    Reporter.stage = note_stage  # stage lines on (--progress) but printed nowhere
+    if liqbt_main(["--progress", "run", config, "--out", out]) != 0:
         raise SystemExit(f"liqbt run {config} failed")
-    Path(report).write_text(json.dumps({"seconds": seconds, "signatures": signatures}))
+    Path(report).write_text(json.dumps({"seconds": seconds, "signatures": signatures, "by_stage": by_stage}))
 
 
 def print_kernels(config: str, tmp: Path, top: int = 25) -> None:
     """A cold run under :func:`kernel_probe` in a fresh process; prints the compile time per kernel and package."""
     report = tmp / "kernels.json"
     # PYTHONPATH: this checkout's liqbt, as ``-m liqbt`` from ROOT imports it (the script's own folder comes first)
-    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp / "numba-cache-kernels"), "PYTHONPATH": str(ROOT)}
+    # without the background compile (liqbt.precompile): every kernel's whole cost, in this one process
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp / "numba-cache-kernels"), "PYTHONPATH": str(ROOT),
+           "LIQBT_BACKGROUND_COMPILE": "0"}
     subprocess.run([sys.executable, __file__, "--kernel-probe", str(report), "--config", config],
                    cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
     data = json.loads(report.read_text())
@@ -127,6 +142,11 @@ def print_kernels(config: str, tmp: Path, top: int = 25) -> None:
     print(f"\n{'kernel (top ' + str(top) + ')':<56} {'CPU (s)':>8} {'specialisations':>16}")
     for kernel, s in sorted(seconds.items(), key=lambda kv: -kv[1])[:top]:
         print(f"{kernel:<56} {s:8.2f} {len(signatures.get(kernel, [])):16d}")
+    print(f"\n{'stage':<31} {'compile CPU (s)':>15}  kernels (top 4, CPU s)")
+    for name, kernels in data["by_stage"].items():
+        top4 = sorted(kernels.items(), key=lambda kv: -kv[1])[:4]
+        print(f"{name:<31} {sum(kernels.values()):15.2f}  "
+              + ", ".join(f"{k.rsplit('.', 1)[-1]} {s:.2f}" for k, s in top4))
     several = sorted(k for k, v in signatures.items() if len(v) > 1)
     print(f"\nkernels compiled more than once: {', '.join(f'{k} ({len(signatures[k])})' for k in several) or 'none'}")
 
@@ -152,8 +172,9 @@ def main() -> None:
 
 def report(args, cold_total: float, cold: dict[str, float], said_cold: bool, cold_cpu: float, warm: list) -> None:
     warm_total = statistics.median(w[0] for w in warm)
+    background = os.environ.get("LIQBT_BACKGROUND_COMPILE", "0").strip().lower() in ("1", "on", "yes", "true")
     print(f"liqbt run {args.config}, fresh process each time, NUMBA_CACHE_DIR in a new temporary folder; "
-          f"cpus: {os.cpu_count()}")
+          f"cpus: {os.cpu_count()}; background compile {'on' if background else 'off'}")
     print(f"cold run: numba's cache {'reported cold' if said_cold else 'NOT reported cold (check the notice)'}; "
           f"warm: median of {len(warm)} run(s)")
     print(f"{'stage':<31} {'cold (s)':>9} {'warm (s)':>9} {'cold/warm':>10}")

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+# the tests compile in-process: no background compile process beside a `liqbt run` (liqbt.precompile)
+os.environ["LIQBT_BACKGROUND_COMPILE"] = "0"
 SHARED_DATA = Path(os.environ.get("LIQBT_SHARED_DATA", PROJECT_ROOT.parent / "shared" / "data"))
 
 

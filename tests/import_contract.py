@@ -52,6 +52,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("liqbt.config",),
     ("liqbt.research",),
     ("liqbt.pipeline",),
+    # the background compile of a cold run's later kernels: runs the strategy and backtest on a small market
+    ("liqbt.precompile",),
     # several symbols as one job: runs the pipeline once per symbol
     ("liqbt.jobs",),
     ("liqbt.cli",),

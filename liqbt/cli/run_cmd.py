@@ -70,6 +70,7 @@ def format_judgement(judgement) -> str:
 def run(args) -> int:
     from ..config.files import check_store_path, write_atomic
     from ..data.market import MultiVenueMarket
+    from .. import precompile
     from ..pipeline import record_run, run_experiment, write_run
     from ..progress import stage
     from .common import kernels_stage, load, load_market_staged, output_dir, writing
@@ -83,6 +84,8 @@ def run(args) -> int:
             print(format_symbols(outcome))
         return 0
     out = output_dir(args, loaded, create=False)  # checked before the slow part, created after it
+    # a cold numba cache: the kernels of the later stages compile on the second core meanwhile
+    helper = precompile.start(loaded, getattr(args, "allow_path", ()) or ())
     market = load_market_staged(loaded)
     out = output_dir(args, loaded)
     if loaded.config.strategy is None:
@@ -102,6 +105,7 @@ def run(args) -> int:
         paths = write_run(result, out)
         # every run goes into the results store with its resolved config, data fingerprint and code version
         record_run(result, check_store_path(loaded.config.output.store, out, f"{loaded.path}: output.store"))
+    precompile.stop(helper)
     if not args.quiet:
         print(f"{loaded.config.strategy.name} on {market.symbol} ({market.venue}), {len(market):,} bars "
               f"{market.start:%Y-%m-%d} .. {market.end:%Y-%m-%d}; costs and funding "
