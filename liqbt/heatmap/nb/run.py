@@ -204,6 +204,8 @@ def run_nb(bars, edges, centres, model, cols, out):
     cluster_share = fparams[FP.CLUSTER_SHARE]
     origin = fparams[FP.GRID_ORIGIN]
     inv_step = fparams[FP.GRID_INV_STEP]
+    edge_first = edges[0]   # in locals: an array read is reloaded after every store to the book
+    edge_last = edges[n]
 
     # --- per-tier constants
     log_ratio = np.empty((2, n_tiers))
@@ -267,8 +269,9 @@ def run_nb(bars, edges, centres, model, cols, out):
     iv_vol = 0.0
     last_funding = np.nan
     entry = np.empty(n_points)
-    log_entry0 = 0.0
     point_bin = np.empty(n_points, dtype=np.int64)
+    # each side and tier's last first-point bin: the next bar's search starts there (0 = none yet)
+    prev_bin = np.zeros((2, n_tiers), dtype=np.int64)
     liq_usd = np.zeros(2)
     row = np.empty(N_FEATURES)
     i_snap = 0
@@ -390,8 +393,6 @@ def run_nb(bars, edges, centres, model, cols, out):
                     else:
                         for j in range(n_points):
                             entry[j] = iv_low + (iv_high - iv_low) * ((j + 0.5) / n_points)
-                    if is_log:
-                        log_entry0 = np.log(entry[0])
                     slot = 0
                     if window > 0:
                         slot = ring_head + ring_count
@@ -415,6 +416,10 @@ def run_nb(bars, edges, centres, model, cols, out):
                         side_lo = lo[s]
                         side_hi = hi[s]
                         live = n_live[s]
+                        # the cluster cache too (the deposits never move the cluster itself)
+                        cc0 = cl_bin[s]
+                        gap_s = cl_gap[s]
+                        ok_s = str_ok[s]
                         for k in range(n_tiers):
                             x1 = side_amt * weight[k]
                             if n_points > 1:  # x / 1 is x: the division only where it changes something
@@ -422,21 +427,24 @@ def run_nb(bars, edges, centres, model, cols, out):
                             if x1 <= 0.0:
                                 continue
                             # bins of the tier's entry points (bin_index_nb, inlined: a call with an
-                            # array argument costs refcounting); after the first point the search
-                            # starts from the previous point's bin, which needs no logarithm
+                            # array argument costs refcounting). The search starts from the previous
+                            # point's bin, or for the first point from the tier's bin at the last
+                            # opening (prices move a bin or two between openings), which needs no
+                            # logarithm; the walk against the edges makes the bin independent of
+                            # where it starts
+                            pb = prev_bin[s, k]
                             for j in range(n_points):
                                 lp = entry[j] * ratio[s, k]
-                                if not (lp >= edges[0]):
+                                if not (lp >= edge_first):
                                     b = 0
-                                elif lp >= edges[n]:
+                                elif lp >= edge_last:
                                     b = n + 1
                                 else:
-                                    if j > 0 and 1 <= point_bin[j - 1] <= n:
-                                        jj = point_bin[j - 1] - 1
+                                    if 1 <= pb <= n:
+                                        jj = pb - 1
                                     else:
                                         if is_log:
-                                            le = log_entry0 if j == 0 else np.log(entry[j])
-                                            g = (le + log_ratio[s, k] - origin) * inv_step
+                                            g = (np.log(entry[j]) + log_ratio[s, k] - origin) * inv_step
                                         else:
                                             g = (lp - origin) * inv_step
                                         jj = 0
@@ -448,6 +456,8 @@ def run_nb(bars, edges, centres, model, cols, out):
                                         jj += 1
                                     b = jj + 1
                                 point_bin[j] = b
+                                pb = b
+                            prev_bin[s, k] = point_bin[0]
                             # entry points ascend, so points in one bin are consecutive: one deposit each
                             j = 0
                             while j < n_points:
@@ -479,13 +489,12 @@ def run_nb(bars, edges, centres, model, cols, out):
                                         kb = b >> shift
                                         if v > bmax[s, kb]:
                                             bmax[s, kb] = v
-                                        cc0 = cl_bin[s]
                                         if cc0 != _UNKNOWN and 1 <= b <= n:
                                             if cc0 == _NONE or (b > cc0 if s == 0 else b < cc0):
-                                                if v > cl_gap[s]:
-                                                    cl_gap[s] = v
+                                                if v > gap_s:
+                                                    gap_s = v
                                             if cc0 >= 0 and abs(b - cc0) <= half:
-                                                str_ok[s] = False
+                                                ok_s = False
                                 if b < side_lo:
                                     side_lo = b
                                 if b > side_hi:
@@ -499,6 +508,8 @@ def run_nb(bars, edges, centres, model, cols, out):
                         sum_m[s] = acc_m
                         sum_mc[s] = acc_mc
                         opened[s] = acc_open
+                        cl_gap[s] = gap_s
+                        str_ok[s] = ok_s
                         lo[s] = side_lo
                         hi[s] = side_hi
                         n_live[s] = live
