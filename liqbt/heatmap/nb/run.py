@@ -269,9 +269,8 @@ def run_nb(bars, edges, centres, model, cols, out):
     iv_vol = 0.0
     last_funding = np.nan
     entry = np.empty(n_points)
+    log_entry0 = 0.0
     point_bin = np.empty(n_points, dtype=np.int64)
-    # each side and tier's last first-point bin: the next bar's search starts there (0 = none yet)
-    prev_bin = np.zeros((2, n_tiers), dtype=np.int64)
     liq_usd = np.zeros(2)
     row = np.empty(N_FEATURES)
     i_snap = 0
@@ -393,6 +392,8 @@ def run_nb(bars, edges, centres, model, cols, out):
                     else:
                         for j in range(n_points):
                             entry[j] = iv_low + (iv_high - iv_low) * ((j + 0.5) / n_points)
+                    if is_log:
+                        log_entry0 = np.log(entry[0])
                     slot = 0
                     if window > 0:
                         slot = ring_head + ring_count
@@ -427,12 +428,8 @@ def run_nb(bars, edges, centres, model, cols, out):
                             if x1 <= 0.0:
                                 continue
                             # bins of the tier's entry points (bin_index_nb, inlined: a call with an
-                            # array argument costs refcounting). The search starts from the previous
-                            # point's bin, or for the first point from the tier's bin at the last
-                            # opening (prices move a bin or two between openings), which needs no
-                            # logarithm; the walk against the edges makes the bin independent of
-                            # where it starts
-                            pb = prev_bin[s, k]
+                            # array argument costs refcounting); after the first point the search
+                            # starts from the previous point's bin, which needs no logarithm
                             for j in range(n_points):
                                 lp = entry[j] * ratio[s, k]
                                 if not (lp >= edge_first):
@@ -440,11 +437,12 @@ def run_nb(bars, edges, centres, model, cols, out):
                                 elif lp >= edge_last:
                                     b = n + 1
                                 else:
-                                    if 1 <= pb <= n:
-                                        jj = pb - 1
+                                    if j > 0 and 1 <= point_bin[j - 1] <= n:
+                                        jj = point_bin[j - 1] - 1
                                     else:
                                         if is_log:
-                                            g = (np.log(entry[j]) + log_ratio[s, k] - origin) * inv_step
+                                            le = log_entry0 if j == 0 else np.log(entry[j])
+                                            g = (le + log_ratio[s, k] - origin) * inv_step
                                         else:
                                             g = (lp - origin) * inv_step
                                         jj = 0
@@ -456,8 +454,6 @@ def run_nb(bars, edges, centres, model, cols, out):
                                         jj += 1
                                     b = jj + 1
                                 point_bin[j] = b
-                                pb = b
-                            prev_bin[s, k] = point_bin[0]
                             # entry points ascend, so points in one bin are consecutive: one deposit each
                             j = 0
                             while j < n_points:
