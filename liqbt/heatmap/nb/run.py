@@ -204,6 +204,8 @@ def run_nb(bars, edges, centres, model, cols, out):
     cluster_share = fparams[FP.CLUSTER_SHARE]
     origin = fparams[FP.GRID_ORIGIN]
     inv_step = fparams[FP.GRID_INV_STEP]
+    edge_first = edges[0]   # in locals: an array read is reloaded after every store to the book
+    edge_last = edges[n]
 
     # --- per-tier constants
     log_ratio = np.empty((2, n_tiers))
@@ -415,6 +417,10 @@ def run_nb(bars, edges, centres, model, cols, out):
                         side_lo = lo[s]
                         side_hi = hi[s]
                         live = n_live[s]
+                        # the cluster cache too (the deposits never move the cluster itself)
+                        cc0 = cl_bin[s]
+                        gap_s = cl_gap[s]
+                        ok_s = str_ok[s]
                         for k in range(n_tiers):
                             x1 = side_amt * weight[k]
                             if n_points > 1:  # x / 1 is x: the division only where it changes something
@@ -426,9 +432,9 @@ def run_nb(bars, edges, centres, model, cols, out):
                             # starts from the previous point's bin, which needs no logarithm
                             for j in range(n_points):
                                 lp = entry[j] * ratio[s, k]
-                                if not (lp >= edges[0]):
+                                if not (lp >= edge_first):
                                     b = 0
-                                elif lp >= edges[n]:
+                                elif lp >= edge_last:
                                     b = n + 1
                                 else:
                                     if j > 0 and 1 <= point_bin[j - 1] <= n:
@@ -479,13 +485,12 @@ def run_nb(bars, edges, centres, model, cols, out):
                                         kb = b >> shift
                                         if v > bmax[s, kb]:
                                             bmax[s, kb] = v
-                                        cc0 = cl_bin[s]
                                         if cc0 != _UNKNOWN and 1 <= b <= n:
                                             if cc0 == _NONE or (b > cc0 if s == 0 else b < cc0):
-                                                if v > cl_gap[s]:
-                                                    cl_gap[s] = v
+                                                if v > gap_s:
+                                                    gap_s = v
                                             if cc0 >= 0 and abs(b - cc0) <= half:
-                                                str_ok[s] = False
+                                                ok_s = False
                                 if b < side_lo:
                                     side_lo = b
                                 if b > side_hi:
@@ -499,6 +504,8 @@ def run_nb(bars, edges, centres, model, cols, out):
                         sum_m[s] = acc_m
                         sum_mc[s] = acc_mc
                         opened[s] = acc_open
+                        cl_gap[s] = gap_s
+                        str_ok[s] = ok_s
                         lo[s] = side_lo
                         hi[s] = side_hi
                         n_live[s] = live
