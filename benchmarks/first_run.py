@@ -9,9 +9,9 @@ is the time to the first line (interpreter and imports), each stage lasts until 
 last one until the process exits. The CPU time (user + system) of each run is printed too: on a shared
 machine it is the figure to compare, as waiting for a core inflates the wall time only.
 
-``LIQBT_BACKGROUND_COMPILE=1 python benchmarks/first_run.py`` measures with the background compile of
-``liqbt.precompile`` (the later stages' kernels compiled on the second core; off by default). Its CPU
-time is in the cold run's CPU figure (the run waits for the process it started).
+A cold run starts the background compile of ``liqbt.precompile`` (the later stages' kernels compiled on
+the second core); ``LIQBT_BACKGROUND_COMPILE=0 python benchmarks/first_run.py`` measures without it. Its
+CPU time is in the cold run's CPU figure (the run waits for the process it started).
 
 ``--kernels`` adds one more cold run, without the background compile, with a listener on numba's compile
 events: the CPU seconds each kernel took to compile (numba's own helpers folded into the liqbt or vectorbt
@@ -172,7 +172,7 @@ def main() -> None:
 
 def report(args, cold_total: float, cold: dict[str, float], said_cold: bool, cold_cpu: float, warm: list) -> None:
     warm_total = statistics.median(w[0] for w in warm)
-    background = os.environ.get("LIQBT_BACKGROUND_COMPILE", "0").strip().lower() in ("1", "on", "yes", "true")
+    background = os.environ.get("LIQBT_BACKGROUND_COMPILE", "1").strip().lower() not in ("0", "off", "no", "false")
     print(f"liqbt run {args.config}, fresh process each time, NUMBA_CACHE_DIR in a new temporary folder; "
           f"cpus: {os.cpu_count()}; background compile {'on' if background else 'off'}")
     print(f"cold run: numba's cache {'reported cold' if said_cold else 'NOT reported cold (check the notice)'}; "

@@ -22,7 +22,7 @@ What it does and does not do:
   which is why the stand-in never guesses types for another data source.
 * It writes nothing but numba's cache; its failures are its own (output discarded, exit code
   ignored): the run compiles whatever is missing itself, as without it. The run stops it when it
-  ends. Off unless ``LIQBT_BACKGROUND_COMPILE=1`` (see :func:`enabled`; the test suite keeps it off: it
+  ends. ``LIQBT_BACKGROUND_COMPILE=0`` turns it off (see :func:`enabled`; the test suite does: it
   compiles in-process).
 """
 
@@ -34,7 +34,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-__all__ = ["SMALL_BARS", "StandInHeatmap", "compile_later_kernels", "small_config", "stand_in_heatmap", "start",
+__all__ = ["SMALL_BARS", "StandInHeatmap", "command", "compile_later_kernels", "small_config", "stand_in_heatmap", "start",
            "enabled", "stop", "usable_cpus", "wanted"]
 
 #: Bars of the small market: a week of 5-minute bars, enough for every zone, trade and daily regime.
@@ -65,14 +65,14 @@ def wanted(loaded) -> bool:
 
 
 def enabled() -> bool:
-    """Whether ``LIQBT_BACKGROUND_COMPILE`` asks for the background compile (``1``, ``on``, ``yes``, ``true``).
+    """Whether the background compile may run: on unless ``LIQBT_BACKGROUND_COMPILE`` is ``0``, ``off``,
+    ``no`` or ``false``.
 
-    Off by default: on the shared 2-core machine of its measurement (load 1.4-3) it moved ~8 s of
-    compile out of the run's signal and backtest stages but slowed its heatmap stage by as much (the
-    two processes shared the cores with other jobs), for ~6-9 s more CPU in all; it is for a quiet
-    machine with a core to spare, to be measured there (``benchmarks/first_run.py`` with it on / off).
+    Measured on the 2-core machine with nothing else running (``benchmarks/first_run.py``, two pairs):
+    cold quickstart 21.1 / 23.8 s with it, 38.4 / 43.8 s without; on a machine whose cores are busy
+    with other jobs the two processes share them and it gains nothing (see docs/benchmarks.md).
     """
-    return os.environ.get("LIQBT_BACKGROUND_COMPILE", "0").strip().lower() in ("1", "on", "yes", "true")
+    return os.environ.get("LIQBT_BACKGROUND_COMPILE", "1").strip().lower() not in ("0", "off", "no", "false")
 
 
 def usable_cpus() -> int:
@@ -95,16 +95,21 @@ def start(loaded, allow_paths=()) -> subprocess.Popen | None:
     """
     if not wanted(loaded):
         return None
-    argv = [sys.executable, "-m", "liqbt.precompile", str(loaded.path)]
-    for path in allow_paths:
-        argv += ["--allow-path", str(path)]
     try:
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        proc = subprocess.Popen(command(loaded, allow_paths), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, cwd=Path.cwd())
     except OSError:  # no process to spare: the run compiles everything itself, as before
         return None
     atexit.register(stop, proc)  # a run that fails or is interrupted leaves no process behind
     return proc
+
+
+def command(loaded, allow_paths=()) -> list[str]:
+    """The background process's command line: ``python -m liqbt.precompile CONFIG [--allow-path DIR]...``."""
+    argv = [sys.executable, "-m", "liqbt.precompile", str(loaded.path)]
+    for path in allow_paths:
+        argv += ["--allow-path", str(path)]
+    return argv
 
 
 def stop(proc: subprocess.Popen | None) -> None:

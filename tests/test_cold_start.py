@@ -82,33 +82,27 @@ def test_stop_ends_the_process_and_accepts_none():
     assert proc.poll() is not None
 
 
-def test_off_unless_the_environment_turns_it_on(monkeypatch):
+def test_on_unless_the_environment_turns_it_off(monkeypatch):
     monkeypatch.delenv("LIQBT_BACKGROUND_COMPILE", raising=False)
-    assert not precompile.enabled()
-    for value in ("0", "off", "No", "false", ""):
+    assert precompile.enabled()
+    for value in ("0", "off", "No", "false"):
         monkeypatch.setenv("LIQBT_BACKGROUND_COMPILE", value)
         assert not precompile.enabled(), value
-    for value in ("1", "on", "Yes", "true"):
+    for value in ("1", "on", "Yes", "true", ""):
         monkeypatch.setenv("LIQBT_BACKGROUND_COMPILE", value)
         assert precompile.enabled(), value
 
 
 def test_start_launches_the_module_on_the_config_with_its_allowed_paths(monkeypatch):
     loaded = load_config(QUICKSTART)
-    launched = []
-
-    class FakePopen:
-        def __init__(self, argv, **kwargs):
-            launched.append((argv, kwargs))
-
-        def poll(self):
-            return 0
-
-    monkeypatch.setattr(precompile, "wanted", lambda loaded: True)
-    monkeypatch.setattr(precompile.subprocess, "Popen", FakePopen)
-    proc = precompile.start(loaded, ["../shared"])
-    assert isinstance(proc, FakePopen)
-    (argv, kwargs), = launched
+    argv = precompile.command(loaded, ["../shared"])
     assert argv[1:] == ["-m", "liqbt.precompile", str(loaded.path), "--allow-path", "../shared"]
-    # nothing of the child reaches the run's terminal: its failures are its own
-    assert kwargs["stdout"] == kwargs["stderr"] == precompile.subprocess.DEVNULL
+    monkeypatch.setattr(precompile, "wanted", lambda loaded: True)  # as on a cold cache
+    proc = precompile.start(loaded, ["../shared"])  # a real child process, stopped at once
+    try:
+        assert proc.args == argv
+        # nothing of the child reaches the run's terminal: its failures are its own
+        assert proc.stdout is None and proc.stderr is None
+    finally:
+        precompile.stop(proc)
+    assert proc.poll() is not None

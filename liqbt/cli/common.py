@@ -71,7 +71,7 @@ def load_market_staged(loaded):
 
 def kernels_stage(*, backtest: bool = True) -> None:
     """The stage line of numba's kernels: compiled on first use when its on-disk cache is cold (a fresh
-    install: about a minute on 2 cores, issue #14), loaded from the cache otherwise. The compilation
+    install: the quickstart ~20-40 s on 2 cores, issue #14), loaded from the cache otherwise. The compilation
     itself happens inside the stages that follow, on each kernel's first call."""
     from ..progress import active, numba_cache_cold, numba_cache_dir, stage
 
@@ -86,6 +86,6 @@ def kernels_stage(*, backtest: bool = True) -> None:
         kernels.append(simulate_nb)
     if numba_cache_cold(kernels):
         stage(f"compiling kernels on first use: numba's cache is cold ({numba_cache_dir(run_nb)}); this run "
-              "compiles them (about a minute), later runs reuse them")
+              "compiles them (the quickstart: under a minute), later runs reuse them")
     else:
         stage("kernels: numba's cache is warm, nothing to compile")
