@@ -172,7 +172,9 @@ def main() -> None:
 
 def report(args, cold_total: float, cold: dict[str, float], said_cold: bool, cold_cpu: float, warm: list) -> None:
     warm_total = statistics.median(w[0] for w in warm)
-    background = os.environ.get("LIQBT_BACKGROUND_COMPILE", "1").strip().lower() not in ("0", "off", "no", "false")
+    from liqbt.precompile import enabled  # what the measured runs read from the same environment
+
+    background = enabled()
     print(f"liqbt run {args.config}, fresh process each time, NUMBA_CACHE_DIR in a new temporary folder; "
           f"cpus: {os.cpu_count()}; background compile {'on' if background else 'off'}")
     print(f"cold run: numba's cache {'reported cold' if said_cold else 'NOT reported cold (check the notice)'}; "

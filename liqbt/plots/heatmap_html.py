@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from ..report.html import script_json, text, write_page
-from .heatmap_view import HeatmapView, merge_candles
+from .heatmap_view import PRICE_MARGIN, HeatmapView, merge_candles
 
 __all__ = ["write_heatmap_html", "heatmap_html", "levels_of_detail", "LEVELS", "MAX_CELLS"]
 
@@ -168,7 +168,7 @@ def _encode(view: HeatmapView, max_cells: int) -> dict:
     stride = max(1, len(view.price) // 4000) if candles else 1
     return {"name": view.name, "subtitle": view.subtitle, "levels": levels_of_detail(view, max_cells),
             "pt": _ms(view.price_times[::stride]), "p": [round(float(p), 8) for p in view.price[::stride]],
-            "candles": candles, "lo": lo, "hi": hi}
+            "candles": candles, "lo": lo, "hi": hi, "margin": list(PRICE_MARGIN)}
 
 
 def _asset(name: str) -> str:

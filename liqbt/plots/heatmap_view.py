@@ -12,8 +12,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["HeatmapView", "view_from_result", "describe_map", "merge_candles"]
+__all__ = ["HeatmapView", "PRICE_MARGIN", "view_from_result", "describe_map", "merge_candles"]
 
+
+#: The price range drawn around the prices in view: ``margin[0]`` of their span plus ``margin[1]`` of the
+#: highest price on each side (the PNG, the page's first view and its price axis following the candles).
+PRICE_MARGIN = (0.15, 0.01)
 
 @dataclass(frozen=True, eq=False)
 class HeatmapView:
@@ -133,7 +137,7 @@ class HeatmapView:
         if self.candles is not None and len(self.candles):
             # wicks reach past the closes: keep them in the picture
             lo, hi = min(lo, float(self.candles["low"].min())), max(hi, float(self.candles["high"].max()))
-        pad = 0.15 * (hi - lo) + 0.01 * hi
+        pad = PRICE_MARGIN[0] * (hi - lo) + PRICE_MARGIN[1] * hi
         return max(lo - pad, float(self.bin_edges[0])), min(hi + pad, float(self.bin_edges[-1]))
 
 

@@ -126,11 +126,14 @@ function ticks(lo, hi, n) { const raw = (hi - lo) / n, mag = Math.pow(10, Math.f
   const out = []; for (let x = Math.ceil(lo / s) * s; x <= hi; x += s) out.push(x); return out; }
 const TSTEPS = [60e3, 300e3, 900e3, 3600e3, 3 * 3600e3, 6 * 3600e3, 12 * 3600e3, 86400e3, 2 * 86400e3, 7 * 86400e3, 14 * 86400e3, 30 * 86400e3, 91 * 86400e3];
 
+function inView(c) {  // first and last candle drawn in the time range (a candle shows from its open)
+  if (!c.v) c.v = f32(c.ohlc);
+  return [Math.max(0, bisect(c.t, state.t0 - c.ms)), bisect(c.t, state.t1)];
+}
 function candles(v) {
   const c = v.candles; if (!c) return false;
-  if (!c.v) c.v = f32(c.ohlc);
   const per = c.ms / (state.t1 - state.t0) * W, k = Math.max(1, Math.ceil(3 / Math.max(per, 1e-9)));
-  const i0 = Math.max(0, bisect(c.t, state.t0 - c.ms)), i1 = bisect(c.t, state.t1);
+  const [i0, i1] = inView(c);
   const body = Math.max(1, per * k * 0.7);
   for (let g = i0 - (i0 % k); g <= i1; g += k) {  // groups aligned to multiples of k: stable while panning
     let o = NaN, h = -Infinity, l = Infinity, cl = NaN;
@@ -244,13 +247,13 @@ function clampRange() {
 function fitPrice() {  // the prices drawn in the time range, with the margin of HeatmapView.price_range
   const v = VIEWS[state.view], c = v.candles; let lo = Infinity, hi = -Infinity;
   if (c) {
-    if (!c.v) c.v = f32(c.ohlc);
-    for (let i = Math.max(0, bisect(c.t, state.t0 - c.ms)); i <= bisect(c.t, state.t1); i++) { hi = Math.max(hi, c.v[4 * i + 1]); lo = Math.min(lo, c.v[4 * i + 2]); }
+    const [i0, i1] = inView(c);
+    for (let i = i0; i <= i1; i++) { hi = Math.max(hi, c.v[4 * i + 1]); lo = Math.min(lo, c.v[4 * i + 2]); }
   } else {
     for (let i = Math.max(0, bisect(v.pt, state.t0)); i < v.pt.length && v.pt[i] <= state.t1; i++) { hi = Math.max(hi, v.p[i]); lo = Math.min(lo, v.p[i]); }
   }
   if (!(hi >= lo)) return;
-  const pad = 0.15 * (hi - lo) + 0.01 * hi; state.p0 = lo - pad; state.p1 = hi + pad; clampRange();
+  const pad = v.margin[0] * (hi - lo) + v.margin[1] * hi; state.p0 = lo - pad; state.p1 = hi + pad; clampRange();
 }
 function setRange(t0, t1, p0, p1) {
   state.t0 = t0; state.t1 = t1; if (p0 !== undefined) { state.p0 = p0; state.p1 = p1; }
