@@ -104,6 +104,8 @@ def check_truncation(xrp, cut, execution):
                                       getattr(full.portfolio, name)().to_numpy()[:cut])
     np.testing.assert_array_equal(part.portfolio.funding_flow().to_numpy(),
                                   full.portfolio.funding_flow().to_numpy()[:cut])
+    for name in ("value", "cash", "assets", "asset_value", "returns"):  # what the run's files are written from
+        np.testing.assert_array_equal(getattr(part.accounts, name)(), getattr(full.accounts, name)()[:cut])
 
 
 def test_signals_on_another_index_raise_data_error():
